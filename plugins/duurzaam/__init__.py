@@ -1,0 +1,1 @@
+"""Duurzaam Werk data platform."""

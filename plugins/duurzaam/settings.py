@@ -1,0 +1,61 @@
+"""The one place that reads configuration. Every value comes from the environment,
+with defaults that make the embedded mode (DuckDB file, outbox folder) work out of the box."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# plugins/duurzaam/settings.py -> the project root, unless the deployment says otherwise.
+PROJECT_ROOT = Path(os.environ.get("DUURZAAM_HOME", Path(__file__).resolve().parents[2]))
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CONFIG_DIR = PROJECT_ROOT / "include" / "config"
+TEMPLATES_DIR = PROJECT_ROOT / "include" / "templates"
+SAMPLE_LANDING_DIR = PROJECT_ROOT / "include" / "sample_data"
+# The municipality -> labour-market region table is a dbt seed; Python reads the same file.
+MUNICIPALITIES_CSV = DBT_PROJECT_DIR / "seeds" / "municipalities.csv"
+
+SUPPRESS_BELOW_DEFAULT = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_url: str
+    landing_dir: Path
+    outbox_dir: Path
+    work_dir: Path
+    pseudonym_key: bytes | None
+    suppress_below: int
+
+    @property
+    def backend(self) -> str:
+        """'duckdb' or 'postgres': also the name of the dbt target."""
+        scheme = self.warehouse_url.split(":", 1)[0].split("+", 1)[0]
+        if scheme == "duckdb":
+            return "duckdb"
+        if scheme in ("postgresql", "postgres"):
+            return "postgres"
+        raise ValueError(
+            f"DUURZAAM_WAREHOUSE_URL has an unsupported scheme {scheme!r}: "
+            "use duckdb:///path/to/file.duckdb or postgresql://user@host:port/database"
+        )
+
+
+def load_settings() -> Settings:
+    """Read the environment now (not at import), so tests and tasks can set it first."""
+    env = os.environ
+    key = env.get("DUURZAAM_PSEUDONYM_KEY")
+    return Settings(
+        warehouse_url=env.get(
+            "DUURZAAM_WAREHOUSE_URL",
+            f"duckdb:///{PROJECT_ROOT / 'warehouse' / 'duurzaam.duckdb'}",
+        ),
+        landing_dir=Path(env.get("DUURZAAM_LANDING_DIR", SAMPLE_LANDING_DIR)),
+        outbox_dir=Path(env.get("DUURZAAM_OUTBOX_DIR", PROJECT_ROOT / "outbox")),
+        work_dir=Path(env.get("DUURZAAM_WORK_DIR", PROJECT_ROOT / "work")),
+        pseudonym_key=key.encode() if key else None,
+        suppress_below=int(env.get("DUURZAAM_SUPPRESS_BELOW", SUPPRESS_BELOW_DEFAULT)),
+    )
