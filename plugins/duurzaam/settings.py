@@ -32,16 +32,20 @@ class Settings:
 
     @property
     def backend(self) -> str:
-        """'duckdb' or 'postgres': also the name of the dbt target."""
-        scheme = self.warehouse_url.split(":", 1)[0].split("+", 1)[0]
-        if scheme == "duckdb":
-            return "duckdb"
-        if scheme in ("postgresql", "postgres"):
-            return "postgres"
-        raise ValueError(
-            f"DUURZAAM_WAREHOUSE_URL has an unsupported scheme {scheme!r}: "
-            "use duckdb:///path/to/file.duckdb or postgresql://user@host:port/database"
-        )
+        return warehouse_backend(self.warehouse_url)
+
+
+def warehouse_backend(url: str) -> str:
+    """'duckdb' or 'postgres' (also the names of the dbt targets) for a warehouse URL."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme == "duckdb":
+        return "duckdb"
+    if scheme in ("postgresql", "postgres"):
+        return "postgres"
+    raise ValueError(
+        f"DUURZAAM_WAREHOUSE_URL has an unsupported scheme {scheme!r}: "
+        "use duckdb:///path/to/file.duckdb or postgresql://user@host:port/database"
+    )
 
 
 def load_settings() -> Settings:

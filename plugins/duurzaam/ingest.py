@@ -1,0 +1,181 @@
+"""The ingest steps for one (source, quarter): pull, validate, load. The DAG, the CLI and the
+tests call these same functions; what passes between them is a small dict of names and paths
+(safe as an Airflow XCom), never a DataFrame."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from duurzaam.errors import InputRejected
+from duurzaam.quarters import Quarter
+from duurzaam.settings import MUNICIPALITIES_CSV, Settings
+from duurzaam.sources import get_source, raw_tables
+from duurzaam.validation import validate as run_suite
+from duurzaam.warehouse import LoadManifest, open_warehouse
+
+# A quarter's extract smaller than this share of the previous one is probably cut off.
+MIN_ROWS_SHARE_OF_PREVIOUS = 0.5
+
+
+@dataclass(frozen=True)
+class Extract:
+    source: str
+    quarter: str
+    origin: str  # where the file was found, for messages
+    path: str  # our copy of it
+    sha256: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Extract:
+        return cls(**data)
+
+
+def pull(source: str, quarter: str, settings: Settings, file: Path | None = None) -> Extract:
+    """Copy the quarter's extract from the landing location (or `file`) into the work area,
+    so validation and load see the same bytes whatever happens to the landing zone."""
+    module = get_source(source)
+    quarter = str(Quarter.parse(quarter))
+    origin = file or module.landing_path(settings.landing_dir, quarter)
+    if not origin.is_file():
+        raise InputRejected(
+            str(origin),
+            f"no {source} extract for {quarter} was found",
+            f"put the file there or set DUURZAAM_LANDING_DIR to the folder holding {source}/",
+        )
+    sha256 = _sha256(origin)
+    copy = settings.work_dir / "pulled" / source / f"{quarter}-{sha256[:12]}{origin.suffix}"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(origin, copy)
+    return Extract(source, quarter, str(origin), str(copy), sha256)
+
+
+def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
+    """Run the source's suite. A valid file becomes a pseudonymised Parquet file for the load
+    step; a file the warehouse already holds is 'unchanged'; a failing file is recorded in
+    meta.loads and meta.quarantine and InputRejected is raised."""
+    module = get_source(extract.source)
+    started_at = datetime.now()
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.ensure_schema(raw_tables())
+        current = warehouse.current_load(extract.source, extract.quarter)
+        if current and current["file_sha256"] == extract.sha256:
+            return {"status": "unchanged", "load_id": current["load_id"]}
+        previous = warehouse.current_load(extract.source, str(Quarter.parse(extract.quarter) - 1))
+
+    path = Path(extract.path)
+    text = module.read(path)
+    prepared = module.prepare_for_validation(text)
+    outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous))
+    summary = json.dumps(outcome.summary())
+    if not outcome.success:
+        manifest = LoadManifest(
+            load_id=f"{extract.source}/{extract.quarter}/rejected-{extract.sha256[:12]}",
+            source=extract.source, quarter=extract.quarter, file_name=extract.origin,
+            file_sha256=extract.sha256, row_count=len(text), revision=None, status="rejected",
+            validation_summary=summary, started_at=started_at, finished_at=datetime.now(),
+        )
+        with open_warehouse(settings.warehouse_url) as warehouse:
+            warehouse.record_rejection(manifest, outcome.quarantine_rows(text))
+        raise InputRejected(
+            extract.origin,
+            f"rejected: {len(outcome.failures)} of {outcome.evaluated} checks failed; "
+            "nothing was loaded",
+            "correct the export and deliver it again; every failing row is in meta.quarantine "
+            f"with load_id '{manifest.load_id}'",
+            [failure.message(text) for failure in outcome.failures],
+        )
+
+    raw = module.to_raw(prepared, settings.pseudonym_key, path)
+    validated = settings.work_dir / "validated" / extract.source / (
+        f"{extract.quarter}-{extract.sha256[:12]}.parquet"
+    )
+    validated.parent.mkdir(parents=True, exist_ok=True)
+    raw.to_parquet(validated, index=False)
+    return {
+        "status": "valid",
+        "parquet": str(validated),
+        "rows": len(raw),
+        "summary": summary,
+        "started_at": started_at.isoformat(),
+    }
+
+
+def load(extract: Extract, validated: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Replace the (source, quarter) partition with the validated rows, in one transaction."""
+    if validated["status"] == "unchanged":
+        return {"status": "unchanged", "source": extract.source, "quarter": extract.quarter,
+                "load_id": validated["load_id"]}
+    module = get_source(extract.source)
+    frame = pd.read_parquet(validated["parquet"])
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.ensure_schema(raw_tables())
+        current = warehouse.current_load(extract.source, extract.quarter)
+        if current and current["file_sha256"] == extract.sha256:
+            return {"status": "unchanged", "source": extract.source,
+                    "quarter": extract.quarter, "load_id": current["load_id"]}
+        revision = warehouse.accepted_revisions(extract.source, extract.quarter) + 1
+        load_id = f"{extract.source}/{extract.quarter}/r{revision}"
+        loaded_at = datetime.now()
+        frame = frame.assign(quarter=extract.quarter, _load_id=load_id, _loaded_at=loaded_at)
+        frame = frame[[column for column, _ in module.RAW_COLUMNS]]
+        manifest = LoadManifest(
+            load_id=load_id, source=extract.source, quarter=extract.quarter,
+            file_name=extract.origin, file_sha256=extract.sha256, row_count=len(frame),
+            revision=revision, status="current", validation_summary=validated["summary"],
+            started_at=datetime.fromisoformat(validated["started_at"]), finished_at=loaded_at,
+        )
+        warehouse.replace_partition(extract.source, frame, manifest)
+    return {"status": "loaded", "source": extract.source, "quarter": extract.quarter,
+            "load_id": load_id, "rows": len(frame), "revision": revision,
+            "replaced": current["load_id"] if current else None}
+
+
+def ingest(source: str, quarter: str, settings: Settings, file: Path | None = None) -> dict:
+    """Pull, validate and load one extract: what `duurzaam ingest` runs."""
+    extract = pull(source, quarter, settings, file)
+    return load(extract, validate(extract, settings), settings)
+
+
+def describe(outcome: dict[str, Any]) -> str:
+    where = f"{outcome['source']} {outcome['quarter']}"
+    if outcome["status"] == "unchanged":
+        return f"{where}: unchanged (this file is already loaded as {outcome['load_id']})"
+    replaced = f", replaces {outcome['replaced']}" if outcome["replaced"] else ""
+    return f"{where}: loaded {outcome['rows']:,} rows as {outcome['load_id']}{replaced}"
+
+
+def known_municipality_codes() -> list[str]:
+    with MUNICIPALITIES_CSV.open(encoding="utf-8") as handle:
+        return sorted({row["code"] for row in csv.DictReader(handle) if row["region_code"]})
+
+
+def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict[str, Any]:
+    min_rows = 1
+    if previous:
+        min_rows = max(1, math.ceil(previous["row_count"] * MIN_ROWS_SHARE_OF_PREVIOUS))
+    return {
+        "municipality_codes": known_municipality_codes(),
+        "min_rows": min_rows,
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def extract_to_dict(extract: Extract) -> dict[str, Any]:
+    return asdict(extract)

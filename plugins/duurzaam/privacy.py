@@ -1,0 +1,56 @@
+"""Privacy: the BSN 11-proef, keyed pseudonymisation, masking, and small-cell suppression."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+
+BSN_MASK = "*********"
+# 11-proef weights: 9..2 for the first eight digits, -1 for the last.
+_BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
+
+
+def is_valid_bsn(values: pd.Series) -> pd.Series:
+    """True where the value is 9 digits passing the 11-proef (and not 000000000)."""
+    text = values.fillna("").astype(str)
+    well_formed = text.str.fullmatch(r"\d{9}")
+    result = pd.Series(False, index=values.index)
+    if well_formed.any():
+        digits = np.array([list(v) for v in text[well_formed]], dtype=np.int64)
+        checksum = digits @ _BSN_WEIGHTS
+        result[well_formed] = (checksum % 11 == 0) & (digits.sum(axis=1) > 0)
+    return result
+
+
+def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
+    """HMAC-SHA256 of each value. A plain hash is not enough: the BSN space can be enumerated.
+    Each distinct value is hashed once."""
+    if not key:
+        raise ValueError("an empty pseudonymisation key is not a key")
+    distinct = values.dropna().unique()
+    pseudonyms = {
+        value: hmac.new(key, value.encode(), hashlib.sha256).hexdigest() for value in distinct
+    }
+    return values.map(pseudonyms)
+
+
+def suppress_count(count: int | None, threshold: int) -> str:
+    """A published count: '<10' below the threshold, the number otherwise (Dutch grouping)."""
+    if count is None or pd.isna(count):
+        return "–"
+    count = int(count)
+    if count < threshold:
+        return f"<{threshold}"
+    return f"{count:,}".replace(",", ".")
+
+
+def suppress_rate(rate: float | None, denominator: int | None, threshold: int) -> str:
+    """A published percentage, hidden when its denominator is below the threshold."""
+    if rate is None or pd.isna(rate) or denominator is None or pd.isna(denominator):
+        return "–"
+    if int(denominator) < threshold:
+        return f"n<{threshold}"
+    return f"{100 * rate:.1f}%".replace(".", ",")

@@ -1,0 +1,187 @@
+"""Runs a source's Great Expectations suite (expectations/<source>.json) on its extract and
+turns the outcome into messages a supplier can act on and rows for meta.quarantine."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from duurzaam.privacy import BSN_MASK
+from duurzaam.settings import EXPECTATIONS_DIR
+
+# Columns whose values never leave this module unmasked.
+MASKED_COLUMNS = ("bsn",)
+ROWS_IN_MESSAGE = 10
+
+
+@dataclass
+class Failure:
+    rule: str
+    column: str | None
+    problem: str
+    unexpected_count: int
+    rows: list[int] = field(default_factory=list)
+
+    def message(self, text: pd.DataFrame) -> str:
+        where = f"column {self.column}" if self.column else "file"
+        line = f"{where}: {self.problem} [{self.rule}]"
+        if self.rows:
+            shown = self.rows[:ROWS_IN_MESSAGE]
+            more = f" and {len(self.rows) - len(shown)} more" if len(self.rows) > len(shown) else ""
+            values = ""
+            if self.column in text.columns:
+                samples = [_masked(self.column, text.at[row, self.column]) for row in shown[:3]]
+                values = " (values: " + ", ".join(repr(v) for v in samples) + ")"
+            line += f"; row {', '.join(map(str, shown))}{more}{values}"
+        return line
+
+
+@dataclass
+class ValidationOutcome:
+    suite: str
+    evaluated: int
+    failures: list[Failure]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> dict[str, Any]:
+        """What meta.loads keeps: counts per rule, no values."""
+        return {
+            "suite": self.suite,
+            "expectations_evaluated": self.evaluated,
+            "failed": [
+                {"rule": f.rule, "column": f.column, "rows": f.unexpected_count}
+                for f in self.failures
+            ],
+        }
+
+    def quarantine_rows(self, text: pd.DataFrame) -> pd.DataFrame:
+        """One row per (failing row, rule): what failed, the offending value and the whole
+        record as JSON, with any BSN masked."""
+        records = []
+        for failure in self.failures:
+            if not failure.rows:
+                records.append(
+                    {"row_number": None, "column_name": failure.column, "rule": failure.rule,
+                     "problem": failure.problem, "value": None, "record": None}
+                )
+                continue
+            rows = text.loc[failure.rows]
+            masked = _mask_frame(rows)
+            value = masked[failure.column] if failure.column in masked else None
+            records.append(
+                pd.DataFrame(
+                    {
+                        "row_number": failure.rows,
+                        "column_name": failure.column,
+                        "rule": failure.rule,
+                        "problem": failure.problem,
+                        "value": value.to_numpy() if value is not None else None,
+                        "record": [
+                            json.dumps(record, ensure_ascii=False)
+                            for record in masked.to_dict(orient="records")
+                        ],
+                    }
+                )
+            )
+        frames = [r if isinstance(r, pd.DataFrame) else pd.DataFrame([r]) for r in records]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def load_suite(source: str) -> dict[str, Any]:
+    return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
+
+
+def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
+    """Validate the prepared extract. Expectations on columns the file lacks are left out:
+    the suite's expect_column_to_exist rules report those, and an optional column (like bsn
+    versus persoon_id) only has its rules applied when present."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # slow import: only where validation happens
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    suite_config = load_suite(source)
+    applicable = [e for e in suite_config["expectations"] if _columns_present(e, frame)]
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas(source)
+        .add_dataframe_asset(source)
+        .add_batch_definition_whole_dataframe(source)
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=source, expectations=applicable))
+    result = batch.validate(
+        suite,
+        expectation_parameters=parameters,
+        result_format={"result_format": "COMPLETE"},
+    )
+    failures = [_failure(r) for r in result.results if not r.success]
+    return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
+
+
+def outcome_from_dict(data: dict[str, Any]) -> ValidationOutcome:
+    return ValidationOutcome(
+        suite=data["suite"], evaluated=data["evaluated"],
+        failures=[Failure(**f) for f in data["failures"]],
+    )
+
+
+def outcome_to_dict(outcome: ValidationOutcome) -> dict[str, Any]:
+    return asdict(outcome)
+
+
+def _columns_present(expectation: dict[str, Any], frame: pd.DataFrame) -> bool:
+    if expectation["type"] == "expect_column_to_exist":
+        return True
+    kwargs = expectation["kwargs"]
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return all(column in frame.columns for column in columns)
+
+
+def _failure(result: Any) -> Failure:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column")
+    if "column_A" in kwargs:
+        column = kwargs["column_A"]
+    error = _raised_exception(result.exception_info)
+    if error:
+        return Failure(config.type, column, f"could not be checked: {error}", 0)
+    rows = [int(i) for i in result.result.get("unexpected_index_list") or []]
+    count = int(result.result.get("unexpected_count") or len(rows))
+    problem = config.description or config.type
+    if config.type == "expect_table_row_count_to_be_between":
+        problem += f" (the file has {result.result.get('observed_value')} rows)"
+    return Failure(config.type, column, problem, count, sorted(rows))
+
+
+def _raised_exception(info: dict[str, Any] | None) -> str | None:
+    """GX reports an exception either directly or per metric in a nested dict."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    nested = (v for v in info.values() if isinstance(v, dict))
+    return next((str(v.get("exception_message")) for v in nested if v.get("raised_exception")), None)
+
+
+def _masked(column: str | None, value: Any) -> Any:
+    if column in MASKED_COLUMNS and value is not None and not pd.isna(value):
+        return BSN_MASK
+    return None if pd.isna(value) else value
+
+
+def _mask_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    masked = rows.astype(object).where(rows.notna(), None)
+    for column in MASKED_COLUMNS:
+        if column in masked:
+            masked[column] = masked[column].map(lambda v: BSN_MASK if v is not None else None)
+    return masked
+

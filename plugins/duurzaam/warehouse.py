@@ -1,0 +1,275 @@
+"""The warehouse: one interface, two backends (DuckDB for the embedded mode, PostgreSQL).
+
+Loads are bulk (DuckDB ingests the DataFrame directly, PostgreSQL gets a COPY) and every load
+of a (source, quarter) is one transaction: the partition is replaced and the manifest row in
+meta.loads written together, or nothing happens at all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import make_url
+
+from duurzaam.settings import warehouse_backend
+
+META_TABLES: dict[str, list[tuple[str, str]]] = {
+    "loads": [
+        ("load_id", "text primary key"),
+        ("source", "text not null"),
+        ("quarter", "text not null"),
+        ("file_name", "text not null"),
+        ("file_sha256", "text not null"),
+        ("row_count", "integer not null"),
+        ("revision", "integer"),  # 1, 2, ... per accepted version of (source, quarter)
+        ("status", "text not null"),  # current | superseded | rejected
+        ("validation_summary", "text"),
+        ("started_at", "timestamp not null"),
+        ("finished_at", "timestamp not null"),
+    ],
+    "quarantine": [
+        ("load_id", "text not null"),
+        ("source", "text not null"),
+        ("quarter", "text not null"),
+        ("file_name", "text not null"),
+        ("row_number", "integer"),
+        ("column_name", "text"),
+        ("rule", "text not null"),
+        ("problem", "text not null"),
+        ("value", "text"),
+        ("record", "text"),
+    ],
+}
+LOAD_COLUMNS = [name for name, _ in META_TABLES["loads"]]
+
+
+@dataclass(frozen=True)
+class LoadManifest:
+    load_id: str
+    source: str
+    quarter: str
+    file_name: str
+    file_sha256: str
+    row_count: int
+    revision: int | None
+    status: str
+    validation_summary: str | None
+    started_at: datetime
+    finished_at: datetime
+
+
+class Warehouse:
+    """What the pipeline needs from a warehouse. Backends implement the four primitives at
+    the bottom; everything above them is shared."""
+
+    placeholder = "%s"
+
+    def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
+        with self.transaction():
+            for schema, tables in (("raw", raw_tables), ("meta", META_TABLES)):
+                self.execute(f"create schema if not exists {schema}")
+                for table, columns in tables.items():
+                    body = ", ".join(f"{name} {kind}" for name, kind in columns)
+                    self.execute(f"create table if not exists {schema}.{table} ({body})")
+
+    def current_load(self, source: str, quarter: str) -> dict[str, Any] | None:
+        rows = self.query(
+            f"select {', '.join(LOAD_COLUMNS)} from meta.loads "
+            "where source = %s and quarter = %s and status = 'current'",
+            (source, quarter),
+        )
+        return dict(zip(LOAD_COLUMNS, rows[0], strict=True)) if rows else None
+
+    def accepted_revisions(self, source: str, quarter: str) -> int:
+        rows = self.query(
+            "select count(*) from meta.loads where source = %s and quarter = %s "
+            "and status in ('current', 'superseded')",
+            (source, quarter),
+        )
+        return int(rows[0][0])
+
+    def replace_partition(self, table: str, frame: pd.DataFrame, manifest: LoadManifest) -> None:
+        """Swap the (source, quarter) partition for `frame` and make `manifest` current."""
+        with self.transaction():
+            self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
+            self.bulk_insert(f"raw.{table}", frame)
+            self.execute(
+                "update meta.loads set status = 'superseded' "
+                "where source = %s and quarter = %s and status = 'current'",
+                (manifest.source, manifest.quarter),
+            )
+            self._insert_manifest(manifest)
+
+    def record_rejection(self, manifest: LoadManifest, quarantine: pd.DataFrame) -> None:
+        """Keep why a file was refused. Rejecting the same file again replaces the record."""
+        with self.transaction():
+            self.execute("delete from meta.quarantine where load_id = %s", (manifest.load_id,))
+            self.execute("delete from meta.loads where load_id = %s", (manifest.load_id,))
+            self._insert_manifest(manifest)
+            if not quarantine.empty:
+                rows = quarantine.assign(
+                    load_id=manifest.load_id,
+                    source=manifest.source,
+                    quarter=manifest.quarter,
+                    file_name=manifest.file_name,
+                )
+                self.bulk_insert("meta.quarantine", rows[[c for c, _ in META_TABLES["quarantine"]]])
+
+    def _insert_manifest(self, manifest: LoadManifest) -> None:
+        values = [getattr(manifest, column) for column in LOAD_COLUMNS]
+        self.execute(
+            f"insert into meta.loads ({', '.join(LOAD_COLUMNS)}) "
+            f"values ({', '.join(['%s'] * len(values))})",
+            values,
+        )
+
+    # The primitives each backend provides.
+    def execute(self, sql: str, params: Any = ()) -> None:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def query_frame(self, sql: str, params: Any = ()) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    def __init__(self, path: Path):
+        import duckdb
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.connection = duckdb.connect(str(path))
+        self._depth = 0
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        self.connection.execute(_qmark(sql), list(params))
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self.connection.execute(_qmark(sql), list(params)).fetchall()
+
+    def query_frame(self, sql: str, params: Any = ()) -> pd.DataFrame:
+        return self.connection.execute(_qmark(sql), list(params)).df()
+
+    def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
+        # DuckDB reads the DataFrame in place (columnar, no per-row work).
+        columns = ", ".join(frame.columns)
+        self.connection.register("incoming_frame", frame)
+        try:
+            self.connection.execute(
+                f"insert into {table} ({columns}) select {columns} from incoming_frame"
+            )
+        finally:
+            self.connection.unregister("incoming_frame")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:  # already inside one: join it
+            yield
+            return
+        self.connection.execute("begin transaction")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("rollback")
+            raise
+        else:
+            self.connection.execute("commit")
+        finally:
+            self._depth -= 1
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PostgresWarehouse(Warehouse):
+    def __init__(self, conninfo: dict[str, Any]):
+        import psycopg
+
+        self.connection = psycopg.connect(**conninfo, autocommit=True)
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        self.connection.execute(sql, params)
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple]:
+        return self.connection.execute(sql, params).fetchall()
+
+    def query_frame(self, sql: str, params: Any = ()) -> pd.DataFrame:
+        cursor = self.connection.execute(sql, params)
+        columns = [d.name for d in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+    def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
+        # One COPY of the whole frame as CSV; an unquoted empty field is NULL.
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+        columns = ", ".join(frame.columns)
+        with self.connection.cursor() as cursor:
+            with cursor.copy(f"copy {table} ({columns}) from stdin with (format csv)") as copy:
+                copy.write(buffer.getvalue())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.connection.transaction():
+            yield
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def connection_parameters(url: str) -> dict[str, Any]:
+    """psycopg connection arguments from a postgresql:// URL."""
+    parsed = make_url(url)
+    parameters = {
+        "host": parsed.host or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": parsed.username or "postgres",
+        "dbname": parsed.database or "postgres",
+    }
+    if parsed.password:
+        parameters["password"] = parsed.password
+    return parameters
+
+
+def duckdb_path(url: str) -> Path:
+    database = make_url(url).database
+    if not database:
+        raise ValueError(f"{url!r} names no DuckDB file: use duckdb:///path/to/file.duckdb")
+    return Path(database)
+
+
+@contextmanager
+def open_warehouse(url: str) -> Iterator[Warehouse]:
+    warehouse: Warehouse
+    if warehouse_backend(url) == "duckdb":
+        warehouse = DuckDBWarehouse(duckdb_path(url))
+    else:
+        warehouse = PostgresWarehouse(connection_parameters(url))
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
+
+
+def _qmark(sql: str) -> str:
+    """Our SQL is written with %s placeholders; DuckDB wants ?."""
+    return sql.replace("%s", "?")
