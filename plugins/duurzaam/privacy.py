@@ -53,4 +53,11 @@ def suppress_rate(rate: float | None, denominator: int | None, threshold: int) -
         return "–"
     if int(denominator) < threshold:
         return f"n<{threshold}"
+    return percentage(rate)
+
+
+def percentage(rate: float | None) -> str:
+    """0.625 -> '62,5%' (Dutch decimal comma); unknown -> '–'."""
+    if rate is None or pd.isna(rate):
+        return "–"
     return f"{100 * rate:.1f}%".replace(".", ",")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from duurzaam.privacy import BSN_MASK
 from duurzaam.settings import EXPECTATIONS_DIR
+from duurzaam.sources.files import ROW_INDEX
 
 # Columns whose values never leave this module unmasked.
 MASKED_COLUMNS = ("bsn",)
@@ -154,7 +155,9 @@ def _failure(result: Any) -> Failure:
     error = _raised_exception(result.exception_info)
     if error:
         return Failure(config.type, column, f"could not be checked: {error}", 0)
-    rows = [int(i) for i in result.result.get("unexpected_index_list") or []]
+    # With a named index GX reports each row as {index name: row, column: value}.
+    rows = [int(i[ROW_INDEX] if isinstance(i, dict) else i)
+            for i in result.result.get("unexpected_index_list") or []]
     count = int(result.result.get("unexpected_count") or len(rows))
     problem = config.description or config.type
     if config.type == "expect_table_row_count_to_be_between":
@@ -168,8 +171,8 @@ def _raised_exception(info: dict[str, Any] | None) -> str | None:
         return None
     if info.get("raised_exception"):
         return str(info.get("exception_message"))
-    nested = (v for v in info.values() if isinstance(v, dict))
-    return next((str(v.get("exception_message")) for v in nested if v.get("raised_exception")), None)
+    nested = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    return str(nested[0].get("exception_message")) if nested else None
 
 
 def _masked(column: str | None, value: Any) -> Any:

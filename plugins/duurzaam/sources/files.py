@@ -13,6 +13,7 @@ from duurzaam.errors import InputRejected
 
 # Spreadsheet row numbers: the header is row 1, the first record row 2.
 FIRST_DATA_ROW = 2
+ROW_INDEX = "row"
 
 
 def decode(path: Path) -> str:
@@ -63,9 +64,12 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
             str(path), problem, f"export the file with {delimiter!r} as the column separator"
         )
     try:
-        frame = pd.read_csv(
+        # The header is read as a data row, so a row with more cells than the header is an
+        # error (pandas would otherwise quietly turn the surplus into an index).
+        cells = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
+            header=None,
             dtype=str,
             keep_default_na=False,
             quoting=csv.QUOTE_MINIMAL,
@@ -76,6 +80,7 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
             f"the rows do not line up with the header: {error}",
             "a text cell probably holds an unquoted separator; quote such cells in the export",
         ) from None
-    frame.columns = [column.strip() for column in frame.columns]
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name="row")
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = [str(column).strip() for column in cells.iloc[0]]
+    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name=ROW_INDEX)
     return frame.apply(lambda column: column.str.strip()).replace("", None)

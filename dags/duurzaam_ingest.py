@@ -1,0 +1,63 @@
+"""Quarterly ingest: for each source, pull the quarter's extract, validate it with its Great
+Expectations suite, and load it into raw; each load updates that source's raw Asset."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+from duurzaam.orchestration import RAW_ASSETS, SOURCE_NAMES, quarter_of_run
+
+
+@task
+def pull(source: str, params: dict | None = None, logical_date=None) -> dict:
+    from dataclasses import asdict
+
+    from duurzaam.ingest import pull as pull_extract
+    from duurzaam.settings import load_settings
+
+    quarter = quarter_of_run(params or {}, logical_date)
+    return asdict(pull_extract(source, quarter, load_settings()))
+
+
+@task
+def validate(extract: dict) -> dict:
+    from airflow.sdk.exceptions import AirflowFailException
+    from duurzaam.errors import InputRejected
+    from duurzaam.ingest import Extract
+    from duurzaam.ingest import validate as validate_extract
+    from duurzaam.settings import load_settings
+
+    try:
+        return validate_extract(Extract.from_dict(extract), load_settings())
+    except InputRejected as rejection:  # bad data: retrying will not help
+        raise AirflowFailException(str(rejection)) from None
+
+
+@task
+def load(extract: dict, validated: dict) -> dict:
+    from duurzaam.ingest import Extract, describe
+    from duurzaam.ingest import load as load_extract
+    from duurzaam.settings import load_settings
+
+    outcome = load_extract(Extract.from_dict(extract), validated, load_settings())
+    print(describe(outcome))
+    return outcome
+
+
+@dag(
+    dag_id="duurzaam_ingest",
+    schedule="0 6 1 1,4,7,10 *",  # the first of the month after a quarter ends
+    start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
+    tags=["duurzaam", "ingest"],
+)
+def duurzaam_ingest():
+    for source in SOURCE_NAMES:
+        extract = pull.override(task_id=f"pull_{source}")(source)
+        validated = validate.override(task_id=f"validate_{source}")(extract)
+        load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(extract, validated)
+
+
+duurzaam_ingest()

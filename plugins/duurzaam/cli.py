@@ -1,0 +1,121 @@
+"""The `duurzaam` command: the steps the DAGs run, for local runs, backfills and the demo.
+
+Exit codes: 0 done or unchanged, 2 input rejected, 1 anything else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from duurzaam.errors import DuurzaamError, InputRejected
+from duurzaam.quarters import parse_quarter_range
+
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        arguments.command(arguments)
+    except InputRejected as rejection:
+        print(f"REJECTED {rejection}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (DuurzaamError, ValueError, OSError) as error:
+        print(f"ERROR {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duurzaam", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", help="write a synthetic landing zone")
+    generate.add_argument("--out", type=Path, required=True, help="landing zone folder")
+    generate.add_argument("--quarters", required=True, help="range, e.g. 2019Q1:2025Q4")
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--scale", type=float, default=1.0,
+                          help="1.0 = national scale (about 6,000 placements a quarter)")
+    generate.add_argument("--identifier", choices=("persoon_id", "bsn"), default="persoon_id")
+    generate.set_defaults(command=_generate)
+
+    ingest = commands.add_parser("ingest", help="pull, validate and load one extract")
+    ingest.add_argument("source", help="e.g. placements")
+    ingest.add_argument("--quarter", required=True, help="e.g. 2024Q4")
+    ingest.add_argument("--file", type=Path, help="load this file instead of the landing zone's")
+    ingest.set_defaults(command=_ingest)
+
+    transform = commands.add_parser("transform", help="dbt build: raw -> marts")
+    transform.set_defaults(command=_transform)
+
+    report = commands.add_parser("report", help="write the regional reports of a quarter")
+    report.add_argument("--quarter", required=True)
+    report.set_defaults(command=_report)
+
+    run = commands.add_parser("run", help="ingest every source, transform, report")
+    run.add_argument("--quarter", required=True, help="a quarter or a range 2024Q1:2024Q4")
+    run.set_defaults(command=_run)
+
+    demo = commands.add_parser(
+        "demo", help="run the Airflow DAGs over the bundled sample quarters (embedded mode)"
+    )
+    demo.set_defaults(command=_demo)
+    return parser
+
+
+def _generate(arguments: argparse.Namespace) -> None:
+    from duurzaam.synthetic import generate
+
+    summary = generate(
+        arguments.out, parse_quarter_range(arguments.quarters), seed=arguments.seed,
+        scale=arguments.scale, identifier=arguments.identifier,
+    )
+    print(summary)
+
+
+def _ingest(arguments: argparse.Namespace) -> None:
+    from duurzaam.ingest import describe, ingest
+    from duurzaam.settings import load_settings
+
+    print(describe(ingest(arguments.source, arguments.quarter, load_settings(), arguments.file)))
+
+
+def _transform(arguments: argparse.Namespace) -> None:
+    from duurzaam.settings import load_settings
+    from duurzaam.transform import transform
+
+    transform(load_settings())
+
+
+def _report(arguments: argparse.Namespace) -> None:
+    from duurzaam.reports.build import write_reports
+    from duurzaam.settings import load_settings
+
+    print(write_reports(arguments.quarter, load_settings()).describe())
+
+
+def _run(arguments: argparse.Namespace) -> None:
+    from duurzaam.ingest import describe, ingest
+    from duurzaam.reports.build import write_reports
+    from duurzaam.settings import load_settings
+    from duurzaam.sources import SOURCES
+    from duurzaam.transform import transform
+
+    settings = load_settings()
+    for quarter in parse_quarter_range(arguments.quarter):
+        for source in SOURCES:
+            print(describe(ingest(source, str(quarter), settings)))
+        transform(settings)
+        print(write_reports(str(quarter), settings).describe())
+
+
+def _demo(arguments: argparse.Namespace) -> None:
+    from duurzaam.demo import run_demo
+
+    run_demo()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

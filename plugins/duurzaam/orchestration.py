@@ -1,0 +1,36 @@
+"""What the DAG files share: the Assets that chain them, and how a run knows its quarter.
+Light on purpose: DAG files import this at parse time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from airflow.sdk import Asset
+
+from duurzaam.quarters import Quarter
+
+# The sources ingested each quarter (kept here, not by importing duurzaam.sources, so that
+# parsing a DAG file does not import pandas).
+SOURCE_NAMES = ("placements",)
+RAW_ASSETS = {
+    source: Asset(name=f"raw.{source}", uri=f"duurzaam://warehouse/raw/{source}")
+    for source in SOURCE_NAMES
+}
+MART_ASSETS = {
+    mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
+    for mart in ("mart_region_quarter",)
+}
+
+
+def quarter_of_run(params: dict[str, Any], logical_date: datetime | None) -> str:
+    """The quarter a run processes: the `quarter` param when given, else the quarter that
+    ended before the run's logical date (a run on 1 April processes Q1)."""
+    if params.get("quarter"):
+        return str(Quarter.parse(params["quarter"]))
+    if logical_date is None:
+        raise ValueError(
+            "this run has no logical date and no 'quarter' param: trigger it with "
+            '{"quarter": "2024Q4"}'
+        )
+    return str(Quarter.of(logical_date.date()) - 1)

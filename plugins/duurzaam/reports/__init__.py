@@ -1,0 +1,1 @@
+"""Regional reports: query the marts, render one Dutch report per region, deliver it."""

@@ -1,0 +1,61 @@
+"""Runs the dbt project against the configured warehouse (dbt-duckdb or dbt-postgres)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from duurzaam.errors import DuurzaamError
+from duurzaam.settings import DBT_PROJECT_DIR, Settings
+from duurzaam.warehouse import connection_parameters, duckdb_path
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """The variables profiles.yml reads, derived from DUURZAAM_WAREHOUSE_URL."""
+    env = {"DUURZAAM_DBT_TARGET": settings.backend}
+    if settings.backend == "duckdb":
+        env["DUURZAAM_DUCKDB_PATH"] = str(duckdb_path(settings.warehouse_url))
+    else:
+        parameters = connection_parameters(settings.warehouse_url)
+        env.update(
+            DUURZAAM_PG_HOST=str(parameters["host"]),
+            DUURZAAM_PG_PORT=str(parameters["port"]),
+            DUURZAAM_PG_USER=str(parameters["user"]),
+            DUURZAAM_PG_PASSWORD=str(parameters.get("password", "")),
+            DUURZAAM_PG_DBNAME=str(parameters["dbname"]),
+        )
+    return env
+
+
+def run_dbt(arguments: list[str], settings: Settings) -> Any:
+    """`dbt <arguments>` in this process, on the target matching the warehouse URL."""
+    from dbt.cli.main import dbtRunner  # heavy: only when dbt actually runs
+
+    os.environ.update(dbt_environment(settings))
+    project = str(DBT_PROJECT_DIR)
+    result = dbtRunner().invoke(
+        [*arguments, "--project-dir", project, "--profiles-dir", project,
+         "--target", settings.backend]
+    )
+    if not result.success:
+        failed = _failed_nodes(result.result)
+        detail = f": {', '.join(failed)}" if failed else ""
+        raise DuurzaamError(
+            f"dbt {' '.join(arguments)} failed on {settings.backend}{detail}. "
+            f"The log is in {DBT_PROJECT_DIR / 'logs' / 'dbt.log'}."
+        ) from result.exception
+    return result.result
+
+
+def transform(settings: Settings) -> None:
+    """Seed, build and test every model: raw -> staging -> intermediate -> marts."""
+    run_dbt(["build"], settings)
+
+
+def _failed_nodes(results: Any) -> list[str]:
+    nodes = getattr(results, "results", None) or []
+    return [
+        f"{r.node.name} ({r.status})"
+        for r in nodes
+        if str(r.status) in ("error", "fail", "runtime error")
+    ]
