@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings, load_settings
 
@@ -62,11 +61,12 @@ def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, warehouse_url: str, generated_landing: Path) -> Settings:
+def settings(tmp_path: Path, warehouse_url: str) -> Settings:
+    """Settings for one test: its own warehouse, landing zone, outbox and work folders."""
     return replace(
         load_settings(),
         warehouse_url=warehouse_url,
-        landing_dir=generated_landing,
+        landing_dir=tmp_path / "landing",
         outbox_dir=tmp_path / "outbox",
         work_dir=tmp_path / "work",
         pseudonym_key=TEST_KEY,

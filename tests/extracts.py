@@ -9,7 +9,7 @@ HEADER = (
     "startdatum;einddatum;reden_einde;contractvorm;uren_per_week;grondslag;loonkostensubsidie;"
     "jobcoach;no_riskpolis;werkplekaanpassing;proefplaatsing;arbeidsdeskundige"
 ).split(";")
-VALID_BSNS = ["111222333", "123456782", "999999990", "100000009", "246813579"]
+VALID_BSNS = ["111222333", "123456782", "999999990", "100000009", "232262536"]
 
 
 def placement_row(number: int, **cells: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from duurzaam.errors import InputRejected
+from duurzaam.privacy import require_key_for_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
 from duurzaam.sources import get_source, raw_tables
@@ -74,6 +75,7 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
 
     path = Path(extract.path)
     text = module.read(path)
+    require_key_for_bsn(text.columns, settings.pseudonym_key, extract.origin)
     prepared = module.prepare_for_validation(text)
     outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous))
     summary = json.dumps(outcome.summary())
@@ -95,7 +97,7 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
             [failure.message(text) for failure in outcome.failures],
         )
 
-    raw = module.to_raw(prepared, settings.pseudonym_key, path)
+    raw = module.to_raw(prepared, settings.pseudonym_key)
     validated = settings.work_dir / "validated" / extract.source / (
         f"{extract.quarter}-{extract.sha256[:12]}.parquet"
     )

@@ -8,6 +8,8 @@ import hmac
 import numpy as np
 import pandas as pd
 
+from duurzaam.errors import InputRejected
+
 BSN_MASK = "*********"
 # 11-proef weights: 9..2 for the first eight digits, -1 for the last.
 _BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
@@ -23,6 +25,16 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
         checksum = digits @ _BSN_WEIGHTS
         result[well_formed] = (checksum % 11 == 0) & (digits.sum(axis=1) > 0)
     return result
+
+
+def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None:
+    """A file that carries BSNs cannot be accepted without the key to pseudonymise them."""
+    if "bsn" in columns and not key:
+        raise InputRejected(
+            file,
+            "the file identifies people by BSN, and no pseudonymisation key is configured",
+            "set DUURZAAM_PSEUDONYM_KEY (kept outside the warehouse) and load the file again",
+        )
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:

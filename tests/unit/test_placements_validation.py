@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import known_municipality_codes
 from duurzaam.sources import placements
 from duurzaam.validation import validate
+
 from tests.extracts import placement_row, with_bsn, write_extract
 
 PARAMETERS = {"municipality_codes": known_municipality_codes(), "min_rows": 1}
@@ -95,7 +95,7 @@ def test_implausibly_small_file_is_rejected(tmp_path):
         (b"", "empty"),
         (b"PK\x03\x04rest-of-a-zip", "ZIP/XLSX"),
         (b"\x00\x01\x02binary", "binary"),
-        ("plaatsing_id,persoon_id,gemeente_code\nPL1,P1,GM0363\n".encode(), "','"),
+        (b"plaatsing_id,persoon_id,gemeente_code\nPL1,P1,GM0363\n", "','"),
         (b"plaatsing_id;gemeente_code\nPL1;GM0363\n", "no person identifier"),
         (b"plaatsing_id;persoon_id\nPL1;P1;extra;cells\n", "do not line up"),
     ],

@@ -1,5 +1,4 @@
 import pandas as pd
-
 from duurzaam.privacy import is_valid_bsn, pseudonymise, suppress_count, suppress_rate
 
 

@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-
 from duurzaam.quarters import Quarter, parse_quarter_range
 
 

