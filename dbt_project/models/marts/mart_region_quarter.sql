@@ -1,0 +1,161 @@
+-- One row per labour-market region (all 35, also when a count is 0) x extract quarter
+-- present in raw.placements: flows and 12-month retention, with the national figures
+-- beside them. Definitions: _intermediate__models.yml and _marts__models.yml.
+
+with
+
+regions as (
+
+    select distinct
+        region_code,
+        region_name
+    from {{ ref('stg_reference__municipalities') }}
+    where region_code is not null
+
+),
+
+quarters as (
+
+    select quarter, quarter_start, quarter_end from {{ ref('int_extract_quarters') }}
+
+),
+
+spells as (
+
+    select * from {{ ref('int_spells') }}
+
+),
+
+placement_spells as (
+
+    select * from {{ ref('int_placement_spells') }}
+
+),
+
+survival_12m as (
+
+    select region_code, cohort_quarter, cohort_size, survival, is_observable
+    from {{ ref('int_spell_survival') }}
+    where month = 12
+
+),
+
+-- Every spell counted for its region and for the country ('NL').
+region_spells as (
+
+    select region_code, spell_id, start_quarter, end_quarter, is_provisional_end
+    from spells
+    where region_code is not null
+
+    union all
+
+    select 'NL' as region_code, spell_id, start_quarter, end_quarter, is_provisional_end
+    from spells
+
+),
+
+starts as (
+
+    select
+        region_code,
+        start_quarter as quarter,
+        count(*) as placements_started
+    from region_spells
+    group by region_code, start_quarter
+
+),
+
+ends as (
+
+    select
+        region_code,
+        end_quarter as quarter,
+        count(*) as spell_ends,
+        sum(case when is_provisional_end then 1 else 0 end) as job_losses_provisional
+    from region_spells
+    where end_quarter is not null
+    group by region_code, end_quarter
+
+),
+
+-- A job-to-job move counts for the region of its spell, in the quarter it starts.
+moves as (
+
+    select
+        region_spells.region_code,
+        placement_spells.start_quarter as quarter,
+        count(*) as job_to_job_moves
+    from placement_spells
+    inner join region_spells
+        on placement_spells.spell_id = region_spells.spell_id
+    where placement_spells.placement_kind = 'job_to_job'
+    group by region_spells.region_code, placement_spells.start_quarter
+
+),
+
+flows as (
+
+    select
+        region_quarters.region_code,
+        region_quarters.quarter,
+        coalesce(starts.placements_started, 0) as placements_started,
+        coalesce(moves.job_to_job_moves, 0) as job_to_job_moves,
+        coalesce(ends.spell_ends, 0) as spell_ends,
+        coalesce(ends.job_losses_provisional, 0) as job_losses_provisional,
+        case when survival_12m.is_observable then survival_12m.survival end as retention_12m,
+        coalesce(survival_12m.cohort_size, 0) as retention_12m_cohort
+    from (
+        select region_code, quarter
+        from regions
+        cross join quarters
+        union all
+        select 'NL' as region_code, quarter
+        from quarters
+    ) as region_quarters
+    left join starts
+        on region_quarters.region_code = starts.region_code
+        and region_quarters.quarter = starts.quarter
+    left join moves
+        on region_quarters.region_code = moves.region_code
+        and region_quarters.quarter = moves.quarter
+    left join ends
+        on region_quarters.region_code = ends.region_code
+        and region_quarters.quarter = ends.quarter
+    left join survival_12m
+        on region_quarters.region_code = survival_12m.region_code
+        and region_quarters.quarter = survival_12m.cohort_quarter
+
+),
+
+final as (
+
+    select
+        cast(regions.region_code as {{ dbt.type_string() }}) as region_code,
+        cast(regions.region_name as {{ dbt.type_string() }}) as region_name,
+        cast(quarters.quarter as {{ dbt.type_string() }}) as quarter,
+        cast(quarters.quarter_start as date) as quarter_start,
+        cast(quarters.quarter_end as date) as quarter_end,
+        cast(regional.placements_started as {{ dbt.type_bigint() }}) as placements_started,
+        cast(regional.job_to_job_moves as {{ dbt.type_bigint() }}) as job_to_job_moves,
+        cast(regional.spell_ends as {{ dbt.type_bigint() }}) as spell_ends,
+        -- every spell end is a job loss (definition in _marts__models.yml)
+        cast(regional.spell_ends as {{ dbt.type_bigint() }}) as job_losses,
+        cast(regional.job_losses_provisional as {{ dbt.type_bigint() }}) as job_losses_provisional,
+        cast(regional.retention_12m as {{ type_double() }}) as retention_12m,
+        cast(regional.retention_12m_cohort as {{ dbt.type_bigint() }}) as retention_12m_cohort,
+        cast(national.placements_started as {{ dbt.type_bigint() }}) as nl_placements_started,
+        cast(national.spell_ends as {{ dbt.type_bigint() }}) as nl_job_losses,
+        cast(national.job_to_job_moves as {{ dbt.type_bigint() }}) as nl_job_to_job_moves,
+        cast(national.retention_12m as {{ type_double() }}) as nl_retention_12m
+    from regions
+    cross join quarters
+    inner join flows as regional
+        on regions.region_code = regional.region_code
+        and quarters.quarter = regional.quarter
+    inner join flows as national
+        on national.region_code = 'NL'
+        and quarters.quarter = national.quarter
+
+)
+
+select * from final

@@ -1,0 +1,7 @@
+{# The column lies in [min_value, max_value] (inclusive); nulls pass. #}
+{% test between(model, column_name, min_value, max_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }}
+   or {{ column_name }} > {{ max_value }}
+{% endtest %}
