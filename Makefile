@@ -29,6 +29,9 @@ lint: install
 	$(RUN) ruff format --check plugins dags tests
 
 # Regenerate the bundled sample landing zone (deterministic).
+SAMPLE_QUARTERS ?= 2023Q1:2024Q2
+SAMPLE_SCALE ?= 0.15
+
 sample: install
 	rm -rf include/sample_data/placements
 	$(RUN) duurzaam generate --out include/sample_data --quarters $(SAMPLE_QUARTERS) --seed 2026 --scale $(SAMPLE_SCALE)

@@ -4,6 +4,7 @@ test session, and a small generated landing zone."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,6 +14,10 @@ import psycopg
 import pytest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings, load_settings
+
+# Airflow, when a test imports it, keeps its files in a throwaway home, not in ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="duurzaam-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 # The server the tests use; CI starts it (see .ci/run). Trust auth, user postgres.
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quarter", required=True, help="a quarter or a range 2024Q1:2024Q4")
     run.set_defaults(command=_run)
 
+    query = commands.add_parser("query", help="run SQL on the warehouse, print the result")
+    query.add_argument("sql", help='e.g. "from marts.mart_region_quarter limit 5"')
+    query.set_defaults(command=_query)
+
     demo = commands.add_parser(
         "demo", help="run the Airflow DAGs over the bundled sample quarters (embedded mode)"
     )
@@ -109,6 +113,18 @@ def _run(arguments: argparse.Namespace) -> None:
             print(describe(ingest(source, str(quarter), settings)))
         transform(settings)
         print(write_reports(str(quarter), settings).describe())
+
+
+def _query(arguments: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from duurzaam.settings import load_settings
+    from duurzaam.warehouse import open_warehouse
+
+    with open_warehouse(load_settings().warehouse_url) as warehouse:
+        frame = warehouse.query_frame(arguments.sql)
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(frame.to_string(index=False))
 
 
 def _demo(arguments: argparse.Namespace) -> None:

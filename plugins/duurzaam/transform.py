@@ -7,7 +7,8 @@ from typing import Any
 
 from duurzaam.errors import DuurzaamError
 from duurzaam.settings import DBT_PROJECT_DIR, Settings
-from duurzaam.warehouse import connection_parameters, duckdb_path
+from duurzaam.sources import raw_tables
+from duurzaam.warehouse import connection_parameters, duckdb_path, open_warehouse
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
@@ -49,6 +50,9 @@ def run_dbt(arguments: list[str], settings: Settings) -> Any:
 
 def transform(settings: Settings) -> None:
     """Seed, build and test every model: raw -> staging -> intermediate -> marts."""
+    # dbt reads the raw tables as sources; on a fresh warehouse they exist, empty.
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.ensure_schema(raw_tables())
     run_dbt(["build"], settings)
 
 

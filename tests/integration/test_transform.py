@@ -1,0 +1,183 @@
+"""dbt on both backends: the build and its tests pass, and mart_region_quarter agrees with an
+independent count made here, in plain pandas and Python, from the generated extract files."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from duurzaam.ingest import ingest
+from duurzaam.quarters import parse_quarter_range
+from duurzaam.settings import MUNICIPALITIES_CSV
+from duurzaam.transform import transform
+from duurzaam.warehouse import open_warehouse
+
+from tests.conftest import SAMPLE_QUARTERS
+
+GAP = pd.DateOffset(months=3)
+
+
+@pytest.fixture
+def built_mart(settings, generated_landing) -> pd.DataFrame:
+    settings = replace(settings, landing_dir=generated_landing)
+    for quarter in parse_quarter_range(SAMPLE_QUARTERS):
+        assert ingest("placements", str(quarter), settings)["status"] == "loaded"
+    transform(settings)  # dbt build: raises when a model or a data/unit test fails
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        return warehouse.query_frame("select * from marts.mart_region_quarter")
+
+
+def test_transform_on_an_empty_warehouse_builds_empty_marts(settings):
+    transform(settings)
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        assert warehouse.query("select count(*) from marts.mart_region_quarter") == [(0,)]
+
+
+def test_mart_matches_an_independent_count(built_mart, generated_landing):
+    expected = expected_mart(generated_landing)
+    mart = built_mart.set_index(["region_code", "quarter"]).sort_index()
+
+    assert len(mart) == 35 * len(parse_quarter_range(SAMPLE_QUARTERS))
+    for column in ("placements_started", "job_to_job_moves", "job_losses",
+                   "job_losses_provisional"):
+        got = mart[column].astype(int)
+        want = expected[column].reindex(mart.index, fill_value=0).astype(int)
+        assert got.equals(want), f"{column}: {got.compare(want)}"
+    assert mart["placements_started"].sum() > 500  # the comparison is not about zeros
+
+    retention = expected["retention_12m"].reindex(mart.index)
+    observable = retention.notna()
+    assert observable.sum() >= 35  # at least one cohort has 12 months observed
+    assert mart["retention_12m"].isna().equals(~observable)
+    np.testing.assert_allclose(mart.loc[observable, "retention_12m"].astype(float),
+                               retention[observable], rtol=0, atol=1e-9)
+
+
+# --- the independent count --------------------------------------------------------------
+
+
+def expected_mart(landing: Path) -> pd.DataFrame:
+    placements, last_quarter_end = current_placements(landing)
+    spells, moves = spells_and_moves(placements)
+    spells["region_code"] = region_at_start(spells)
+    spells["start_quarter"] = quarter_of(spells["start"])
+    spells["end_quarter"] = quarter_of(spells["end"])
+    moves = moves.merge(spells[["spell_key", "region_code"]], on="spell_key")
+    moves["quarter"] = quarter_of(moves["start"])
+    ended = spells[spells["end"].notna()].copy()
+    ended["provisional"] = ended["end"] + GAP > last_quarter_end
+
+    counts = pd.concat({
+        "placements_started": spells.groupby(["region_code", "start_quarter"]).size(),
+        "job_to_job_moves": moves.groupby(["region_code", "quarter"]).size(),
+        "job_losses": ended.groupby(["region_code", "end_quarter"]).size(),
+        "job_losses_provisional": ended.groupby(["region_code", "end_quarter"])["provisional"]
+        .sum(),
+    }, axis=1).fillna(0)
+    counts.index.names = ["region_code", "quarter"]
+
+    first_start = pd.Timestamp(parse_quarter_range(SAMPLE_QUARTERS)[0].start)
+    cohorts = spells[spells["start"] >= first_start]
+    retention = {
+        (region, quarter): kaplan_meier_at_12(group, last_quarter_end)
+        for (region, quarter), group in cohorts.groupby(["region_code", "start_quarter"])
+    }
+    counts["retention_12m"] = pd.Series(retention, dtype=float)
+    return counts
+
+
+def current_placements(landing: Path) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Every placement as the latest extract it appears in describes it."""
+    frames = []
+    for path in sorted((landing / "placements").glob("*.csv")):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252")
+        frame = pd.read_csv(pd.io.common.StringIO(text), sep=";", dtype=str,
+                            keep_default_na=False)
+        frame["extract"] = path.stem
+        frames.append(frame)
+    extracts = pd.concat(frames).sort_values("extract")
+    latest = extracts.drop_duplicates("plaatsing_id", keep="last").copy()
+    latest["start"] = _dates(latest["startdatum"])
+    latest["end"] = _dates(latest["einddatum"])
+    last_quarter = max(frames, key=lambda f: f["extract"].iat[0])["extract"].iat[0]
+    last_end = pd.Timestamp(parse_quarter_range(f"{last_quarter}:{last_quarter}")[0].end)
+    return latest, last_end
+
+
+def spells_and_moves(placements: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Walks each person's placements in start order, the way the definition reads."""
+    spells, moves = [], []
+    ordered = placements.sort_values(["persoon_id", "start", "plaatsing_id"])
+    for person, rows in ordered.groupby("persoon_id", sort=False):
+        spell = None
+        for row in rows.itertuples():
+            if spell is not None and (spell["running"] or row.start <= spell["latest_end"] + GAP):
+                if not spell["running"] and row.start >= spell["latest_end"]:
+                    moves.append({"spell_key": spell["spell_key"], "start": row.start})
+                spell["running"] += pd.isna(row.end)
+                if pd.notna(row.end):
+                    spell["latest_end"] = max(spell["latest_end"], row.end)
+                continue
+            spell = {"spell_key": f"{person}-{len(spells)}", "start": row.start,
+                     "municipality": row.gemeente_code, "running": int(pd.isna(row.end)),
+                     "latest_end": row.end if pd.notna(row.end) else pd.Timestamp.min}
+            spells.append(spell)
+    frame = pd.DataFrame(spells)
+    frame["end"] = frame["latest_end"].where(frame["running"] == 0)
+    return frame, pd.DataFrame(moves, columns=["spell_key", "start"])
+
+
+def region_at_start(spells: pd.DataFrame) -> pd.Series:
+    """The region of the reference row for that code with the first year >= the start year."""
+    reference = pd.read_csv(MUNICIPALITIES_CSV, dtype={"year": int})
+    regions = []
+    by_code = {code: rows.sort_values("year") for code, rows in reference.groupby("code")}
+    for code, start in zip(spells["municipality"], spells["start"], strict=True):
+        rows = by_code[code]
+        regions.append(rows.loc[rows["year"] >= start.year, "region_code"].iloc[0])
+    return pd.Series(regions, index=spells.index)
+
+
+def kaplan_meier_at_12(cohort: pd.DataFrame, observation_end: pd.Timestamp) -> float:
+    """S(12): product over months t < 12 of (1 - ended at t / still followed at t)."""
+    cohort_quarter_end = cohort["start"].max().to_period("Q").end_time.normalize()
+    if cohort_quarter_end + pd.DateOffset(months=12) > observation_end:
+        return math.nan
+    event = cohort["end"].notna() & (cohort["end"] <= observation_end)
+    follow_up_end = cohort["end"].where(event, observation_end)
+    months = [_whole_months(a, b) for a, b in zip(cohort["start"], follow_up_end, strict=True)]
+    durations = pd.DataFrame({"months": months, "event": event.to_numpy()})
+    survival = 1.0
+    for month in range(12):
+        at_risk = (durations["months"] >= month).sum()
+        ended = ((durations["months"] == month) & durations["event"]).sum()
+        if at_risk:
+            survival *= 1 - ended / at_risk
+    return survival
+
+
+def quarter_of(dates: pd.Series) -> pd.Series:
+    return dates.dt.to_period("Q").astype(str).where(dates.notna())
+
+
+def _whole_months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (end.day < start.day)
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    return iso.fillna(pd.to_datetime(text, format="%d-%m-%Y", errors="coerce"))
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
