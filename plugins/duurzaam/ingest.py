@@ -161,12 +161,18 @@ def known_municipality_codes() -> list[str]:
         return sorted({row["code"] for row in csv.DictReader(handle) if row["region_code"]})
 
 
+def known_region_codes() -> list[str]:
+    with MUNICIPALITIES_CSV.open(encoding="utf-8") as handle:
+        return sorted({row["region_code"] for row in csv.DictReader(handle) if row["region_code"]})
+
+
 def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict[str, Any]:
     min_rows = 1
     if previous:
         min_rows = max(1, math.ceil(previous["row_count"] * MIN_ROWS_SHARE_OF_PREVIOUS))
     return {
         "municipality_codes": known_municipality_codes(),
+        "region_codes": known_region_codes(),
         "min_rows": min_rows,
     }
 

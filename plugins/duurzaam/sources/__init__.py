@@ -9,7 +9,12 @@ from types import ModuleType
 
 from duurzaam.sources import placements
 
-SOURCES: dict[str, ModuleType] = {module.SOURCE: module for module in (placements,)}
+SOURCES: dict[str, ModuleType] = {
+    module.SOURCE: module
+    for module in (
+        placements,
+    )
+}
 
 
 def get_source(name: str) -> ModuleType:

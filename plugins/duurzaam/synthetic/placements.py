@@ -104,6 +104,8 @@ class GenerationSummary:
     job_to_job_per_quarter: float
     # Share of spells started in the window (with 12 months to follow) still in work at 12 months.
     retention_12_months: float | None
+    # The files of the sources derived from the placements, per source.
+    other_files: dict[str, list[Path]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         retention = "n/a" if self.retention_12_months is None else f"{self.retention_12_months:.1%}"
@@ -144,7 +146,57 @@ def generate(
         raise ValueError(f"scale {scale} is too small: no placements were simulated")
     placements = _finish(simulation, world)
     persons = _person_keys(placements, identifier, bsn_rng)
-    return _write(Path(out_dir), quarters, placements, persons, identifier, world)
+    summary = _write(Path(out_dir), quarters, placements, persons, identifier, world)
+    table = placement_table(placements, persons, world, quarters[-1])
+    for stream, writer in enumerate(_other_source_writers(), start=2):
+        summary.other_files[writer.SOURCE] = writer.write(
+            Path(out_dir), quarters, table, np.random.default_rng([seed, stream])
+        )
+    return summary
+
+
+def _other_source_writers() -> list[Any]:
+    """The modules writing the sources derived from the placements, each with
+    SOURCE and write(out_dir, quarters, placements, rng) -> list of files written."""
+    return [
+    ]
+
+
+def placement_table(
+    frame: pd.DataFrame, persons: np.ndarray, world: _World, last: Quarter
+) -> pd.DataFrame:
+    """Every simulated placement as the other sources see it: readable values, the
+    region, and the true start and end (NaT when it runs past the last quarter)."""
+    employers = world.employers
+    employer = frame["employer"].to_numpy()
+    end = frame["end"].to_numpy()
+    table = pd.DataFrame({
+        "plaatsing_id": _numbered(
+            "PL", pd.Series(np.arange(1, len(frame) + 1)), max(7, len(str(len(frame))))
+        ),
+        "persoon": persons[frame["person"].to_numpy()],
+        "spell": frame["spell"].to_numpy(),
+        "gemeente_code": world.municipalities.codes[frame["municipality"].to_numpy()],
+        "region_code": np.array(world.region_codes, dtype=object)[employers.region[employer]],
+        "werkgever_id": _numbered(
+            "WG", frame["employer_number"], max(6, len(str(len(employers.region))))
+        ),
+        "werkgever_grootte": _labels(SIZES, frame["werkgever_grootte"]),
+        "sector": _labels(SECTIONS, frame["section"]),
+        "sector_type": _labels(SECTOR_KINDS, frame["kind"]),
+        "startdatum": pd.to_datetime(frame["start"].to_numpy(), unit="D"),
+        "einddatum": pd.to_datetime(
+            np.where(end <= _day(last.end), end, np.iinfo(np.int64).min), unit="D"
+        ),
+        "reden_einde": np.where(
+            end <= _day(last.end), np.array(END_REASONS, dtype=object)[frame["reason"]], ""
+        ),
+        "contractvorm": _labels(CONTRACTS, frame["contractvorm"]),
+        "uren_per_week": frame["hours2"].to_numpy() / 2,
+        "grondslag": _labels(BASES, frame["grondslag"]),
+        **{name: _labels(YES_NO, frame[name]) for name in INSTRUMENTS},
+    })
+    return table
 
 
 def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:
