@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install demo test lint sample bench-load clean
+.PHONY: install demo test lint sample bench-ingest clean
 
 install: .venv/.installed
 
@@ -14,7 +14,7 @@ install: .venv/.installed
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-groups
+	$(UV) sync --frozen --all-groups --compile-bytecode
 	@touch $@
 
 demo: install
@@ -35,6 +35,10 @@ SAMPLE_SCALE ?= 0.15
 sample: install
 	rm -rf include/sample_data/placements
 	$(RUN) duurzaam generate --out include/sample_data --quarters $(SAMPLE_QUARTERS) --seed 2026 --scale $(SAMPLE_SCALE)
+
+# Full ingest of a 1,000,000-row extract against a bare PostgreSQL COPY of the same file.
+bench-ingest: install
+	$(RUN) python -m duurzaam.bench.ingest
 
 clean:
 	rm -rf warehouse outbox work .airflow dbt_project/target dbt_project/logs

@@ -1,11 +1,35 @@
-"""Quarterly ingest: for each source, pull the quarter's extract, validate it with its Great
-Expectations suite, and load it into raw; each load updates that source's raw Asset."""
+"""Quarterly ingest: for each source, wait for the quarter's extract, pull it, validate it with
+its Great Expectations suite, and load it into raw; each load updates that source's raw Asset.
+A late source fails its own wait_for_<source> task after the wait set in sources.yml."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
-from airflow.sdk import Param, dag, task
-from duurzaam.orchestration import RAW_ASSETS, SOURCE_NAMES, quarter_of_run
+from airflow.sdk import Param, PokeReturnValue, dag, task
+from duurzaam.orchestration import (
+    POKE_MINUTES,
+    RAW_ASSETS,
+    SOURCE_NAMES,
+    WAIT_HOURS,
+    quarter_of_run,
+)
+
+
+@task.sensor(mode="reschedule", poke_interval=timedelta(minutes=POKE_MINUTES))
+def wait_for(source: str, params: dict | None = None, logical_date=None) -> PokeReturnValue:
+    from duurzaam.ingest import extract_available, source_location
+    from duurzaam.settings import load_settings
+
+    settings = load_settings()
+    quarter = quarter_of_run(params or {}, logical_date)
+    delivered = extract_available(source, quarter, settings)
+    if not delivered:
+        print(f"{source} {quarter} is late: nothing yet at "
+              f"{source_location(source, quarter, settings)}; waiting up to "
+              f"{WAIT_HOURS[source]:g} hours from the start of this task")
+    return PokeReturnValue(is_done=delivered)
 
 
 @task
@@ -55,7 +79,11 @@ def load(extract: dict, validated: dict) -> dict:
 )
 def duurzaam_ingest():
     for source in SOURCE_NAMES:
+        waited = wait_for.override(
+            task_id=f"wait_for_{source}", timeout=timedelta(hours=WAIT_HOURS[source])
+        )(source)
         extract = pull.override(task_id=f"pull_{source}")(source)
+        waited >> extract
         validated = validate.override(task_id=f"validate_{source}")(extract)
         load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(extract, validated)
 

@@ -41,9 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--identifier", choices=("persoon_id", "bsn"), default="persoon_id")
     generate.set_defaults(command=_generate)
 
-    ingest = commands.add_parser("ingest", help="pull, validate and load one extract")
-    ingest.add_argument("source", help="e.g. placements")
-    ingest.add_argument("--quarter", required=True, help="e.g. 2024Q4")
+    ingest = commands.add_parser(
+        "ingest", help="pull, validate and load extracts; a range in order (backfill)"
+    )
+    ingest.add_argument("source", help="e.g. placements, or 'all' for every source")
+    when = ingest.add_mutually_exclusive_group(required=True)
+    when.add_argument("--quarter", help="e.g. 2024Q4")
+    when.add_argument("--quarters", help="a range in order, e.g. 2019Q1:2025Q4")
     ingest.add_argument("--file", type=Path, help="load this file instead of the landing zone's")
     ingest.set_defaults(command=_ingest)
 
@@ -82,8 +86,27 @@ def _generate(arguments: argparse.Namespace) -> None:
 def _ingest(arguments: argparse.Namespace) -> None:
     from duurzaam.ingest import describe, ingest
     from duurzaam.settings import load_settings
+    from duurzaam.sources import SOURCES, get_source
 
-    print(describe(ingest(arguments.source, arguments.quarter, load_settings(), arguments.file)))
+    sources = list(SOURCES) if arguments.source == "all" else [arguments.source]
+    for source in sources:
+        get_source(source)  # an unknown name fails before anything runs
+    quarters = parse_quarter_range(arguments.quarters or arguments.quarter)
+    if arguments.file and (len(quarters) > 1 or len(sources) > 1):
+        raise ValueError("--file goes with one source and one --quarter")
+    settings = load_settings()
+    steps = [(source, str(quarter)) for quarter in quarters for source in sources]
+    if len(steps) == 1:
+        print(describe(ingest(*steps[0], settings, arguments.file)))
+        return
+    from tqdm import tqdm
+
+    # In order, so each quarter's plausibility checks see the previous quarter loaded; a
+    # rejected file stops the backfill (rerunning it skips what is already loaded).
+    with tqdm(steps, unit="extract", file=sys.stderr) as progress:
+        for source, quarter in progress:
+            progress.set_description(f"{source} {quarter}")
+            progress.write(describe(ingest(source, quarter, settings)))
 
 
 def _transform(arguments: argparse.Namespace) -> None:
@@ -101,15 +124,19 @@ def _report(arguments: argparse.Namespace) -> None:
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from duurzaam.ingest import describe, ingest
+    from duurzaam.ingest import describe, extract_available, ingest
     from duurzaam.reports.build import write_reports
     from duurzaam.settings import load_settings
     from duurzaam.sources import SOURCES
     from duurzaam.transform import transform
 
     settings = load_settings()
+    # A source without an extract for the quarter is skipped with a notice, not guessed.
     for quarter in parse_quarter_range(arguments.quarter):
         for source in SOURCES:
+            if not extract_available(source, str(quarter), settings):
+                print(f"{source} {quarter}: no extract delivered, skipped")
+                continue
             print(describe(ingest(source, str(quarter), settings)))
         transform(settings)
         print(write_reports(str(quarter), settings).describe())

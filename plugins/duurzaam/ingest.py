@@ -9,14 +9,16 @@ import hashlib
 import json
 import math
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from duurzaam.errors import InputRejected
+from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.privacy import require_key_for_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
@@ -41,23 +43,58 @@ class Extract:
         return cls(**data)
 
 
+def source_location(source: str, quarter: str, settings: Settings) -> str:
+    """Where the quarter's extract of `source` is: a path or an http(s) URL, from the
+    sources configuration (include/config/sources.yml)."""
+    config = source_config(settings)
+    if source not in config or "location" not in config[source]:
+        raise DuurzaamError(f"{settings.sources_config}: no location for source {source!r}")
+    parsed = Quarter.parse(quarter)
+    location = config[source]["location"].format(quarter=parsed, cbs_period=parsed.cbs)
+    if _is_url(location):
+        return location
+    path = Path(location)
+    return str(path if path.is_absolute() else settings.landing_dir / path)
+
+
+def source_config(settings: Settings) -> dict[str, Any]:
+    with settings.sources_config.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def extract_available(source: str, quarter: str, settings: Settings) -> bool:
+    """Whether the quarter's extract has been delivered: the file exists, or the OData
+    endpoint returns rows for the quarter (it answers with an empty set until then)."""
+    location = source_location(source, quarter, settings)
+    if not _is_url(location):
+        return Path(location).is_file()
+    with tempfile.TemporaryDirectory() as folder:
+        fetched = get_source(source).fetch(location, quarter, Path(folder) / "probe.json")
+        return bool(json.loads(fetched.read_text(encoding="utf-8")).get("value"))
+
+
 def pull(source: str, quarter: str, settings: Settings, file: Path | None = None) -> Extract:
-    """Copy the quarter's extract from the landing location (or `file`) into the work area,
-    so validation and load see the same bytes whatever happens to the landing zone."""
+    """Copy (or download) the quarter's extract into the work area, so validation and load
+    see the same bytes whatever happens to the landing zone."""
     module = get_source(source)
     quarter = str(Quarter.parse(quarter))
-    origin = file or module.landing_path(settings.landing_dir, quarter)
-    if not origin.is_file():
+    origin = str(file) if file else source_location(source, quarter, settings)
+    folder = settings.work_dir / "pulled" / source
+    folder.mkdir(parents=True, exist_ok=True)
+    if _is_url(origin):
+        downloaded = module.fetch(origin, quarter, folder / f"{quarter}-download.json")
+    elif Path(origin).is_file():
+        downloaded = Path(shutil.copyfile(origin, folder / f"{quarter}-copy{Path(origin).suffix}"))
+    else:
         raise InputRejected(
-            str(origin),
+            origin,
             f"no {source} extract for {quarter} was found",
-            f"put the file there or set DUURZAAM_LANDING_DIR to the folder holding {source}/",
+            f"put the file there, or point DUURZAAM_LANDING_DIR (or {source}.location in "
+            f"{settings.sources_config.name}) at where it is",
         )
-    sha256 = _sha256(origin)
-    copy = settings.work_dir / "pulled" / source / f"{quarter}-{sha256[:12]}{origin.suffix}"
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(origin, copy)
-    return Extract(source, quarter, str(origin), str(copy), sha256)
+    sha256 = _sha256(downloaded)
+    copy = downloaded.rename(folder / f"{quarter}-{sha256[:12]}{downloaded.suffix}")
+    return Extract(source, quarter, origin, str(copy), sha256)
 
 
 def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
@@ -175,6 +212,10 @@ def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict
         "region_codes": known_region_codes(),
         "min_rows": min_rows,
     }
+
+
+def _is_url(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
 
 
 def _sha256(path: Path) -> str:

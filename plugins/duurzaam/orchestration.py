@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import yaml
 from airflow.sdk import Asset
 
 from duurzaam.quarters import Quarter
+from duurzaam.settings import SOURCES_CONFIG
 
-# The sources ingested each quarter (kept here, not by importing duurzaam.sources, so that
-# parsing a DAG file does not import pandas).
-SOURCE_NAMES = ("placements",)
+# The sources ingested each quarter and how long to wait for each: sources.yml (read here,
+# not by importing duurzaam.sources, so that parsing a DAG file does not import pandas).
+with SOURCES_CONFIG.open(encoding="utf-8") as _handle:
+    _SOURCES = yaml.safe_load(_handle)
+POKE_MINUTES = float(_SOURCES.pop("poke_minutes"))
+WAIT_HOURS = {source: float(config["wait_hours"]) for source, config in _SOURCES.items()}
+SOURCE_NAMES = tuple(_SOURCES)
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"duurzaam://warehouse/raw/{source}")
     for source in SOURCE_NAMES

@@ -15,6 +15,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CONFIG_DIR = PROJECT_ROOT / "include" / "config"
 TEMPLATES_DIR = PROJECT_ROOT / "include" / "templates"
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "include" / "sample_data"
+SOURCES_CONFIG = CONFIG_DIR / "sources.yml"
 # The municipality -> labour-market region table is a dbt seed; Python reads the same file.
 MUNICIPALITIES_CSV = DBT_PROJECT_DIR / "seeds" / "municipalities.csv"
 
@@ -29,6 +30,7 @@ class Settings:
     work_dir: Path
     pseudonym_key: bytes | None
     suppress_below: int
+    sources_config: Path = SOURCES_CONFIG
 
     @property
     def backend(self) -> str:
@@ -62,4 +64,5 @@ def load_settings() -> Settings:
         work_dir=Path(env.get("DUURZAAM_WORK_DIR", PROJECT_ROOT / "work")),
         pseudonym_key=key.encode() if key else None,
         suppress_below=int(env.get("DUURZAAM_SUPPRESS_BELOW", SUPPRESS_BELOW_DEFAULT)),
+        sources_config=Path(env.get("DUURZAAM_SOURCES_CONFIG", SOURCES_CONFIG)),
     )

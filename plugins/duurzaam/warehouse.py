@@ -72,8 +72,11 @@ class Warehouse:
     placeholder = "%s"
 
     def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
+        """raw.<source> per source, history.<source> with the same columns (the partitions
+        that later revisions replaced), and the meta tables."""
+        schemas = (("raw", raw_tables), ("history", raw_tables), ("meta", META_TABLES))
         with self.transaction():
-            for schema, tables in (("raw", raw_tables), ("meta", META_TABLES)):
+            for schema, tables in schemas:
                 self.execute(f"create schema if not exists {schema}")
                 for table, columns in tables.items():
                     body = ", ".join(f"{name} {kind}" for name, kind in columns)
@@ -96,8 +99,14 @@ class Warehouse:
         return int(rows[0][0])
 
     def replace_partition(self, table: str, frame: pd.DataFrame, manifest: LoadManifest) -> None:
-        """Swap the (source, quarter) partition for `frame` and make `manifest` current."""
+        """Swap the (source, quarter) partition for `frame` and make `manifest` current.
+        The replaced rows move to history.<table>, so figures published from an earlier
+        revision stay explainable (their _load_id names the revision in meta.loads)."""
         with self.transaction():
+            self.execute(
+                f"insert into history.{table} select * from raw.{table} where quarter = %s",
+                (manifest.quarter,),
+            )
             self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
             self.bulk_insert(f"raw.{table}", frame)
             self.execute(
@@ -219,13 +228,20 @@ class PostgresWarehouse(Warehouse):
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
-        # One COPY of the whole frame as CSV; an unquoted empty field is NULL.
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+        # One COPY of the whole frame as CSV, written by Arrow's C++ writer: a null is an
+        # unquoted empty field (NULL to COPY), an empty text a quoted "" (stays '').
+        import pyarrow as pa
+        from pyarrow import csv as arrow_csv
+
+        buffer = io.BytesIO()
+        arrow_csv.write_csv(
+            pa.Table.from_pandas(frame, preserve_index=False), buffer,
+            arrow_csv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         columns = ", ".join(frame.columns)
         with self.connection.cursor() as cursor:
             with cursor.copy(f"copy {table} ({columns}) from stdin with (format csv)") as copy:
-                copy.write(buffer.getvalue())
+                copy.write(buffer.getbuffer())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from duurzaam.demo import DAGS, airflow_environment
+from duurzaam.orchestration import SOURCE_NAMES, WAIT_HOURS
 from duurzaam.settings import PROJECT_ROOT
+from duurzaam.sources import SOURCES
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
@@ -22,9 +24,14 @@ def test_dagbag_imports_every_dag_without_errors():
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == set(DAGS)
-    assert [t.task_id for t in bag.dags["duurzaam_ingest"].topological_sort()] == [
-        "pull_placements", "validate_placements", "load_placements"
-    ]
+    ingest = bag.dags["duurzaam_ingest"]
+    assert set(SOURCE_NAMES) == set(SOURCES)  # sources.yml and the source modules agree
+    for source in SOURCE_NAMES:
+        chain = [f"{step}_{source}" for step in ("wait_for", "pull", "validate", "load")]
+        for upstream, downstream in zip(chain, chain[1:], strict=False):
+            assert upstream in ingest.get_task(downstream).upstream_task_ids
+        assert ingest.get_task(chain[0]).timeout.total_seconds() == WAIT_HOURS[source] * 3600
+        assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():

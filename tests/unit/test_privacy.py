@@ -1,3 +1,6 @@
+import hashlib
+import hmac
+
 import pandas as pd
 from duurzaam.privacy import is_valid_bsn, pseudonymise, suppress_count, suppress_rate
 
@@ -23,3 +26,13 @@ def test_small_counts_and_rates_are_suppressed():
     assert suppress_count(6123, 10) == "6.123"
     assert suppress_rate(0.5, 9, 10) == "n<10"
     assert suppress_rate(0.625, 40, 10) == "62,5%"
+
+
+def test_pseudonyms_are_hmac_sha256_of_each_value_and_keep_missing_values():
+    values = pd.Series(["111222333", None, "111222333", "123456782"], index=[5, 6, 7, 8])
+    result = pseudonymise(values, b"key")
+    expected = hmac.new(b"key", b"111222333", hashlib.sha256).hexdigest()
+    assert result[5] == expected and result[7] == expected
+    assert pd.isna(result[6])
+    assert result[8] != expected and len(result[8]) == 64
+    assert list(result.index) == [5, 6, 7, 8]

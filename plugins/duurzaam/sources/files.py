@@ -52,9 +52,15 @@ def decode(path: Path) -> str:
 
 
 def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
-    """All cells as stripped text (empty -> missing), indexed by spreadsheet row number."""
+    """All cells as stripped text (empty -> missing), indexed by spreadsheet row number.
+    Parsed by Arrow's multi-threaded CSV reader; quoted cells may hold the delimiter, quotes
+    (doubled) and line breaks."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
     text = decode(path)
-    header = text.splitlines()[0]
+    header = text.partition("\n")[0]
     if delimiter not in header:
         found = next((d for d in (",", "\t", "|") if d in header), None)
         problem = f"the header has no {delimiter!r} separators"
@@ -64,23 +70,43 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
             str(path), problem, f"export the file with {delimiter!r} as the column separator"
         )
     try:
-        # The header is read as a data row, so a row with more cells than the header is an
-        # error (pandas would otherwise quietly turn the surplus into an index).
-        cells = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            quoting=csv.QUOTE_MINIMAL,
+        table = arrow_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                auto_dict_encode=False, include_missing_columns=False,
+                # every cell stays text: the suite checks types, not the reader
+                timestamp_parsers=[], true_values=[], false_values=[], null_values=[],
+            ),
         )
-    except pd.errors.ParserError as error:
-        raise InputRejected(
-            str(path),
-            f"the rows do not line up with the header: {error}",
-            "a text cell probably holds an unquoted separator; quote such cells in the export",
-        ) from None
-    frame = cells.iloc[1:].reset_index(drop=True)
-    frame.columns = [str(column).strip() for column in cells.iloc[0]]
+    except pa.ArrowInvalid:
+        raise _misaligned_row(path, text, delimiter) from None
+    table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+    names = [str(cell).strip() for cell in table.slice(0, 1).to_pylist()[0].values()]
+    columns = {}
+    for name, column in zip(names, table.slice(1).columns, strict=True):
+        trimmed = pc.utf8_trim_whitespace(column)
+        columns[name] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    frame = pa.table(columns).to_pandas() if columns else pd.DataFrame()
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name=ROW_INDEX)
-    return frame.apply(lambda column: column.str.strip()).replace("", None)
+    return frame
+
+
+def _misaligned_row(path: Path, text: str, delimiter: str) -> InputRejected:
+    """The first row whose cell count differs from the header's (only on the error path, so
+    a plain scan is fine). The row's content is not repeated: it may hold a BSN."""
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    expected = len(next(rows))
+    for number, row in enumerate(rows, start=FIRST_DATA_ROW):
+        if row and len(row) != expected:
+            last = rows.line_num >= text.rstrip("\n").count("\n") + 1
+            cut_off = last and len(row) < expected
+            problem = (f"row {number} has {len(row)} cells where the header has {expected}"
+                       + (": the file looks cut off" if cut_off else ""))
+            hint = ("deliver the complete export again" if cut_off else
+                    "a text cell probably holds an unquoted separator; quote such cells")
+            return InputRejected(str(path), problem, hint)
+    return InputRejected(str(path), "the rows do not line up with the header",
+                         "check the quoting of text cells in the export")

@@ -57,10 +57,6 @@ RAW_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def landing_path(landing_dir: Path, quarter: str) -> Path:
-    return landing_dir / SOURCE / f"{quarter}.csv"
-
-
 def read(path: Path) -> pd.DataFrame:
     """The extract as text cells, one person identifier column checked, indexed by row."""
     frame = read_delimited(path)
@@ -79,7 +75,7 @@ def read(path: Path) -> pd.DataFrame:
 
 def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
     """Normalise text so the suite checks meaning, not spelling: dates to ISO (a value that is
-    not a real date in either accepted format stays as it was and fails the date check),
+    not a real date in either accepted format is marked and fails the date check),
     decimal commas to numbers (not a number -> missing), enumerations to lower case.
     Adds `bsn_11proef` when the file carries BSNs."""
     prepared = frame.copy()
@@ -114,9 +110,11 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
 
 
 def _iso_dates(values: pd.Series) -> pd.Series:
+    """Real dates in either accepted format as ISO text; anything else (31-02-2024, 2024-13-01,
+    'gisteren') marked with a leading '?' so that the suite's YYYY-MM-DD pattern rejects it."""
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for date_format in DATE_FORMATS:
         missing = parsed.isna()
         parsed[missing] = pd.to_datetime(values[missing], format=date_format, errors="coerce")
     iso = parsed.dt.strftime("%Y-%m-%d")
-    return iso.where(parsed.notna(), values)
+    return iso.where(parsed.notna(), "?" + values.where(values.isna(), values.astype(str)))

@@ -1,0 +1,100 @@
+"""`make bench-ingest`: how much the full ingest of a large placements extract (read, validate,
+pseudonymise, load) costs compared with a bare PostgreSQL COPY of the same file.
+
+1. Generate one quarter's extract of about 1,000,000 rows, with BSNs (so pseudonymisation runs).
+2. (a) COPY the file as-is into a table of text columns in a fresh database.
+3. (b) `duurzaam ingest placements` in a fresh process against another fresh database.
+Prints both times, the ratio b/a (target: at most 2) and the peak memory of (b) (target: under
+2 GB). Run: `make bench-ingest` (or `python -m duurzaam.bench.ingest --rows 200000`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from duurzaam.quarters import Quarter
+from duurzaam.synthetic import generate
+from duurzaam.warehouse import connection_parameters
+
+ADMIN_URL = os.environ.get(
+    "DUURZAAM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+QUARTER = Quarter.parse("2024Q4")
+ROWS_AT_NATIONAL_SCALE = 75_000  # rows of one quarter's extract at scale 1.0 (measured)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="duurzaam-bench-") as folder:
+        landing = Path(folder)
+        started = time.perf_counter()
+        summary = generate(landing, [QUARTER], seed=1, identifier="bsn",
+                           scale=arguments.rows / ROWS_AT_NATIONAL_SCALE)
+        extract = summary.files[0]
+        rows = summary.rows_per_file[str(QUARTER)]
+        print(f"generated {rows:,} rows ({extract.stat().st_size / 1e6:.0f} MB) "
+              f"in {time.perf_counter() - started:.1f} s")
+        with fresh_database() as url:
+            bare = bare_copy(url, extract)
+        with fresh_database() as url:
+            full, peak_mb = full_ingest(url, landing, Path(folder) / "work")
+    print(f"(a) bare COPY:       {bare:6.1f} s  ({rows / bare:,.0f} rows/s)")
+    print(f"(b) duurzaam ingest: {full:6.1f} s  ({rows / full:,.0f} rows/s), "
+          f"peak memory {peak_mb:,.0f} MB")
+    print(f"ratio b/a: {full / bare:.2f} (target <= 2), peak memory target < 2,048 MB")
+
+
+def bare_copy(url: str, extract: Path) -> float:
+    """The file into a table of text columns, as fast as PostgreSQL takes it."""
+    header = extract.read_text(encoding="utf-8-sig").partition("\n")[0].split(";")
+    with psycopg.connect(**connection_parameters(url), autocommit=True) as connection:
+        connection.execute(f"create table bare ({', '.join(f'{c} text' for c in header)})")
+        started = time.perf_counter()
+        with connection.cursor() as cursor, extract.open("rb") as source:
+            copy_sql = "copy bare from stdin with (format csv, delimiter ';', header true)"
+            with cursor.copy(copy_sql) as copy:
+                while block := source.read(1 << 20):
+                    copy.write(block)
+        return time.perf_counter() - started
+
+
+def full_ingest(url: str, landing: Path, work: Path) -> tuple[float, float]:
+    """`duurzaam ingest` as an engineer runs it: a new process, imports included."""
+    env = {**os.environ, "DUURZAAM_WAREHOUSE_URL": url, "DUURZAAM_LANDING_DIR": str(landing),
+           "DUURZAAM_WORK_DIR": str(work), "DUURZAAM_PSEUDONYM_KEY": "benchmark-only-key"}
+    command = [str(Path(sys.executable).with_name("duurzaam")), "ingest", "placements",
+               "--quarter", str(QUARTER)]
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: kilobytes
+    return elapsed, peak_kb / 1024
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    name = f"duurzaam_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(**connection_parameters(ADMIN_URL), autocommit=True)
+    admin.execute(f"create database {name}")
+    try:
+        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        admin.execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
