@@ -10,11 +10,11 @@ import yaml
 from airflow.sdk import Asset
 
 from duurzaam.quarters import Quarter
-from duurzaam.settings import SOURCES_CONFIG
+from duurzaam.settings import sources_config_path
 
 # The sources ingested each quarter and how long to wait for each: sources.yml (read here,
 # not by importing duurzaam.sources, so that parsing a DAG file does not import pandas).
-with SOURCES_CONFIG.open(encoding="utf-8") as _handle:
+with sources_config_path().open(encoding="utf-8") as _handle:
     _SOURCES = yaml.safe_load(_handle)
 POKE_MINUTES = float(_SOURCES.pop("poke_minutes"))
 WAIT_HOURS = {source: float(config["wait_hours"]) for source, config in _SOURCES.items()}

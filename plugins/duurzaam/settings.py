@@ -64,5 +64,11 @@ def load_settings() -> Settings:
         work_dir=Path(env.get("DUURZAAM_WORK_DIR", PROJECT_ROOT / "work")),
         pseudonym_key=key.encode() if key else None,
         suppress_below=int(env.get("DUURZAAM_SUPPRESS_BELOW", SUPPRESS_BELOW_DEFAULT)),
-        sources_config=Path(env.get("DUURZAAM_SOURCES_CONFIG", SOURCES_CONFIG)),
+        sources_config=sources_config_path(),
     )
+
+
+def sources_config_path() -> Path:
+    """Where each source's extract is and how long to wait for it (read at DAG parse time
+    too, hence a function of its own)."""
+    return Path(os.environ.get("DUURZAAM_SOURCES_CONFIG", SOURCES_CONFIG))
