@@ -82,3 +82,26 @@ def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
+
+
+def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_env, tmp_path):
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / "include" / "config" / "sources.yml").read_text())
+    for source in SOURCE_NAMES:
+        config[source]["wait_hours"] = 0.0005  # 1.8 seconds
+    config["poke_minutes"] = 0.005
+    (tmp_path / "sources.yml").write_text(yaml.safe_dump(config))
+    (tmp_path / "empty").mkdir()
+    env = {**airflow_env, "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
+           "DUURZAAM_LANDING_DIR": str(tmp_path / "empty")}
+
+    result = subprocess.run([_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
+                            env=env, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+
+    assert result.returncode != 0 and "state=failed" in output
+    for source in SOURCE_NAMES:
+        assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
+    assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
+    assert "starting task_id=pull_placements" not in output  # nothing ran past the wait
