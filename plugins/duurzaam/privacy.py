@@ -28,6 +28,29 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
     return result
 
 
+# A BSN written inside text: nine digits, maybe grouped 3-3-3 by a space, dot or dash, not
+# part of a longer number.
+_BSN_IN_TEXT = r"(?<![\d])(\d{3})[ .-]?(\d{3})[ .-]?(\d{3})(?![\d])"
+
+
+def contains_bsn(values: pd.Series) -> pd.Series:
+    """True where the text holds a number that passes the 11-proef as a BSN (free text,
+    a wrong column): such a file must not be loaded."""
+    found = values.astype("str").str.extractall(_BSN_IN_TEXT)
+    if found.empty:
+        return pd.Series(False, index=values.index)
+    numbers = found[0] + found[1] + found[2]
+    valid = is_valid_bsn(numbers)
+    rows = valid[valid].index.get_level_values(0).unique()
+    return pd.Series(values.index.isin(rows), index=values.index)
+
+
+def mask_bsn_like(values: pd.Series) -> pd.Series:
+    """Text with every BSN-shaped number replaced by the mask (valid or not: a mistyped
+    BSN is still personal data)."""
+    return values.str.replace(_BSN_IN_TEXT, BSN_MASK, regex=True)
+
+
 def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None:
     """A file that carries BSNs cannot be accepted without the key to pseudonymise them."""
     if "bsn" in columns and not key:

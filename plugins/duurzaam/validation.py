@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import BSN_MASK
+from duurzaam.privacy import BSN_MASK, mask_bsn_like
 from duurzaam.settings import EXPECTATIONS_DIR
 from duurzaam.sources.files import ROW_INDEX
 
@@ -176,15 +176,21 @@ def _raised_exception(info: dict[str, Any] | None) -> str | None:
 
 
 def _masked(column: str | None, value: Any) -> Any:
-    if column in MASKED_COLUMNS and value is not None and not pd.isna(value):
+    if value is None or pd.isna(value):
+        return None
+    if column in MASKED_COLUMNS:
         return BSN_MASK
-    return None if pd.isna(value) else value
+    return mask_bsn_like(pd.Series([str(value)])).iat[0] if isinstance(value, str) else value
 
 
 def _mask_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows as they may be stored: the BSN column masked, BSN-shaped numbers in any
+    other text masked too."""
     masked = rows.astype(object).where(rows.notna(), None)
-    for column in MASKED_COLUMNS:
-        if column in masked:
+    for column in masked.columns:
+        if column in MASKED_COLUMNS:
             masked[column] = masked[column].map(lambda v: BSN_MASK if v is not None else None)
+        elif rows[column].dtype == object or pd.api.types.is_string_dtype(rows[column]):
+            text = rows[column].astype("str")
+            masked[column] = mask_bsn_like(text).where(rows[column].notna(), None).astype(object)
     return masked
-

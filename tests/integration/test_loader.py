@@ -120,6 +120,25 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
         assert not any(bsn in dump for bsn in VALID_BSNS), schema_table
 
 
+def test_a_bsn_outside_the_bsn_column_rejects_the_file_and_is_stored_masked(settings, landing):
+    rows = [placement_row(n) for n in range(1, 11)]
+    rows[3] = placement_row(4, werkgever_id="123.456.782")  # a BSN, dotted, in an id column
+    rows[5] = placement_row(6, persoon_id="P 111222333")
+    write_extract(extract_path(landing), rows)
+
+    with pytest.raises(InputRejected) as rejection:
+        ingest("placements", QUARTER, settings)
+    message = str(rejection.value)
+    assert "bsn_outside_bsn_column" in message and "row 5, 7" in message
+    assert "123.456.782" not in message and "111222333" not in message
+
+    quarantine = table(settings, "select * from meta.quarantine").to_csv()
+    assert "*********" in quarantine
+    for bsn in ("123.456.782", "123456782", "111222333"):
+        assert bsn not in quarantine
+    assert table(settings, "select count(*) as n from raw.placements")["n"].tolist() == [0]
+
+
 def test_bsn_without_key_is_rejected_by_the_cli(settings, landing, monkeypatch, capsys):
     rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(VALID_BSNS, start=1)]
     write_extract(extract_path(landing), rows)
