@@ -1,18 +1,20 @@
 """One module per source: where its extract comes from and how it is read into a frame.
 
-A source module provides SOURCE (its name), RAW_COLUMNS (the raw table), landing_path(),
-read() (file -> text frame), prepare_for_validation() and to_raw()."""
+A source module provides SOURCE (its name), RAW_COLUMNS (the raw table), read() (file -> text
+frame indexed by source row), prepare_for_validation() and to_raw(); one fetched over HTTP
+also fetch(url, quarter, destination). Where each extract is: include/config/sources.yml."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from duurzaam.sources import placements
+from duurzaam.sources import employer_survey, placements
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
     for module in (
         placements,
+        employer_survey,
     )
 }
 

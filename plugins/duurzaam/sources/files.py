@@ -94,6 +94,18 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
     return frame
 
 
+def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -> pd.Series:
+    """Real dates (or timestamps) in any of the accepted formats as ISO text; anything else
+    (31-02-2024, 2024-13-01, 'gisteren') marked with a leading '?' so that the suite's ISO
+    pattern rejects it, while messages still show the value as delivered."""
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for date_format in formats:
+        missing = parsed.isna()
+        parsed[missing] = pd.to_datetime(values[missing], format=date_format, errors="coerce")
+    iso = parsed.dt.strftime(output_format)
+    return iso.where(parsed.notna(), "?" + values.where(values.isna(), values.astype(str)))
+
+
 def _misaligned_row(path: Path, text: str, delimiter: str) -> InputRejected:
     """The first row whose cell count differs from the header's (only on the error path, so
     a plain scan is fine). The row's content is not repeated: it may hold a BSN."""

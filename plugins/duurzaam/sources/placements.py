@@ -13,7 +13,7 @@ import pandas as pd
 
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import is_valid_bsn, pseudonymise
-from duurzaam.sources.files import read_delimited
+from duurzaam.sources.files import iso_dates, read_delimited
 
 SOURCE = "placements"
 
@@ -87,7 +87,7 @@ def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
             prepared[column] = prepared[column].str.upper()
     for column in DATE_COLUMNS:
         if column in prepared:
-            prepared[column] = _iso_dates(prepared[column])
+            prepared[column] = iso_dates(prepared[column], DATE_FORMATS, "%Y-%m-%d")
     if "uren_per_week" in prepared:
         prepared["uren_per_week"] = pd.to_numeric(
             prepared["uren_per_week"].str.replace(",", ".", regex=False), errors="coerce"
@@ -107,14 +107,3 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
         raw[column] = pd.to_datetime(raw[column], format="%Y-%m-%d").dt.date
     raw["_row_number"] = raw.index.astype("int64")
     return raw[[column for column, _ in RAW_COLUMNS if column in raw.columns]]
-
-
-def _iso_dates(values: pd.Series) -> pd.Series:
-    """Real dates in either accepted format as ISO text; anything else (31-02-2024, 2024-13-01,
-    'gisteren') marked with a leading '?' so that the suite's YYYY-MM-DD pattern rejects it."""
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for date_format in DATE_FORMATS:
-        missing = parsed.isna()
-        parsed[missing] = pd.to_datetime(values[missing], format=date_format, errors="coerce")
-    iso = parsed.dt.strftime("%Y-%m-%d")
-    return iso.where(parsed.notna(), "?" + values.where(values.isna(), values.astype(str)))

@@ -1,0 +1,148 @@
+"""Employer survey: a LimeSurvey-style wide CSV export, one row per responding employer; the
+wave is the quarter of the file (`employer_survey/<YYYYQn>.csv`).
+
+The export's codes and column names are in include/config/survey_codebook.yml; raw.employer_survey
+stores the decoded values under the codebook's keys (booleans for ticked options, integers for
+the Spinnenweb scores). The free-text `opmerkingen` is loaded as literal text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from duurzaam.settings import CONFIG_DIR
+from duurzaam.sources.files import iso_dates, read_delimited
+
+SOURCE = "employer_survey"
+CODEBOOK = CONFIG_DIR / "survey_codebook.yml"
+SUBMIT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+                  "%Y-%m-%d", "%d-%m-%Y")
+INVALID_SCORE = -1.0  # a score that is not a number: fails the 1..5 rule, shown as delivered
+
+
+@cache
+def codebook() -> dict[str, Any]:
+    with CODEBOOK.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def option_columns() -> dict[str, str]:
+    """Export column (`redenen[SQ001]`) -> stored column (`reden_maatschappelijk_ondernemen`)
+    for every multiple-choice and scale item."""
+    book = codebook()
+    columns = {}
+    for kind in ("multiple", "scale"):
+        for question, spec in book[kind].items():
+            for code, item in spec["items"].items():
+                columns[f"{question}[{code}]"] = f"{spec['prefix']}_{item['key']}"
+    return columns
+
+
+def export_columns() -> list[str]:
+    """The export's columns in order."""
+    return ["id", "submitdate", "gemeente", "grootte", "sector", "perspectief",
+            "doelgroep_in_dienst", *option_columns(), "interview", "opmerkingen"]
+
+
+def _raw_columns() -> list[tuple[str, str]]:
+    options = [
+        (stored, "integer" if stored.startswith(_scale_prefixes()) else "boolean")
+        for stored in option_columns().values()
+    ]
+    return [
+        ("quarter", "text"),
+        ("respondent_id", "text"),
+        ("submitdate", "timestamp"),
+        ("gemeente_code", "text"),
+        ("werkgever_grootte", "text"),
+        ("sector", "text"),
+        ("perspectief", "text"),
+        ("doelgroep_in_dienst", "boolean"),
+        *options,
+        ("interview", "boolean"),
+        ("opmerkingen", "text"),
+        ("_load_id", "text"),
+        ("_row_number", "integer"),
+        ("_loaded_at", "timestamp"),
+    ]
+
+
+def _scale_prefixes() -> tuple[str, ...]:
+    return tuple(f"{spec['prefix']}_" for spec in codebook()["scale"].values())
+
+
+RAW_COLUMNS: list[tuple[str, str]] = _raw_columns()
+
+
+def read(path: Path) -> pd.DataFrame:
+    return read_delimited(path)
+
+
+def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes decoded (an unknown code keeps its text, marked with '?', so the allowed-values
+    rule names it), dates to ISO, scores to numbers, plus `antwoorden_consistent`: the reasons
+    and contract questions are answered only by employers of the target group, the
+    reasons-not-to only by the others."""
+    book = codebook()
+    prepared = frame.copy()
+    for column, codes in book["single"].items():
+        if column in prepared and column not in ("doelgroep_in_dienst", "interview"):
+            key = prepared[column].str.strip()
+            decoded = key.map({str(code): str(value) for code, value in codes.items()})
+            prepared[column] = decoded.where(decoded.notna() | key.isna(), "?" + key)
+    for column in ("gemeente", "sector"):
+        if column in prepared:
+            prepared[column] = prepared[column].str.upper()
+    for column in ("doelgroep_in_dienst", "interview"):
+        if column in prepared:
+            prepared[column] = prepared[column].str.upper()
+    if "submitdate" in prepared:
+        prepared["submitdate"] = iso_dates(prepared["submitdate"], SUBMIT_FORMATS,
+                                           "%Y-%m-%d %H:%M:%S")
+    for column, stored in option_columns().items():
+        if column in prepared and stored.startswith(_scale_prefixes()):
+            numbers = pd.to_numeric(prepared[column], errors="coerce")
+            invalid = numbers.isna() & prepared[column].notna()
+            prepared[column] = numbers.mask(invalid, INVALID_SCORE).astype("float64")
+        elif column in prepared:
+            prepared[column] = prepared[column].str.upper()
+    if "doelgroep_in_dienst" in prepared:
+        prepared["antwoorden_consistent"] = _answers_fit_employment(prepared)
+    return prepared
+
+
+def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+    """The validated frame as raw.employer_survey rows (without the load columns)."""
+    raw = pd.DataFrame(index=prepared.index)
+    raw["respondent_id"] = prepared["id"]
+    raw["submitdate"] = pd.to_datetime(prepared["submitdate"], format="%Y-%m-%d %H:%M:%S")
+    raw["gemeente_code"] = prepared["gemeente"]
+    raw["werkgever_grootte"] = prepared["grootte"]
+    raw["sector"] = prepared["sector"]
+    raw["perspectief"] = prepared["perspectief"]
+    raw["doelgroep_in_dienst"] = prepared["doelgroep_in_dienst"] == "Y"
+    for column, stored in option_columns().items():
+        if stored.startswith(_scale_prefixes()):
+            raw[stored] = prepared[column].astype("Int64")
+        else:
+            raw[stored] = prepared[column] == "Y"
+    raw["interview"] = prepared["interview"] == "Y"
+    raw["opmerkingen"] = prepared["opmerkingen"]
+    raw["_row_number"] = raw.index.astype("int64")
+    return raw
+
+
+def _answers_fit_employment(prepared: pd.DataFrame) -> pd.Series:
+    employs = prepared["doelgroep_in_dienst"] == "Y"
+    ticked = {
+        question: prepared[[c for c in option_columns() if c.startswith(f"{question}[")
+                            and c in prepared]].eq("Y").any(axis=1)
+        for question in codebook()["multiple"]
+    }
+    why_and_how = ticked["redenen"] | ticked["contract"]
+    return ~(employs & ticked["geen_reden"]) & ~(~employs & why_and_how)
