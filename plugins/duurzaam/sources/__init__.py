@@ -1,20 +1,22 @@
 """One module per source: where its extract comes from and how it is read into a frame.
 
 A source module provides SOURCE (its name), RAW_COLUMNS (the raw table), read() (file -> text
-frame indexed by source row), prepare_for_validation() and to_raw(); one fetched over HTTP
-also fetch(url, quarter, destination). Where each extract is: include/config/sources.yml."""
+frame indexed by source row), prepare_for_validation(frame, quarter) and to_raw(); one
+fetched over HTTP also fetch(url, quarter, destination). Where each extract is:
+include/config/sources.yml."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from duurzaam.sources import employer_survey, placements
+from duurzaam.sources import employer_survey, followup_survey, placements
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
     for module in (
         placements,
         employer_survey,
+        followup_survey,
     )
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from duurzaam.quarters import Quarter
 from duurzaam.settings import CONFIG_DIR
 from duurzaam.sources.files import iso_dates, read_delimited
 
@@ -83,7 +84,9 @@ def read(path: Path) -> pd.DataFrame:
     return read_delimited(path)
 
 
-def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
+def prepare_for_validation(
+    frame: pd.DataFrame, quarter: Quarter | None = None
+) -> pd.DataFrame:
     """Codes decoded (an unknown code keeps its text, marked with '?', so the allowed-values
     rule names it), dates to ISO, scores to numbers, plus `antwoorden_consistent`: the reasons
     and contract questions are answered only by employers of the target group, the

@@ -13,6 +13,7 @@ import pandas as pd
 
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import is_valid_bsn, pseudonymise
+from duurzaam.quarters import Quarter
 from duurzaam.sources.files import iso_dates, read_delimited
 
 SOURCE = "placements"
@@ -73,7 +74,9 @@ def read(path: Path) -> pd.DataFrame:
     return frame
 
 
-def prepare_for_validation(frame: pd.DataFrame) -> pd.DataFrame:
+def prepare_for_validation(
+    frame: pd.DataFrame, quarter: Quarter | None = None
+) -> pd.DataFrame:
     """Normalise text so the suite checks meaning, not spelling: dates to ISO (a value that is
     not a real date in either accepted format is marked and fails the date check),
     decimal commas to numbers (not a number -> missing), enumerations to lower case.

@@ -117,7 +117,9 @@ class GenerationSummary:
             f" {self.job_losses_per_quarter:,.0f} job losses,"
             f" {self.job_to_job_per_quarter:,.0f} job-to-job moves; retention at 12 months"
             f" {retention}"
-            + "".join(f"; {len(files)} {source} files" for source, files in self.other_files.items())
+            + "".join(
+                f"; {len(paths)} {source} files" for source, paths in self.other_files.items()
+            )
         )
 
 
@@ -159,10 +161,11 @@ def generate(
 def _other_source_writers() -> list[Any]:
     """The modules writing the sources derived from the placements, each with
     SOURCE and write(out_dir, quarters, placements, rng) -> list of files written."""
-    from duurzaam.synthetic import employer_survey
+    from duurzaam.synthetic import employer_survey, followup_survey
 
     return [
         employer_survey,
+        followup_survey,
     ]
 
 
