@@ -113,7 +113,7 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
     path = Path(extract.path)
     text = module.read(path)
     require_key_for_bsn(text.columns, settings.pseudonym_key, extract.origin)
-    prepared = module.prepare_for_validation(text).assign(
+    prepared = module.prepare_for_validation(text, Quarter.parse(extract.quarter)).assign(
         bsn_outside_bsn_column=_bsn_outside_bsn_column(text)
     )
     outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous))
