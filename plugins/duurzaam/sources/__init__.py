@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from duurzaam.sources import employer_survey, followup_survey, placements
+from duurzaam.sources import employer_survey, followup_survey, placements, register
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
     for module in (
         placements,
+        register,
         employer_survey,
         followup_survey,
     )

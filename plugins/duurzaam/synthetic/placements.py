@@ -161,9 +161,10 @@ def generate(
 def _other_source_writers() -> list[Any]:
     """The modules writing the sources derived from the placements, each with
     SOURCE and write(out_dir, quarters, placements, rng) -> list of files written."""
-    from duurzaam.synthetic import employer_survey, followup_survey
+    from duurzaam.synthetic import employer_survey, followup_survey, register
 
     return [
+        register,
         employer_survey,
         followup_survey,
     ]
