@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from duurzaam.sources import employer_survey, followup_survey, placements, register
+from duurzaam.sources import (
+    employer_survey,
+    followup_survey,
+    jobs_agreement,
+    placements,
+    register,
+)
 
 SOURCES: dict[str, ModuleType] = {
     module.SOURCE: module
     for module in (
         placements,
         register,
+        jobs_agreement,
         employer_survey,
         followup_survey,
     )

@@ -161,10 +161,11 @@ def generate(
 def _other_source_writers() -> list[Any]:
     """The modules writing the sources derived from the placements, each with
     SOURCE and write(out_dir, quarters, placements, rng) -> list of files written."""
-    from duurzaam.synthetic import employer_survey, followup_survey, register
+    from duurzaam.synthetic import employer_survey, followup_survey, jobs_agreement, register
 
     return [
         register,
+        jobs_agreement,
         employer_survey,
         followup_survey,
     ]
