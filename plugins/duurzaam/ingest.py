@@ -24,6 +24,7 @@ from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
 from duurzaam.sources import get_source, raw_tables
 from duurzaam.validation import validate as run_suite
+from duurzaam.validation import write_data_docs
 from duurzaam.warehouse import LoadManifest, open_warehouse
 
 # A quarter's extract smaller than this share of the previous one is probably cut off.
@@ -116,7 +117,11 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
     prepared = module.prepare_for_validation(text, Quarter.parse(extract.quarter)).assign(
         bsn_outside_bsn_column=_bsn_outside_bsn_column(text)
     )
-    outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous))
+    parameters = _suite_parameters(extract, previous)
+    outcome = run_suite(prepared, extract.source, parameters)
+    write_data_docs(prepared, extract.source, parameters,
+                    f"{extract.source} {extract.quarter} {extract.sha256[:12]}",
+                    data_docs_project(extract.source, settings))
     summary = json.dumps(outcome.summary())
     if not outcome.success:
         manifest = LoadManifest(
@@ -193,6 +198,12 @@ def describe(outcome: dict[str, Any]) -> str:
         return f"{where}: unchanged (this file is already loaded as {outcome['load_id']})"
     replaced = f", replaces {outcome['replaced']}" if outcome["replaced"] else ""
     return f"{where}: loaded {outcome['rows']:,} rows as {outcome['load_id']}{replaced}"
+
+
+def data_docs_project(source: str, settings: Settings) -> Path:
+    """The GX project holding a source's data docs: its site is
+    <work>/data_docs/<source>/gx/uncommitted/data_docs/local_site/index.html."""
+    return settings.work_dir / "data_docs" / source
 
 
 def known_municipality_codes() -> list[str]:

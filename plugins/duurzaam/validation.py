@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -125,6 +126,39 @@ def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> Va
     )
     failures = [_failure(r) for r in result.results if not r.success]
     return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
+
+
+def write_data_docs(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
+                    run_name: str, project_dir: Path) -> Path:
+    """Add this run to the source's GX data docs site (`project_dir`/gx/uncommitted/data_docs/
+    local_site/index.html lists every run). A second, cheaper pass: the docs keep counts and
+    rates per expectation but no values (partial_unexpected_count 0), so no BSN or other
+    cell content reaches the site or its stored results."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    datasource = context.data_sources.add_or_update_pandas(source)
+    asset = next((a for a in datasource.assets if a.name == source), None) or (
+        datasource.add_dataframe_asset(source))
+    batch = asset.batch_definitions[0] if asset.batch_definitions else (
+        asset.add_batch_definition_whole_dataframe(source))
+    applicable = [e for e in load_suite(source)["expectations"] if _columns_present(e, frame)]
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=source,
+                                                             expectations=applicable))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=source, data=batch, suite=suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=source, validation_definitions=[definition],
+        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+    ))
+    checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+                   run_id=RunIdentifier(run_name=run_name))
+    return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def outcome_from_dict(data: dict[str, Any]) -> ValidationOutcome:

@@ -163,3 +163,21 @@ def test_steps_pass_only_plain_values_between_them(settings, landing):
     outcome = load(extract, validated, settings)
     for value in (*validated.values(), *outcome.values()):
         assert isinstance(value, str | int | type(None))
+
+
+def test_every_validation_run_is_in_the_data_docs_without_any_bsn(settings, landing):
+    rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(VALID_BSNS, start=1)]
+    write_extract(extract_path(landing), rows)
+    ingest("placements", QUARTER, settings)
+    rows[2] = with_bsn(placement_row(3), "123456789")  # fails the 11-proef
+    write_extract(extract_path(landing), rows)
+    with pytest.raises(InputRejected):
+        ingest("placements", QUARTER, settings)
+
+    site = settings.work_dir / "data_docs" / "placements" / "gx" / "uncommitted"
+    index = (site / "data_docs" / "local_site" / "index.html").read_text()
+    assert index.count(f"placements {QUARTER} ") >= 2  # both runs, by source, quarter, sha
+    assert "'Failed'" in index and "'Success'" in index
+    everything = "".join(p.read_text(errors="replace") for p in site.rglob("*") if p.is_file())
+    for bsn in [*VALID_BSNS, "123456789"]:
+        assert bsn not in everything
