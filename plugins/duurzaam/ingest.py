@@ -24,7 +24,6 @@ from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
 from duurzaam.sources import get_source, raw_tables
 from duurzaam.validation import validate as run_suite
-from duurzaam.validation import write_data_docs
 from duurzaam.warehouse import LoadManifest, open_warehouse
 
 # A quarter's extract smaller than this share of the previous one is probably cut off.
@@ -117,11 +116,9 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
     prepared = module.prepare_for_validation(text, Quarter.parse(extract.quarter)).assign(
         bsn_outside_bsn_column=_bsn_outside_bsn_column(text)
     )
-    parameters = _suite_parameters(extract, previous)
-    outcome = run_suite(prepared, extract.source, parameters)
-    write_data_docs(prepared, extract.source, parameters,
-                    f"{extract.source} {extract.quarter} {extract.sha256[:12]}",
-                    data_docs_project(extract.source, settings))
+    run_name = f"{extract.source} {extract.quarter} {extract.sha256[:12]}"
+    outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous),
+                        data_docs=(run_name, data_docs_project(extract.source, settings)))
     summary = json.dumps(outcome.summary())
     if not outcome.success:
         manifest = LoadManifest(

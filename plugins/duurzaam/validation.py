@@ -100,10 +100,12 @@ def load_suite(source: str) -> dict[str, Any]:
     return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
 
 
-def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> ValidationOutcome:
+def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
+             data_docs: tuple[str, Path] | None = None) -> ValidationOutcome:
     """Validate the prepared extract. Expectations on columns the file lacks are left out:
     the suite's expect_column_to_exist rules report those, and an optional column (like bsn
-    versus persoon_id) only has its rules applied when present."""
+    versus persoon_id) only has its rules applied when present. With data_docs (run name,
+    GX project folder) the run is added to that data docs site."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # slow import: only where validation happens
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -125,40 +127,40 @@ def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any]) -> Va
         result_format={"result_format": "COMPLETE"},
     )
     failures = [_failure(r) for r in result.results if not r.success]
+    if data_docs:
+        write_data_docs(result, source, *data_docs)
     return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
 
 
-def write_data_docs(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
-                    run_name: str, project_dir: Path) -> Path:
+def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) -> Path:
     """Add this run to the source's GX data docs site (`project_dir`/gx/uncommitted/data_docs/
-    local_site/index.html lists every run). A second, cheaper pass: the docs keep counts and
-    rates per expectation but no values (partial_unexpected_count 0), so no BSN or other
-    cell content reaches the site or its stored results."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    local_site/index.html lists every run). The stored result keeps counts and rates per
+    expectation but no cell values and no row lists: no BSN or other cell content reaches the
+    site or its stored results."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
+    for expectation in result.results:
+        for key in [k for k in expectation.result if k in _VALUE_KEYS or "index" in k]:
+            expectation.result.pop(key)
     context = gx.get_context(mode="file", project_root_dir=str(project_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    datasource = context.data_sources.add_or_update_pandas(source)
-    asset = next((a for a in datasource.assets if a.name == source), None) or (
-        datasource.add_dataframe_asset(source))
-    batch = asset.batch_definitions[0] if asset.batch_definitions else (
-        asset.add_batch_definition_whole_dataframe(source))
-    applicable = [e for e in load_suite(source)["expectations"] if _columns_present(e, frame)]
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=source,
-                                                             expectations=applicable))
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=source, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-        name=source, validation_definitions=[definition],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
-    ))
-    checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
-                   run_id=RunIdentifier(run_name=run_name))
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=source),
+        run_id=RunIdentifier(run_name=run_name),
+        batch_identifier=source,
+    )
+    context.validation_results_store.set(key, result)
+    context.build_data_docs(resource_identifiers=[key])
     return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+# What a GX result may carry of the cells themselves.
+_VALUE_KEYS = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts",
+               "details")
 
 
 def outcome_from_dict(data: dict[str, Any]) -> ValidationOutcome:
