@@ -105,3 +105,27 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_e
         assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
     assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
     assert "starting task_id=pull_placements" not in output  # nothing ran past the wait
+
+
+def test_one_quarter_of_every_source_through_airflow_on_postgres(
+    airflow_env, tmp_path, postgres_url
+):
+    """The DAGs as `airflow dags test` runs them (in one process, see duurzaam.demo), all
+    five sources, on the PostgreSQL warehouse."""
+    env = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": postgres_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "duurzaam.demo", str(tmp_path / "run.log"), "2023Q1"],
+        env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, (tmp_path / "run.log").read_text()[-3000:]
+    assert result.stdout.count("success") == len(DAGS)
+
+    from duurzaam.warehouse import open_warehouse
+
+    with open_warehouse(postgres_url) as warehouse:
+        loads = dict(warehouse.query(
+            "select source, row_count from meta.loads where status = 'current'"))
+        marts = warehouse.query("select count(*) from marts.mart_region_quarter")[0][0]
+    assert set(loads) == set(SOURCE_NAMES) and all(rows > 0 for rows in loads.values())
+    assert marts == 35
+    assert len(list((tmp_path / "outbox" / "2023Q1").glob("*.eml"))) == 35

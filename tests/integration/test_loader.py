@@ -62,6 +62,10 @@ def test_revised_file_replaces_the_partition_and_keeps_the_record(settings, land
         ["placements/2024Q1/r1", "superseded", 20],
         ["placements/2024Q1/r2", "current", 15],
     ]
+    # The replaced revision stays queryable, as it was.
+    history = table(settings, "select plaatsing_id, einddatum, _load_id from history.placements")
+    assert len(history) == 20 and set(history["_load_id"]) == {"placements/2024Q1/r1"}
+    assert history.set_index("plaatsing_id")["einddatum"].isna().all()
 
 
 def test_failure_mid_load_leaves_the_previous_partition(settings, landing):
