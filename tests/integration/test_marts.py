@@ -62,3 +62,15 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
             survival *= 1 - ended / at_risk
     return pd.DataFrame(rows, columns=["month", "at_risk", "events", "censored", "survival",
                                        "ci_lower", "ci_upper"]).set_index("month")
+
+
+def test_the_planted_generator_effects_come_out_with_the_right_sign(settings, built_mart):  # noqa: F811
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        factors = warehouse.query_frame(
+            "select factor, level, retention_12m from marts.mart_retention_factors "
+            "where region_code = 'NL'")
+    retention = factors.set_index(["factor", "level"])["retention_12m"].astype(float)
+    assert retention["jobcoach", "ja"] > retention["jobcoach", "nee"]
+    assert retention["arbeidsdeskundige", "ja"] > retention["arbeidsdeskundige", "nee"]
+    assert retention["contractvorm", "tijdelijk"] < retention["contractvorm", "vast"]
+    assert retention["contractvorm", "oproep"] < retention["contractvorm", "vast"]

@@ -37,6 +37,13 @@ final as (
         end_reason,
         contract_type,
         hours_per_week,
+        -- the hours bands of the retention factors; a band includes its lower edge
+        case
+            when hours_per_week < 12 then '<12'
+            when hours_per_week < 24 then '12-24'
+            when hours_per_week < 32 then '24-32'
+            else '32+'
+        end as hours_band,
         legal_basis,
         wage_cost_subsidy,
         jobcoach,

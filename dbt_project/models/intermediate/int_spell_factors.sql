@@ -1,0 +1,97 @@
+-- Each spell (started within the observation window, as in int_spell_survival) once per
+-- factor, with the level of that factor taken from the spell's first placement: the
+-- instruments (ja/nee), contract type, sector type, employer size, legal basis,
+-- labour-expert involvement and hours band. The long shape lets one Kaplan-Meier serve
+-- every factor.
+
+with
+
+spells as (
+
+    select * from {{ ref('int_spells') }}
+
+),
+
+observation as (
+
+    select observation_start from {{ ref('int_observation_window') }}
+
+),
+
+placements as (
+
+    select * from {{ ref('int_placements') }}
+
+),
+
+first_placements as (
+
+    select
+        spells.spell_id,
+        spells.region_code,
+        spells.duration_months,
+        spells.is_event,
+        placements.*
+    from spells
+    cross join observation
+    inner join placements
+        on spells.first_placement_id = placements.placement_id
+    where spells.spell_start_date >= observation.observation_start
+
+),
+
+{%- set yes_no_factors = [
+    ('loonkostensubsidie', 'wage_cost_subsidy'),
+    ('jobcoach', 'jobcoach'),
+    ('no_riskpolis', 'no_risk_policy'),
+    ('werkplekaanpassing', 'workplace_adaptation'),
+    ('proefplaatsing', 'trial_placement'),
+    ('arbeidsdeskundige', 'labour_expert'),
+] %}
+{%- set text_factors = [
+    ('contractvorm', 'contract_type'),
+    ('sector_type', 'sector_kind'),
+    ('werkgever_grootte', 'employer_size'),
+    ('grondslag', 'legal_basis'),
+] %}
+
+factor_levels as (
+
+    {% for factor, column in yes_no_factors %}
+    select
+        spell_id, region_code, duration_months, is_event,
+        '{{ factor }}' as factor,
+        case when {{ column }} then 'ja' else 'nee' end as level
+    from first_placements
+    union all
+    {% endfor %}
+    {% for factor, column in text_factors %}
+    select
+        spell_id, region_code, duration_months, is_event,
+        '{{ factor }}' as factor,
+        coalesce({{ column }}, 'onbekend') as level
+    from first_placements
+    union all
+    {% endfor %}
+    select
+        spell_id, region_code, duration_months, is_event,
+        'uren_band' as factor,
+        coalesce(hours_band, 'onbekend') as level
+    from first_placements
+
+),
+
+final as (
+
+    select
+        spell_id,
+        region_code,
+        cast(factor as {{ dbt.type_string() }}) as factor,
+        cast(level as {{ dbt.type_string() }}) as level,
+        duration_months,
+        is_event
+    from factor_levels
+
+)
+
+select * from final
