@@ -9,3 +9,8 @@
 {% macro round_double(expr, digits=12) -%}
     cast(round(cast({{ expr }} as decimal(30, 18)), {{ digits }}) as {{ type_double() }})
 {%- endmacro %}
+
+{# numerator / denominator as a double; null when the denominator is null or 0. #}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
+{%- endmacro %}

@@ -20,6 +20,12 @@ quarters as (
 
 ),
 
+stock as (
+
+    select * from {{ ref('int_region_stock') }}
+
+),
+
 spells as (
 
     select * from {{ ref('int_spells') }}
@@ -146,7 +152,30 @@ final as (
         cast(national.placements_started as {{ dbt.type_bigint() }}) as nl_placements_started,
         cast(national.spell_ends as {{ dbt.type_bigint() }}) as nl_job_losses,
         cast(national.job_to_job_moves as {{ dbt.type_bigint() }}) as nl_job_to_job_moves,
-        cast(national.retention_12m as {{ type_double() }}) as nl_retention_12m
+        cast(national.retention_12m as {{ type_double() }}) as nl_retention_12m,
+        cast(regional.placements_started - regional.spell_ends as {{ dbt.type_bigint() }})
+            as net_change,
+        cast(national.placements_started - national.spell_ends as {{ dbt.type_bigint() }})
+            as nl_net_change,
+        -- The stock: register and jobs agreement (null for a quarter without those figures).
+        cast(regional_stock.register_total as {{ dbt.type_bigint() }}) as register_total,
+        {%- for basis in ['wajong', 'wsw', 'participatiewet', 'pro_vso', 'wiw_id'] %}
+        cast(regional_stock.register_{{ basis }} as {{ dbt.type_bigint() }})
+            as register_{{ basis }},
+        {%- endfor %}
+        cast(regional_stock.register_working as {{ dbt.type_bigint() }}) as register_working,
+        {{ ratio('regional_stock.register_working', 'regional_stock.register_total') }}
+            as employment_rate,
+        cast(national_stock.register_total as {{ dbt.type_bigint() }}) as nl_register_total,
+        {{ ratio('national_stock.register_working', 'national_stock.register_total') }}
+            as nl_employment_rate,
+        cast(regional_stock.jobs_market as {{ type_double() }}) as jobs_market,
+        cast(regional_stock.jobs_government as {{ type_double() }}) as jobs_government,
+        cast(regional_stock.jobs_target as {{ type_double() }}) as jobs_target,
+        {{ ratio('regional_stock.jobs_market + regional_stock.jobs_government',
+                 'regional_stock.jobs_target') }} as jobs_progress,
+        {{ ratio('national_stock.jobs_market + national_stock.jobs_government',
+                 'national_stock.jobs_target') }} as nl_jobs_progress
     from regions
     cross join quarters
     inner join flows as regional
@@ -155,6 +184,12 @@ final as (
     inner join flows as national
         on national.region_code = 'NL'
         and quarters.quarter = national.quarter
+    left join stock as regional_stock
+        on regions.region_code = regional_stock.region_code
+        and quarters.quarter = regional_stock.quarter
+    left join stock as national_stock
+        on national_stock.region_code = 'NL'
+        and quarters.quarter = national_stock.quarter
 
 )
 

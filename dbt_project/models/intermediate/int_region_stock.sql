@@ -1,0 +1,109 @@
+-- The stock per labour-market region (and 'NL') x quarter: the target-group register by
+-- legal basis and how many of them work (municipalities mapped to their region with the
+-- reference row valid in the quarter's year, as the spells are), and the jobs-agreement
+-- figures (the country: the sum of the regions).
+
+with
+
+register as (
+
+    select * from {{ ref('stg_register__counts') }}
+
+),
+
+municipalities as (
+
+    select municipality_code, last_year, region_code
+    from {{ ref('stg_reference__municipalities') }}
+    where region_code is not null
+
+),
+
+jobs as (
+
+    select * from {{ ref('stg_jobs_agreement__regions') }}
+
+),
+
+-- The reference row valid in the quarter's year: the smallest last_year on or after it.
+register_regions as (
+
+    select
+        register.*,
+        municipalities.region_code,
+        row_number() over (
+            partition by register.quarter, register.municipality_code, register.legal_basis
+            order by municipalities.last_year
+        ) as validity_rank
+    from register
+    inner join municipalities
+        on register.municipality_code = municipalities.municipality_code
+        and municipalities.last_year >= cast(substring(register.quarter, 1, 4) as {{ dbt.type_int() }})
+
+),
+
+register_rows as (
+
+    select region_code, quarter, legal_basis, persons_in_register, persons_working
+    from register_regions
+    where validity_rank = 1
+
+    union all
+
+    select 'NL' as region_code, quarter, legal_basis, persons_in_register, persons_working
+    from register
+
+),
+
+{%- set bases = ['wajong', 'wsw', 'participatiewet', 'pro_vso', 'wiw_id'] %}
+
+register_totals as (
+
+    select
+        region_code,
+        quarter,
+        sum(persons_in_register) as register_total,
+        {%- for basis in bases %}
+        sum(case when legal_basis = '{{ basis }}' then persons_in_register else 0 end)
+            as register_{{ basis }},
+        {%- endfor %}
+        sum(persons_working) as register_working
+    from register_rows
+    group by region_code, quarter
+
+),
+
+jobs_rows as (
+
+    select region_code, quarter, jobs_market, jobs_government, jobs_target
+    from jobs
+
+    union all
+
+    select 'NL' as region_code, quarter, sum(jobs_market), sum(jobs_government), sum(jobs_target)
+    from jobs
+    group by quarter
+
+),
+
+final as (
+
+    select
+        coalesce(register_totals.region_code, jobs_rows.region_code) as region_code,
+        coalesce(register_totals.quarter, jobs_rows.quarter) as quarter,
+        register_totals.register_total,
+        {%- for basis in bases %}
+        register_totals.register_{{ basis }},
+        {%- endfor %}
+        register_totals.register_working,
+        jobs_rows.jobs_market,
+        jobs_rows.jobs_government,
+        jobs_rows.jobs_target
+    from register_totals
+    full outer join jobs_rows
+        on register_totals.region_code = jobs_rows.region_code
+        and register_totals.quarter = jobs_rows.quarter
+
+)
+
+select * from final
