@@ -49,12 +49,13 @@ def test_mart_matches_an_independent_count(built_mart, generated_landing):
         assert got.equals(want), f"{column}: {got.compare(want)}"
     assert mart["placements_started"].sum() > 500  # the comparison is not about zeros
 
-    retention = expected["retention_12m"].reindex(mart.index)
-    observable = retention.notna()
-    assert observable.sum() >= 35  # at least one cohort has 12 months observed
-    assert mart["retention_12m"].isna().equals(~observable)
-    np.testing.assert_allclose(mart.loc[observable, "retention_12m"].astype(float),
-                               retention[observable], rtol=0, atol=1e-9)
+    for column in ("retention_6m", "retention_12m"):
+        retention = expected[column].reindex(mart.index)
+        observable = retention.notna()
+        assert observable.sum() >= 35  # at least one cohort has been followed that long
+        assert mart[column].isna().equals(~observable), column
+        np.testing.assert_allclose(mart.loc[observable, column].astype(float),
+                                   retention[observable], rtol=0, atol=1e-9)
 
 
 # --- the independent count --------------------------------------------------------------
@@ -82,11 +83,12 @@ def expected_mart(landing: Path) -> pd.DataFrame:
 
     first_start = pd.Timestamp(parse_quarter_range(SAMPLE_QUARTERS)[0].start)
     cohorts = spells[spells["start"] >= first_start]
-    retention = {
-        (region, quarter): kaplan_meier_at_12(group, last_quarter_end)
-        for (region, quarter), group in cohorts.groupby(["region_code", "start_quarter"])
-    }
-    counts["retention_12m"] = pd.Series(retention, dtype=float)
+    for months in (6, 12):
+        retention = {
+            (region, quarter): kaplan_meier_at(group, last_quarter_end, months)
+            for (region, quarter), group in cohorts.groupby(["region_code", "start_quarter"])
+        }
+        counts[f"retention_{months}m"] = pd.Series(retention, dtype=float)
     return counts
 
 
@@ -143,17 +145,17 @@ def region_at_start(spells: pd.DataFrame) -> pd.Series:
     return pd.Series(regions, index=spells.index)
 
 
-def kaplan_meier_at_12(cohort: pd.DataFrame, observation_end: pd.Timestamp) -> float:
-    """S(12): product over months t < 12 of (1 - ended at t / still followed at t)."""
+def kaplan_meier_at(cohort: pd.DataFrame, observation_end: pd.Timestamp, months: int) -> float:
+    """S(k): product over months t < k of (1 - ended at t / still followed at t)."""
     cohort_quarter_end = cohort["start"].max().to_period("Q").end_time.normalize()
-    if cohort_quarter_end + pd.DateOffset(months=12) > observation_end:
+    if cohort_quarter_end + pd.DateOffset(months=months) > observation_end:
         return math.nan
     event = cohort["end"].notna() & (cohort["end"] <= observation_end)
     follow_up_end = cohort["end"].where(event, observation_end)
-    months = [_whole_months(a, b) for a, b in zip(cohort["start"], follow_up_end, strict=True)]
-    durations = pd.DataFrame({"months": months, "event": event.to_numpy()})
+    followed = [_whole_months(a, b) for a, b in zip(cohort["start"], follow_up_end, strict=True)]
+    durations = pd.DataFrame({"months": followed, "event": event.to_numpy()})
     survival = 1.0
-    for month in range(12):
+    for month in range(months):
         at_risk = (durations["months"] >= month).sum()
         ended = ((durations["months"] == month) & durations["event"]).sum()
         if at_risk:

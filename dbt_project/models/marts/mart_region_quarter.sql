@@ -38,11 +38,20 @@ placement_spells as (
 
 ),
 
-survival_12m as (
+-- Retention of the quarter's cohort at 6, 12 and 24 months, once observable.
+retention as (
 
-    select region_code, cohort_quarter, cohort_size, survival, is_observable
+    select
+        region_code,
+        cohort_quarter,
+        max(cohort_size) as cohort_size,
+        {%- for months in [6, 12, 24] %}
+        max(case when month = {{ months }} and is_observable then survival end)
+            as retention_{{ months }}m{{ "," if not loop.last }}
+        {%- endfor %}
     from {{ ref('int_spell_survival') }}
-    where month = 12
+    where month in (6, 12, 24)
+    group by region_code, cohort_quarter
 
 ),
 
@@ -108,8 +117,10 @@ flows as (
         coalesce(moves.job_to_job_moves, 0) as job_to_job_moves,
         coalesce(ends.spell_ends, 0) as spell_ends,
         coalesce(ends.job_losses_provisional, 0) as job_losses_provisional,
-        case when survival_12m.is_observable then survival_12m.survival end as retention_12m,
-        coalesce(survival_12m.cohort_size, 0) as retention_12m_cohort
+        retention.retention_6m,
+        retention.retention_12m,
+        retention.retention_24m,
+        coalesce(retention.cohort_size, 0) as retention_12m_cohort
     from (
         select region_code, quarter
         from regions
@@ -127,9 +138,9 @@ flows as (
     left join ends
         on region_quarters.region_code = ends.region_code
         and region_quarters.quarter = ends.quarter
-    left join survival_12m
-        on region_quarters.region_code = survival_12m.region_code
-        and region_quarters.quarter = survival_12m.cohort_quarter
+    left join retention
+        on region_quarters.region_code = retention.region_code
+        and region_quarters.quarter = retention.cohort_quarter
 
 ),
 
@@ -153,6 +164,10 @@ final as (
         cast(national.spell_ends as {{ dbt.type_bigint() }}) as nl_job_losses,
         cast(national.job_to_job_moves as {{ dbt.type_bigint() }}) as nl_job_to_job_moves,
         cast(national.retention_12m as {{ type_double() }}) as nl_retention_12m,
+        cast(regional.retention_6m as {{ type_double() }}) as retention_6m,
+        cast(regional.retention_24m as {{ type_double() }}) as retention_24m,
+        cast(national.retention_6m as {{ type_double() }}) as nl_retention_6m,
+        cast(national.retention_24m as {{ type_double() }}) as nl_retention_24m,
         cast(regional.placements_started - regional.spell_ends as {{ dbt.type_bigint() }})
             as net_change,
         cast(national.placements_started - national.spell_ends as {{ dbt.type_bigint() }})
