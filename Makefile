@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install demo test lint sample bench-ingest clean
+.PHONY: install demo test lint sample bench-ingest bench-dbt clean
 
 install: .venv/.installed
 
@@ -39,6 +39,10 @@ sample: install
 # Full ingest of a 1,000,000-row extract against a bare PostgreSQL COPY of the same file.
 bench-ingest: install
 	$(RUN) python -m duurzaam.bench.ingest
+
+# dbt build on national history (2016Q1-2025Q4) on DuckDB and PostgreSQL.
+bench-dbt: install
+	$(RUN) python -m duurzaam.bench.dbt_build
 
 clean:
 	rm -rf warehouse outbox work .airflow dbt_project/target dbt_project/logs

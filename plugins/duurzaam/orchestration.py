@@ -25,7 +25,9 @@ RAW_ASSETS = {
 }
 MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
-    for mart in ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors")
+    for mart in (
+        "mart_region_quarter", "mart_cohort_survival", "mart_retention_factors", "mart_followup"
+    )
 }
 
 

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+
 from duurzaam.quarters import Quarter
 from duurzaam.synthetic import generate
 from duurzaam.warehouse import connection_parameters

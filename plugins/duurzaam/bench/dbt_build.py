@@ -1,0 +1,71 @@
+"""`make bench-dbt`: `dbt build` on national history, on DuckDB and on PostgreSQL.
+
+Generates every source for 2016Q1-2025Q4 at national scale, loads it into a fresh DuckDB file
+and a fresh PostgreSQL database (`duurzaam ingest`), then times `dbt build` (models, seeds,
+data and unit tests) on each and prints the seconds and the rows of every mart. Targets on
+the 2-core development machine: at most 60 s on DuckDB, 180 s on PostgreSQL.
+Run: `make bench-dbt`, or for a smaller run
+`python -m duurzaam.bench.dbt_build --quarters 2023Q1:2024Q4 --scale 0.2`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from duurzaam.bench.ingest import fresh_database
+from duurzaam.ingest import ingest
+from duurzaam.quarters import parse_quarter_range
+from duurzaam.settings import load_settings
+from duurzaam.sources import SOURCES
+from duurzaam.synthetic import generate
+from duurzaam.transform import transform
+from duurzaam.warehouse import open_warehouse
+
+MARTS = ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors",
+         "mart_followup")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quarters", default="2016Q1:2025Q4")
+    parser.add_argument("--scale", type=float, default=1.0)
+    arguments = parser.parse_args()
+    quarters = parse_quarter_range(arguments.quarters)
+    with tempfile.TemporaryDirectory(prefix="duurzaam-bench-dbt-") as folder:
+        landing = Path(folder) / "landing"
+        started = time.perf_counter()
+        summary = generate(landing, quarters, seed=1, scale=arguments.scale)
+        print(f"generated in {time.perf_counter() - started:.0f} s: {summary}")
+        results = {"duckdb": measure(f"duckdb:///{folder}/warehouse.duckdb", landing, folder)}
+        with fresh_database() as url:
+            results["postgres"] = measure(url, landing, folder)
+    for backend, (load_seconds, build_seconds, rows) in results.items():
+        marts = ", ".join(f"{mart} {count:,}" for mart, count in rows.items())
+        print(f"{backend:8s}: load {load_seconds:5.0f} s, dbt build {build_seconds:5.1f} s; "
+              f"rows: {marts}")
+    print("targets: dbt build <= 60 s on DuckDB, <= 180 s on PostgreSQL")
+
+
+def measure(url: str, landing: Path, folder: str) -> tuple[float, float, dict[str, int]]:
+    settings = replace(load_settings(), warehouse_url=url, landing_dir=landing,
+                       work_dir=Path(folder) / "work", pseudonym_key=b"benchmark-only-key")
+    started = time.perf_counter()
+    for quarter in sorted(p.stem for p in (landing / "placements").glob("*.csv")):
+        for source in SOURCES:
+            ingest(source, quarter, settings)
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    transform(settings)
+    built = time.perf_counter() - started
+    with open_warehouse(url) as warehouse:
+        rows = {mart: warehouse.query(f"select count(*) from marts.{mart}")[0][0]
+                for mart in MARTS}
+    return loaded, built, rows
+
+
+if __name__ == "__main__":
+    main()
