@@ -26,7 +26,11 @@ RAW_ASSETS = {
 MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
     for mart in (
-        "mart_region_quarter", "mart_cohort_survival", "mart_retention_factors", "mart_followup"
+        "mart_region_quarter",
+        "mart_cohort_survival",
+        "mart_retention_factors",
+        "mart_employer_survey",
+        "mart_followup",
     )
 }
 

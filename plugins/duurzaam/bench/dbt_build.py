@@ -26,7 +26,7 @@ from duurzaam.transform import transform
 from duurzaam.warehouse import open_warehouse
 
 MARTS = ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors",
-         "mart_followup")
+         "mart_employer_survey", "mart_followup")
 
 
 def main() -> None:
