@@ -30,30 +30,11 @@ import yaml
 
 from duurzaam.quarters import Quarter
 from duurzaam.settings import CONFIG_DIR, MUNICIPALITIES_CSV
+from duurzaam.sources.placements import COLUMNS as CONTRACT_COLUMNS
 
 CONFIG_PATH = CONFIG_DIR / "synthetic.yml"
 SOURCE_DIR = "placements"
 
-# The export's columns after the person identifier (bsn or persoon_id), in file order.
-COLUMNS_AFTER_PERSON = (
-    "gemeente_code",
-    "werkgever_id",
-    "werkgever_grootte",
-    "sector",
-    "sector_type",
-    "startdatum",
-    "einddatum",
-    "reden_einde",
-    "contractvorm",
-    "uren_per_week",
-    "grondslag",
-    "loonkostensubsidie",
-    "jobcoach",
-    "no_riskpolis",
-    "werkplekaanpassing",
-    "proefplaatsing",
-    "arbeidsdeskundige",
-)
 SIZES = ("<10", "10-99", "100+")
 SECTOR_KINDS = ("markt", "overheid")
 SECTIONS = tuple("ABCDEFGHIJKLMNOPQRS")
@@ -760,7 +741,8 @@ def _write(
 ) -> GenerationSummary:
     folder = out_dir / SOURCE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    header = ";".join(("plaatsing_id", identifier, *COLUMNS_AFTER_PERSON))
+    # The contract's columns in export order, the person identifier after plaatsing_id.
+    header = ";".join((CONTRACT_COLUMNS[0], identifier, *CONTRACT_COLUMNS[1:]))
     extracts = _Extracts(frame, persons, world, _day(quarters[-1].end))
     written = np.zeros(len(frame), dtype=bool)
     files, rows = [], {}
