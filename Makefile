@@ -4,9 +4,22 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install demo test lint sample bench-ingest bench-dbt clean
+.PHONY: install manifest docs demo test lint validate-stack sample bench-ingest bench-dbt clean
 
-install: .venv/.installed
+# The dbt manifest the transform DAG is rendered from (astronomer-cosmos), so that parsing
+# the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
+DBT_MANIFEST := dbt_project/target/airflow/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune \
+                     -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
+install: .venv/.installed $(DBT_MANIFEST)
+
+manifest: $(DBT_MANIFEST)
+
+$(DBT_MANIFEST): .venv/.installed $(DBT_FILES)
+	DUURZAAM_DUCKDB_PATH=unused.duckdb $(RUN) dbt parse --quiet --no-partial-parse \
+	  --project-dir dbt_project --profiles-dir dbt_project --target duckdb \
+	  --target-path target/airflow
 
 # uv itself, when the machine has none: a private virtualenv holding the pinned uv.
 .tools/bin/uv:
@@ -16,6 +29,11 @@ install: .venv/.installed
 .venv/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-groups --compile-bytecode
 	@touch $@
+
+# The dbt documentation of the warehouse (models, columns, tests, lineage, exposures) as one
+# self-contained page: open dbt_project/target/static_index.html in a browser.
+docs: install
+	$(RUN) duurzaam docs
 
 demo: install
 	$(RUN) duurzaam demo
@@ -27,6 +45,10 @@ test: install
 lint: install
 	$(RUN) ruff check plugins dags tests
 	$(RUN) ruff format --check plugins dags tests
+
+# docker-compose.yml (docker-compose's parser) and the Dockerfile (hadolint), no engine needed.
+validate-stack: install
+	UV=$(UV) bash .ci/validate-stack
 
 # Regenerate the bundled sample landing zone (deterministic).
 SAMPLE_QUARTERS ?= 2023Q1:2024Q2

@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     transform = commands.add_parser("transform", help="dbt build: raw -> marts")
     transform.set_defaults(command=_transform)
 
+    docs = commands.add_parser(
+        "docs", help="dbt docs generate: one browsable page of models, tests and lineage"
+    )
+    docs.set_defaults(command=_docs)
+
     report = commands.add_parser("report", help="write the regional reports of a quarter")
     report.add_argument("--quarter", required=True)
     report.set_defaults(command=_report)
@@ -114,6 +119,13 @@ def _transform(arguments: argparse.Namespace) -> None:
     from duurzaam.transform import transform
 
     transform(load_settings())
+
+
+def _docs(arguments: argparse.Namespace) -> None:
+    from duurzaam.settings import load_settings
+    from duurzaam.transform import generate_docs
+
+    print(f"Open in a browser: {generate_docs(load_settings())}")
 
 
 def _report(arguments: argparse.Namespace) -> None:

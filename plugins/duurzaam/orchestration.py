@@ -4,13 +4,14 @@ Light on purpose: DAG files import this at parse time."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
 from airflow.sdk import Asset
 
 from duurzaam.quarters import Quarter
-from duurzaam.settings import sources_config_path
+from duurzaam.settings import DBT_PROJECT_DIR, sources_config_path
 
 # The sources ingested each quarter and how long to wait for each: sources.yml (read here,
 # not by importing duurzaam.sources, so that parsing a DAG file does not import pandas).
@@ -33,6 +34,18 @@ MART_ASSETS = {
         "mart_followup",
     )
 }
+
+
+def dbt_manifest_path() -> Path:
+    """The dbt manifest the transform DAG is rendered from, built by `make install` (and the
+    image build) with `dbt parse`, so that parsing the DAG never runs dbt."""
+    path = DBT_PROJECT_DIR / "target" / "airflow" / "manifest.json"  # dbt's own runs: target/
+    if not path.exists():
+        raise FileNotFoundError(
+            f"the dbt manifest {path} is missing: run `make manifest` (or `make install`) "
+            "after changing the dbt project"
+        )
+    return path
 
 
 def quarter_of_run(params: dict[str, Any], logical_date: datetime | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from duurzaam.errors import DuurzaamError
@@ -48,12 +49,24 @@ def run_dbt(arguments: list[str], settings: Settings) -> Any:
     return result.result
 
 
-def transform(settings: Settings) -> None:
-    """Seed, build and test every model: raw -> staging -> intermediate -> marts."""
-    # dbt reads the raw tables as sources; on a fresh warehouse they exist, empty.
+def prepare_warehouse(settings: Settings) -> None:
+    """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.ensure_schema(raw_tables())
+
+
+def transform(settings: Settings) -> None:
+    """Seed, build and test every model: raw -> staging -> intermediate -> marts."""
+    prepare_warehouse(settings)
     run_dbt(["build"], settings)
+
+
+def generate_docs(settings: Settings) -> Path:
+    """`dbt docs generate --static`: the documentation with the warehouse's catalog (column
+    types, row counts) in one self-contained HTML file. Returns its path."""
+    prepare_warehouse(settings)
+    run_dbt(["docs", "generate", "--static"], settings)
+    return DBT_PROJECT_DIR / "target" / "static_index.html"
 
 
 def _failed_nodes(results: Any) -> list[str]:

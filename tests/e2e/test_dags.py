@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from duurzaam.demo import DAGS, airflow_environment
-from duurzaam.orchestration import SOURCE_NAMES, WAIT_HOURS
+from duurzaam.orchestration import MART_ASSETS, SOURCE_NAMES, WAIT_HOURS, dbt_manifest_path
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.sources import SOURCES
 
@@ -32,6 +32,18 @@ def test_dagbag_imports_every_dag_without_errors():
             assert upstream in ingest.get_task(downstream).upstream_task_ids
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
+
+    # The transform DAG: one task per dbt model (run + its tests) from the manifest, each
+    # mart's Asset updated only downstream of that mart's task.
+    transform = bag.dags["duurzaam_transform"]
+    manifest = json.loads(dbt_manifest_path().read_text())
+    models = {node["name"] for node in manifest["nodes"].values()
+              if node["resource_type"] == "model"}
+    assert {f"dbt.{model}_model_build" for model in models} <= set(transform.task_ids)
+    for mart, asset in MART_ASSETS.items():
+        publish = transform.get_task(f"publish_{mart}")
+        assert publish.upstream_task_ids == {f"dbt.{mart}_model_build"}
+        assert [a.name for a in publish.outlets] == [asset.name]
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():
@@ -67,15 +79,18 @@ def _airflow() -> str:
 
 
 def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
-    for quarter, run_date in (("2023Q1", "2023-04-01"), ("2023Q2", "2023-07-01")):
-        for dag_id in DAGS:
-            conf = json.dumps({"quarter": quarter}) if dag_id != "duurzaam_ingest" else "{}"
-            result = subprocess.run(
-                [_airflow(), "dags", "test", dag_id, run_date, "--conf", conf],
-                env=airflow_env, capture_output=True, text=True,
-            )
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-            assert "state=success" in result.stdout + result.stderr, dag_id
+    """As a backfill of two quarters runs: both quarters' extracts, one dbt build (a task per
+    model), the reports of the second quarter."""
+    runs = [("duurzaam_ingest", "2023-04-01"), ("duurzaam_ingest", "2023-07-01"),
+            ("duurzaam_transform", "2023-07-01"), ("duurzaam_report", "2023-07-01")]
+    for dag_id, run_date in runs:
+        conf = json.dumps({"quarter": "2023Q2"}) if dag_id == "duurzaam_report" else "{}"
+        result = subprocess.run(
+            [_airflow(), "dags", "test", dag_id, run_date, "--conf", conf],
+            env=airflow_env, capture_output=True, text=True,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert "state=success" in result.stdout + result.stderr, dag_id
 
     reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
     assert len(reports) == 35

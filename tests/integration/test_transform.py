@@ -3,6 +3,7 @@ independent count made here, in plain pandas and Python, from the generated extr
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
-from duurzaam.transform import transform
+from duurzaam.transform import generate_docs, transform
 from duurzaam.warehouse import open_warehouse
 
 from tests.conftest import SAMPLE_QUARTERS
@@ -31,10 +32,24 @@ def built_mart(settings, generated_landing) -> pd.DataFrame:
         return warehouse.query_frame("select * from marts.mart_region_quarter")
 
 
-def test_transform_on_an_empty_warehouse_builds_empty_marts(settings):
+def test_an_empty_warehouse_gets_empty_marts_and_their_documentation(settings):
     transform(settings)
     with open_warehouse(settings.warehouse_url) as warehouse:
         assert warehouse.query("select count(*) from marts.mart_region_quarter") == [(0,)]
+
+    page = generate_docs(settings)
+    assert page.stat().st_size > 100_000  # the docs app with manifest and catalog inlined
+    target = page.parent
+    catalog = json.loads((target / "catalog.json").read_text())
+    mart_columns = catalog["nodes"]["model.duurzaam.mart_region_quarter"]["columns"]
+    assert {"retention_12m", "placed_in_work", "nl_placed_in_work"} <= set(mart_columns)
+    manifest = json.loads((target / "manifest.json").read_text())
+    report = manifest["exposures"]["exposure.duurzaam.regional_report"]
+    assert set(report["depends_on"]["nodes"]) == {
+        f"model.duurzaam.{mart}" for mart in ("mart_region_quarter", "mart_cohort_survival",
+                                              "mart_retention_factors", "mart_employer_survey")
+    }
+    assert '"regional_report"' in page.read_text()
 
 
 def test_mart_matches_an_independent_count(built_mart, generated_landing):
@@ -43,7 +58,7 @@ def test_mart_matches_an_independent_count(built_mart, generated_landing):
 
     assert len(mart) == 35 * len(parse_quarter_range(SAMPLE_QUARTERS))
     for column in ("placements_started", "job_to_job_moves", "job_losses",
-                   "job_losses_provisional"):
+                   "job_losses_provisional", "placed_in_work"):
         got = mart[column].astype(int)
         want = expected[column].reindex(mart.index, fill_value=0).astype(int)
         assert got.equals(want), f"{column}: {got.compare(want)}"
@@ -80,6 +95,7 @@ def expected_mart(landing: Path) -> pd.DataFrame:
         .sum(),
     }, axis=1).fillna(0)
     counts.index.names = ["region_code", "quarter"]
+    counts = counts.join(in_work_at_quarter_ends(spells), how="outer")
 
     first_start = pd.Timestamp(parse_quarter_range(SAMPLE_QUARTERS)[0].start)
     cohorts = spells[spells["start"] >= first_start]
@@ -90,6 +106,19 @@ def expected_mart(landing: Path) -> pd.DataFrame:
         }
         counts[f"retention_{months}m"] = pd.Series(retention, dtype=float)
     return counts
+
+
+def in_work_at_quarter_ends(spells: pd.DataFrame) -> pd.Series:
+    """Spells started by a loaded quarter's last day and going on after it, per region."""
+    counts = {}
+    for quarter in parse_quarter_range(SAMPLE_QUARTERS):
+        end = pd.Timestamp(quarter.end)
+        running = spells[(spells["start"] <= end) & ~(spells["end"] <= end)]
+        for region, count in running.groupby("region_code").size().items():
+            counts[(region, str(quarter))] = count
+    series = pd.Series(counts, name="placed_in_work", dtype=float)
+    series.index.names = ["region_code", "quarter"]
+    return series
 
 
 def current_placements(landing: Path) -> tuple[pd.DataFrame, pd.Timestamp]:

@@ -11,10 +11,9 @@ register as (
 
 ),
 
-municipalities as (
+municipality_regions as (
 
-    select municipality_code, last_year, region_code
-    from {{ ref('stg_reference__municipalities') }}
+    select * from {{ ref('int_municipality_regions') }}
     where region_code is not null
 
 ),
@@ -25,20 +24,17 @@ jobs as (
 
 ),
 
--- The reference row valid in the quarter's year: the smallest last_year on or after it.
+-- each municipality's region in the quarter's year
 register_regions as (
 
     select
         register.*,
-        municipalities.region_code,
-        row_number() over (
-            partition by register.quarter, register.municipality_code, register.legal_basis
-            order by municipalities.last_year
-        ) as validity_rank
+        municipality_regions.region_code
     from register
-    inner join municipalities
-        on register.municipality_code = municipalities.municipality_code
-        and municipalities.last_year >= cast(substring(register.quarter, 1, 4) as {{ dbt.type_int() }})
+    inner join municipality_regions
+        on register.municipality_code = municipality_regions.municipality_code
+        and cast(substring(register.quarter, 1, 4) as {{ dbt.type_int() }})
+            between municipality_regions.valid_from_year and municipality_regions.valid_to_year
 
 ),
 
@@ -46,7 +42,6 @@ register_rows as (
 
     select region_code, quarter, legal_basis, persons_in_register, persons_working
     from register_regions
-    where validity_rank = 1
 
     union all
 

@@ -16,14 +16,9 @@ observation as (
 
 ),
 
-municipalities as (
+municipality_regions as (
 
-    select
-        municipality_code,
-        last_year,
-        region_code,
-        region_name
-    from {{ ref('stg_reference__municipalities') }}
+    select * from {{ ref('int_municipality_regions') }}
 
 ),
 
@@ -56,35 +51,15 @@ first_placements as (
 
 ),
 
--- The reference row valid at the spell start: the row with that municipality code having
--- the smallest last_year on or after the start year.
-regions_at_start as (
-
-    select
-        spells.spell_id,
-        municipalities.region_code,
-        municipalities.region_name,
-        row_number() over (
-            partition by spells.spell_id
-            order by municipalities.last_year
-        ) as validity_rank
-    from spells
-    inner join first_placements
-        on spells.spell_id = first_placements.spell_id
-    inner join municipalities
-        on first_placements.municipality_code = municipalities.municipality_code
-        and municipalities.last_year >= extract(year from spells.spell_start_date)
-
-),
-
 joined as (
 
     select
         spells.*,
         first_placements.first_placement_id,
         first_placements.municipality_code,
-        regions_at_start.region_code,
-        regions_at_start.region_name,
+        -- the region of the municipality in the year the spell started
+        municipality_regions.region_code,
+        municipality_regions.region_name,
         observation.observation_end,
         -- the spell counts as ended only once its end lies within the observation window
         spells.spell_end_date is not null
@@ -92,9 +67,10 @@ joined as (
     from spells
     inner join first_placements
         on spells.spell_id = first_placements.spell_id
-    left join regions_at_start
-        on spells.spell_id = regions_at_start.spell_id
-        and regions_at_start.validity_rank = 1
+    left join municipality_regions
+        on first_placements.municipality_code = municipality_regions.municipality_code
+        and extract(year from spells.spell_start_date)
+            between municipality_regions.valid_from_year and municipality_regions.valid_to_year
     cross join observation
 
 ),

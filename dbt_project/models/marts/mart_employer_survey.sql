@@ -12,37 +12,25 @@ responses as (
 
 ),
 
-municipalities as (
+municipality_regions as (
 
-    select municipality_code, last_year, region_code
-    from {{ ref('stg_reference__municipalities') }}
+    select * from {{ ref('int_municipality_regions') }}
     where region_code is not null
-
-),
-
-with_region as (
-
-    select
-        responses.*,
-        municipalities.region_code,
-        row_number() over (
-            partition by responses.wave, responses.respondent_id
-            order by municipalities.last_year
-        ) as validity_rank
-    from responses
-    inner join municipalities
-        on responses.municipality_code = municipalities.municipality_code
-        and municipalities.last_year >= cast(substring(responses.wave, 1, 4) as {{ dbt.type_int() }})
 
 ),
 
 regional as (
 
-    select * from with_region where validity_rank = 1
+    select responses.*, municipality_regions.region_code
+    from responses
+    inner join municipality_regions
+        on responses.municipality_code = municipality_regions.municipality_code
+        and cast(substring(responses.wave, 1, 4) as {{ dbt.type_int() }})
+            between municipality_regions.valid_from_year and municipality_regions.valid_to_year
 
     union all
 
-    select responses.*, 'NL' as region_code, 1 as validity_rank
+    select responses.*, 'NL' as region_code
     from responses
 
 ),

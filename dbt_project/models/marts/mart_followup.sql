@@ -38,6 +38,7 @@ regional as (
     from with_next
     inner join placement_regions
         on with_next.placement_id = placement_regions.placement_id
+    where placement_regions.region_code is not null  -- no region: the country only
 
     union all
 

@@ -38,6 +38,23 @@ placement_spells as (
 
 ),
 
+-- Placed people still in work after the quarter end (the person-quarter panel).
+in_work as (
+
+    select region_code, quarter, count(*) as placed_in_work
+    from {{ ref('int_person_quarters') }}
+    where is_in_work_at_quarter_end and region_code is not null
+    group by region_code, quarter
+
+    union all
+
+    select 'NL' as region_code, quarter, count(*) as placed_in_work
+    from {{ ref('int_person_quarters') }}
+    where is_in_work_at_quarter_end
+    group by quarter
+
+),
+
 -- Retention of the quarter's cohort at 6, 12 and 24 months, once observable.
 retention as (
 
@@ -117,6 +134,7 @@ flows as (
         coalesce(moves.job_to_job_moves, 0) as job_to_job_moves,
         coalesce(ends.spell_ends, 0) as spell_ends,
         coalesce(ends.job_losses_provisional, 0) as job_losses_provisional,
+        coalesce(in_work.placed_in_work, 0) as placed_in_work,
         retention.retention_6m,
         retention.retention_12m,
         retention.retention_24m,
@@ -138,6 +156,9 @@ flows as (
     left join ends
         on region_quarters.region_code = ends.region_code
         and region_quarters.quarter = ends.quarter
+    left join in_work
+        on region_quarters.region_code = in_work.region_code
+        and region_quarters.quarter = in_work.quarter
     left join retention
         on region_quarters.region_code = retention.region_code
         and region_quarters.quarter = retention.cohort_quarter
@@ -172,6 +193,8 @@ final as (
             as net_change,
         cast(national.placements_started - national.spell_ends as {{ dbt.type_bigint() }})
             as nl_net_change,
+        cast(regional.placed_in_work as {{ dbt.type_bigint() }}) as placed_in_work,
+        cast(national.placed_in_work as {{ dbt.type_bigint() }}) as nl_placed_in_work,
         -- The stock: register and jobs agreement (null for a quarter without those figures).
         cast(regional_stock.register_total as {{ dbt.type_bigint() }}) as register_total,
         {%- for basis in ['wajong', 'wsw', 'participatiewet', 'pro_vso', 'wiw_id'] %}
