@@ -1,5 +1,6 @@
-"""Reports: when the marts are rebuilt, write one Dutch report per region for the quarter
-(the `quarter` param, or the latest quarter in the mart) to its recipients."""
+"""Reports: when the marts are rebuilt, one task per region (dynamic task mapping) renders
+that region's report for the quarter (the `quarter` param, or the latest in the marts) and
+sends it to the region's own recipients, exactly once; one region can be retried alone."""
 
 from __future__ import annotations
 
@@ -9,17 +10,36 @@ from duurzaam.orchestration import MART_ASSETS
 
 
 @task
-def write_reports(params: dict | None = None) -> dict:
-    from duurzaam.reports.build import latest_quarter
-    from duurzaam.reports.build import write_reports as write
+def plan_reports(params: dict | None = None) -> list[dict]:
+    """The regions with recipients; the ones without are named in the log, not guessed."""
+    from duurzaam.quarters import Quarter
+    from duurzaam.reports.build import latest_quarter, plan_reports
     from duurzaam.settings import load_settings
 
     settings = load_settings()
-    quarter = (params or {}).get("quarter") or latest_quarter(settings)
-    run = write(quarter, settings)
-    print(run.describe())
-    return {"quarter": run.quarter, "written": len(run.written),
-            "without_recipients": run.without_recipients}
+    chosen = (params or {}).get("quarter")
+    quarter = Quarter.parse(chosen) if chosen else latest_quarter(settings)
+    regions, without = plan_reports(quarter, settings)
+    if without:
+        print(f"WARNING no recipients configured, not sent: {', '.join(without)} "
+              "(include/config/recipients.yml)")
+    return [{"quarter": str(quarter), "region_code": region} for region in regions]
+
+
+@task(retries=2, retry_delay=pendulum.duration(minutes=5), map_index_template="{{ region }}")
+def send_report(report: dict) -> str:
+    from airflow.sdk import get_current_context
+    from duurzaam.quarters import Quarter
+    from duurzaam.reports.build import deliver_report
+    from duurzaam.reports.delivery import smtp_server
+    from duurzaam.settings import load_settings
+
+    get_current_context()["region"] = report["region_code"]  # names the mapped task
+    settings = load_settings()
+    delivery = deliver_report(Quarter.parse(report["quarter"]), report["region_code"], settings,
+                              smtp_server(settings.smtp_url, settings.smtp_conn_id))
+    print(delivery.describe())
+    return delivery.status
 
 
 @dag(
@@ -32,7 +52,7 @@ def write_reports(params: dict | None = None) -> dict:
     tags=["duurzaam", "reports"],
 )
 def duurzaam_report():
-    write_reports()
+    send_report.expand(report=plan_reports())
 
 
 duurzaam_report()

@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from duurzaam.errors import DuurzaamError, InputRejected
-from duurzaam.quarters import parse_quarter_range
+from duurzaam.quarters import Quarter, parse_quarter_range
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
 
@@ -59,8 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     docs.set_defaults(command=_docs)
 
-    report = commands.add_parser("report", help="write the regional reports of a quarter")
+    report = commands.add_parser(
+        "report", help="send each region's report of a quarter to its recipients, once"
+    )
     report.add_argument("--quarter", required=True)
+    report.add_argument("--region", action="append", dest="regions", metavar="CODE",
+                        help="only this region (e.g. AM05); repeat for more")
     report.set_defaults(command=_report)
 
     run = commands.add_parser("run", help="ingest every source, transform, report")
@@ -129,15 +134,25 @@ def _docs(arguments: argparse.Namespace) -> None:
 
 
 def _report(arguments: argparse.Namespace) -> None:
-    from duurzaam.reports.build import write_reports
     from duurzaam.settings import load_settings
 
-    print(write_reports(arguments.quarter, load_settings()).describe())
+    _send_reports(Quarter.parse(arguments.quarter), load_settings(), arguments.regions)
+
+
+def _send_reports(quarter: Quarter, settings: Any, regions: list[str] | None = None) -> None:
+    """Every region's report to its recipients (DUURZAAM_SMTP_URL, or the outbox folder);
+    exit 1 after all regions when any failed."""
+    from duurzaam.reports.build import write_reports
+    from duurzaam.reports.delivery import smtp_server
+
+    run = write_reports(quarter, settings, smtp_server(settings.smtp_url), regions=regions)
+    print(run.describe())
+    if run.failed:
+        raise SystemExit(1)
 
 
 def _run(arguments: argparse.Namespace) -> None:
     from duurzaam.ingest import describe, extract_available, ingest
-    from duurzaam.reports.build import write_reports
     from duurzaam.settings import load_settings
     from duurzaam.sources import SOURCES
     from duurzaam.transform import transform
@@ -151,7 +166,7 @@ def _run(arguments: argparse.Namespace) -> None:
                 continue
             print(describe(ingest(source, str(quarter), settings)))
         transform(settings)
-        print(write_reports(str(quarter), settings).describe())
+        _send_reports(quarter, settings)
 
 
 def _query(arguments: argparse.Namespace) -> None:

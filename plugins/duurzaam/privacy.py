@@ -102,3 +102,16 @@ def percentage(rate: float | None) -> str:
     if rate is None or pd.isna(rate):
         return "–"
     return f"{100 * rate:.1f}%".replace(".", ",")
+
+
+def cells_to_suppress(counts: list[int | None], threshold: int) -> list[bool]:
+    """Which counts of a group that adds up to a known total to hide: every count below the
+    threshold (primary), and, when that hides exactly one, also the smallest other count
+    (secondary), so that no hidden count follows from the total minus the shown ones."""
+    hidden = [count is not None and count < threshold for count in counts]
+    if sum(hidden) == 1:
+        shown = [(count, i) for i, count in enumerate(counts)
+                 if not hidden[i] and count is not None]
+        if shown:
+            hidden[min(shown)[1]] = True
+    return hidden

@@ -31,6 +31,8 @@ class Settings:
     pseudonym_key: bytes | None
     suppress_below: int
     sources_config: Path = SOURCES_CONFIG
+    smtp_url: str | None = None  # smtp://user:password@host:587?starttls=true
+    smtp_conn_id: str = "smtp_default"  # the Airflow connection, inside Airflow
 
     @property
     def backend(self) -> str:
@@ -65,6 +67,8 @@ def load_settings() -> Settings:
         pseudonym_key=key.encode() if key else None,
         suppress_below=int(env.get("DUURZAAM_SUPPRESS_BELOW", SUPPRESS_BELOW_DEFAULT)),
         sources_config=sources_config_path(),
+        smtp_url=env.get("DUURZAAM_SMTP_URL") or None,
+        smtp_conn_id=env.get("DUURZAAM_SMTP_CONN_ID", "smtp_default"),
     )
 
 

@@ -46,6 +46,24 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("value", "text"),
         ("record", "text"),
     ],
+    # One row per region, quarter and report content: sending is claimed here before it is
+    # attempted and marked after, so a retry or rerun sends only what was not sent.
+    "outbox": [
+        ("region_code", "text not null"),
+        ("quarter", "text not null"),
+        ("content_hash", "text not null"),
+        ("recipients", "text not null"),
+        ("subject", "text not null"),
+        ("status", "text not null"),  # claimed | sent | failed
+        ("is_correction", "boolean not null"),
+        ("attempts", "integer not null"),
+        ("transport", "text"),
+        ("message_id", "text"),
+        ("error", "text"),
+        ("claimed_at", "timestamp not null"),
+        ("sent_at", "timestamp"),
+        ("primary key", "(region_code, quarter, content_hash)"),  # a table constraint
+    ],
 }
 LOAD_COLUMNS = [name for name, _ in META_TABLES["loads"]]
 

@@ -36,3 +36,13 @@ def test_pseudonyms_are_hmac_sha256_of_each_value_and_keep_missing_values():
     assert pd.isna(result[6])
     assert result[8] != expected and len(result[8]) == 64
     assert list(result.index) == [5, 6, 7, 8]
+
+
+def test_secondary_suppression_protects_a_single_small_cell():
+    from duurzaam.privacy import cells_to_suppress
+
+    # 5 is small; shown alone beside 40 and 80 it would follow from the total 125
+    assert cells_to_suppress([40, 5, 80], 10) == [True, True, False]
+    assert cells_to_suppress([40, 5, 3, 80], 10) == [False, True, True, False]  # two: enough
+    assert cells_to_suppress([40, 80], 10) == [False, False]
+    assert cells_to_suppress([5], 10) == [True]

@@ -1,166 +1,177 @@
-"""One report per region for a quarter: figures from marts.mart_region_quarter, suppressed
-where small, rendered from the Jinja templates in include/templates, written as an .eml
-message to the outbox folder, addressed to that region's recipients only."""
+"""The regional reports of a quarter, from the marts to the region's own recipients, each sent
+exactly once (meta.outbox). The Airflow DAG maps `deliver_report` over the regions; the
+command line runs it for every region in turn. A region that fails does not stop the others."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from multiprocessing import get_context
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.privacy import percentage, suppress_count, suppress_rate
 from duurzaam.quarters import Quarter
+from duurzaam.reports import outbox
+from duurzaam.reports.content import report_content
+from duurzaam.reports.data import latest_quarter, load_report_data, report_regions
+from duurzaam.reports.delivery import (
+    DeliveryError,
+    PartialDelivery,
+    SmtpServer,
+    send,
+    write_to_folder,
+)
 from duurzaam.reports.recipients import load_recipients
-from duurzaam.settings import TEMPLATES_DIR, Settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.reports.render import RenderedReport, build_message, content_hash, render
+from duurzaam.settings import Settings
+from duurzaam.warehouse import Warehouse, open_warehouse
 
-SENDER = "Duurzaam Werk <rapportage@duurzaamwerk.example>"
-TREND_QUARTERS = 8
+__all__ = ["Delivery", "ReportRun", "deliver_report", "latest_quarter", "plan_reports",
+           "write_reports"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    region_code: str
+    status: str  # sent | correction | unchanged
+    where: str  # the server or the .eml file
+    render_seconds: float = 0.0
+
+    def describe(self) -> str:
+        what = {"sent": "sent", "correction": "sent as a correction",
+                "unchanged": "already sent (unchanged), not sent again"}[self.status]
+        return f"{self.region_code}: {what} -> {self.where}"
 
 
 @dataclass
 class ReportRun:
     quarter: str
-    written: list[Path] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
     without_recipients: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        lines = [f"{len(self.written)} reports for {self.quarter} written to "
-                 f"{self.written[0].parent if self.written else '-'}"]
+        sent = sum(d.status != "unchanged" for d in self.deliveries)
+        lines = [f"{self.quarter}: {sent} reports sent, "
+                 f"{len(self.deliveries) - sent} unchanged since they were sent"]
         if self.without_recipients:
             lines.append("no recipients configured (not sent) for: "
                          + ", ".join(self.without_recipients))
+        lines += [f"FAILED {region}: {error}" for region, error in self.failed.items()]
         return "\n".join(lines)
 
 
-def latest_quarter(settings: Settings) -> str:
-    with open_warehouse(settings.warehouse_url) as warehouse:
-        rows = warehouse.query("select max(quarter) from marts.mart_region_quarter")
-    if not rows or rows[0][0] is None:
-        raise DuurzaamError("marts.mart_region_quarter is empty: load a quarter and transform")
-    return str(rows[0][0])
-
-
-def write_reports(quarter: str, settings: Settings) -> ReportRun:
-    """Render and write the report of every region for `quarter`."""
-    quarter_ = Quarter.parse(quarter)
-    figures = _mart_rows(quarter_, settings)
-    if figures.empty or str(quarter_) not in set(figures["quarter"]):
-        raise DuurzaamError(
-            f"marts.mart_region_quarter has no rows for {quarter_}: ingest that quarter and "
-            "run `duurzaam transform` first"
-        )
+def plan_reports(quarter: Quarter, settings: Settings) -> tuple[list[str], list[str]]:
+    """The regions to report on for the quarter: those with recipients, and those without
+    (reported, never sent anywhere else)."""
     recipients = load_recipients()
-    run = ReportRun(str(quarter_))
-    outbox = settings.outbox_dir / str(quarter_)
-    outbox.mkdir(parents=True, exist_ok=True)
-    environment = _templates()
-    for region_code, region_rows in figures.groupby("region_code", sort=True):
-        addresses = recipients.get(str(region_code), [])
-        if not addresses:
-            run.without_recipients.append(str(region_code))
-            continue
-        context = report_context(region_rows, quarter_, settings.suppress_below)
-        message = _message(context, addresses, environment)
-        path = outbox / f"{region_code}-{_slug(context['region_name'])}.eml"
-        path.write_bytes(message.as_bytes())
-        run.written.append(path)
-    return run
+    regions = report_regions(settings, quarter)
+    return ([r for r in regions if recipients.get(r)],
+            [r for r in regions if not recipients.get(r)])
 
 
-def report_context(rows: pd.DataFrame, quarter: Quarter, threshold: int) -> dict[str, Any]:
-    """The figures one region's report shows, already suppressed: nothing below the
-    threshold leaves this function as a number."""
-    by_quarter = rows.set_index("quarter")
-    current = by_quarter.loc[str(quarter)]
-    year_ago = by_quarter.loc[str(quarter - 4)] if str(quarter - 4) in by_quarter.index else None
-    cohort = year_ago  # the cohort placed a year ago is the latest with 12 months observed
+@dataclass(frozen=True)
+class PreparedReport:
+    """A region's report content and where it stands in the outbox, before rendering."""
+    region_code: str
+    content: dict
+    content_hash: str
+    recipients: list[str]
+    state: outbox.OutboxState
 
-    def count(row: pd.Series | None, column: str) -> str:
-        return suppress_count(None if row is None else row[column], threshold)
 
-    headline = [
-        {"label": label,
-         "region": count(current, column),
-         "year_ago": count(year_ago, column),
-         "national": suppress_count(current[f"nl_{column}"], threshold)}
-        for label, column in (
-            ("Plaatsingen (nieuwe werkperiodes)", "placements_started"),
-            ("Van werk naar werk", "job_to_job_moves"),
-            ("Baanverlies", "job_losses"),
+def prepare_report(warehouse: Warehouse, quarter: Quarter, region_code: str,
+                   settings: Settings) -> PreparedReport:
+    addresses = load_recipients().get(region_code)
+    if not addresses:
+        raise DuurzaamError(
+            f"region {region_code} has no recipients in include/config/recipients.yml: "
+            "its report is not sent (add its addresses to send it)"
         )
-    ]
-    trend = [
-        {"quarter": Quarter.parse(q).label_nl,
-         "placements": suppress_count(row["placements_started"], threshold),
-         "job_losses": suppress_count(row["job_losses"], threshold)}
-        for q, row in by_quarter.sort_index().tail(TREND_QUARTERS).iterrows()
-    ]
-    retention = None
-    if cohort is not None:
-        retention = {
-            "cohort": (quarter - 4).label_nl,
-            "region": suppress_rate(cohort["retention_12m"], cohort["retention_12m_cohort"],
-                                    threshold),
-            "national": percentage(cohort["nl_retention_12m"]),
-            "cohort_size": suppress_count(cohort["retention_12m_cohort"], threshold),
-        }
-    return {
-        "region_code": current["region_code"],
-        "region_name": current["region_name"],
-        "quarter_label": quarter.label_nl,
-        "data_date": quarter.end.strftime("%d-%m-%Y"),
-        "headline": headline,
-        "provisional_losses": count(current, "job_losses_provisional"),
-        "retention": retention,
-        "trend": trend,
-        "threshold": threshold,
-    }
+    content = report_content(load_report_data(warehouse, quarter, region_code),
+                             settings.suppress_below)
+    digest = content_hash(content)
+    return PreparedReport(region_code, content, digest, addresses,
+                          outbox.state(warehouse, region_code, str(quarter), digest))
 
 
-def _mart_rows(quarter: Quarter, settings: Settings) -> pd.DataFrame:
-    first = str(quarter - (TREND_QUARTERS - 1))
+def render_prepared(prepared: PreparedReport) -> RenderedReport:
+    return render(prepared.content, corrects=prepared.state.corrects)
+
+
+def send_prepared(warehouse: Warehouse, prepared: PreparedReport, report: RenderedReport,
+                  settings: Settings, server: SmtpServer | None) -> Delivery:
+    """Claims, sends (or writes to the outbox folder) and marks the rendered report."""
+    quarter = prepared.content["quarter"]
+    claim = outbox.claim(warehouse, prepared.region_code, quarter, prepared.content_hash,
+                         prepared.recipients, report.subject)
+    where = repr(server) if server else str(settings.outbox_dir / quarter)
+    if claim is None:  # sent meanwhile by another attempt
+        return Delivery(prepared.region_code, "unchanged", where)
+    if claim.corrects != prepared.state.corrects:  # the outbox changed meanwhile
+        report = render(prepared.content, corrects=claim.corrects)
+    transport = "smtp" if server else "folder"
+    try:
+        message = build_message(report, prepared.content, prepared.recipients,
+                                claim.message_id)
+        if server:
+            send(message, server)
+        else:
+            name = f"{prepared.region_code}-{_slug(prepared.content['region_name'])}"
+            where = str(write_to_folder(message, report.pdf, report.html,
+                                        settings.outbox_dir / quarter, name))
+    except PartialDelivery as error:
+        outbox.mark_sent(warehouse, claim, transport, error=str(error))
+        raise
+    except Exception as error:
+        outbox.mark_failed(warehouse, claim, transport, error=str(error)[:2000])
+        raise
+    outbox.mark_sent(warehouse, claim, transport)
+    status = "correction" if claim.corrects else "sent"
+    return Delivery(prepared.region_code, status, where, report.seconds)
+
+
+def deliver_report(quarter: Quarter, region_code: str, settings: Settings,
+                   server: SmtpServer | None) -> Delivery:
+    """One region's report to its own recipients, unless this exact report was sent before
+    (what a mapped Airflow task runs). Without a server it goes to the outbox folder."""
     with open_warehouse(settings.warehouse_url) as warehouse:
-        return warehouse.query_frame(
-            "select * from marts.mart_region_quarter where quarter between %s and %s",
-            (first, str(quarter)),
-        )
+        prepared = prepare_report(warehouse, quarter, region_code, settings)
+        if prepared.state.already_sent:
+            return Delivery(region_code, "unchanged", repr(server) if server else "outbox")
+        return send_prepared(warehouse, prepared, render_prepared(prepared), settings, server)
 
 
-def _templates() -> Any:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _message(context: dict[str, Any], addresses: list[str], environment: Any) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = (
-        f"Kwartaalrapportage Duurzaam Werk — {context['region_name']} — "
-        f"{context['quarter_label']}"
-    )
-    message["From"] = SENDER
-    message["To"] = ", ".join(addresses)
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="duurzaamwerk.example")
-    message["X-Duurzaam-Region"] = context["region_code"]
-    message.set_content(environment.get_template("region_report.txt.j2").render(**context))
-    message.add_alternative(
-        environment.get_template("region_report.html.j2").render(**context), subtype="html"
-    )
-    return message
+def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | None = None,
+                  workers: int = 2, regions: list[str] | None = None) -> ReportRun:
+    """Every region's report of the quarter (or only `regions`'). Rendering (charts, PDF)
+    runs in `workers` processes; the warehouse and the server are used from this one. A
+    region that fails is recorded and does not keep the others from their report."""
+    with_recipients, without = plan_reports(quarter, settings)
+    if regions is not None:
+        unknown = set(regions) - set(with_recipients) - set(without)
+        if unknown:
+            raise DuurzaamError(f"no such region in the marts: {', '.join(sorted(unknown))}")
+        with_recipients = [r for r in with_recipients if r in regions]
+        without = [r for r in without if r in regions]
+    run = ReportRun(str(quarter), without_recipients=without)
+    with (open_warehouse(settings.warehouse_url) as warehouse,
+          ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool):
+        rendering = []  # rendering starts while the next regions are prepared
+        for region in with_recipients:
+            prepared = prepare_report(warehouse, quarter, region, settings)
+            if prepared.state.already_sent:
+                run.deliveries.append(Delivery(region, "unchanged", "-"))
+            else:
+                rendering.append((prepared, pool.submit(render_prepared, prepared)))
+        for prepared, report in rendering:
+            try:
+                run.deliveries.append(
+                    send_prepared(warehouse, prepared, report.result(), settings, server))
+            except (DeliveryError, outbox.AlreadyClaimed) as error:
+                run.failed[prepared.region_code] = str(error)
+    return run
 
 
 def _slug(text: str) -> str:

@@ -1,0 +1,82 @@
+"""`make bench-reports`: render and send the 35 regional reports of a quarter to a local SMTP
+server (aiosmtpd), and print the total seconds and the median per report.
+
+The warehouse is built first (not timed) from the bundled sample quarters: every source,
+loaded and transformed into a fresh DuckDB file. Target on the 2-core development machine:
+under 20 s for all 35 reports. Run: `make bench-reports`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from duurzaam.ingest import ingest
+from duurzaam.quarters import Quarter
+from duurzaam.reports.build import write_reports
+from duurzaam.reports.delivery import SmtpServer
+from duurzaam.settings import SAMPLE_LANDING_DIR, load_settings
+from duurzaam.sources import SOURCES
+from duurzaam.transform import transform
+
+
+class CountingInbox:
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received += 1
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    arguments = parser.parse_args()
+    from aiosmtpd.controller import Controller
+
+    with tempfile.TemporaryDirectory(prefix="duurzaam-bench-reports-") as folder:
+        settings = replace(load_settings(), warehouse_url=f"duckdb:///{folder}/w.duckdb",
+                           landing_dir=SAMPLE_LANDING_DIR, work_dir=Path(folder) / "work",
+                           outbox_dir=Path(folder) / "outbox")
+        quarters = sorted(p.stem for p in (SAMPLE_LANDING_DIR / "placements").glob("*.csv"))
+        print(f"building the warehouse from {len(quarters)} sample quarters ...", flush=True)
+        for quarter in quarters:
+            for source in SOURCES:
+                ingest(source, quarter, settings)
+        transform(settings)
+
+        inbox = CountingInbox()
+        port = free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            server = SmtpServer("127.0.0.1", port)
+            started = time.perf_counter()
+            run = write_reports(Quarter.parse(quarters[-1]), settings, server,
+                                workers=arguments.workers)
+            total = time.perf_counter() - started
+        finally:
+            controller.stop()
+    rendering = [d.render_seconds for d in run.deliveries]
+    print(f"{quarters[-1]}: {inbox.received} reports received by the SMTP server, "
+          f"{len(run.failed)} failed")
+    print(f"total {total:.1f} s with {arguments.workers} rendering processes; per report: "
+          f"median {statistics.median(rendering):.2f} s to render (charts, HTML, PDF), "
+          f"max {max(rendering):.2f} s")
+    print("target: all 35 under 20 s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Where a report goes: an SMTP server (from DUURZAAM_SMTP_URL, or inside Airflow from an
+Airflow connection read by the SMTP provider), or, in the embedded mode without one, the
+outbox folder. Both servers are used by the same code (`send`)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from duurzaam.errors import DuurzaamError
+
+
+class DeliveryError(DuurzaamError):
+    """The server could not be reached or refused the message: nobody received it."""
+
+
+class PartialDelivery(DeliveryError):
+    """Some recipients received the message, others were refused."""
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    user: str = ""
+    password: str = ""
+    starttls: bool = False
+    ssl: bool = False
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:  # never print the password
+        return f"SmtpServer({self.host}:{self.port}, user={self.user!r}, tls={self.starttls})"
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpServer:
+        """smtp://[user:password@]host[:port][?starttls=true] or smtps://... (TLS from the
+        start). User and password are percent-decoded."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise DuurzaamError(
+                f"DUURZAAM_SMTP_URL must look like smtp://user:password@host:587?starttls=true "
+                f"or smtps://user:password@host:465, not {parts.scheme}://..."
+            )
+        options = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if parts.scheme == "smtps" else 25),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            starttls=options.get("starttls") in ("1", "true", "yes"),
+            ssl=parts.scheme == "smtps",
+            timeout=float(options.get("timeout", 30)),
+        )
+
+    @classmethod
+    def from_airflow_connection(cls, conn_id: str) -> SmtpServer | None:
+        """The server of an Airflow connection as the SMTP provider reads it (extras
+        disable_tls, disable_ssl, timeout); None when no such connection exists."""
+        from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+        hook = SmtpHook(smtp_conn_id=conn_id)
+        try:
+            hook.smtp_connection = hook.get_connection(conn_id)
+        except Exception as error:  # the SDK raises its own "not found" type
+            if "isn't defined" in str(error) or "not found" in str(error).lower():
+                return None
+            raise
+        return cls(host=hook.host, port=hook.port or 25, user=hook.smtp_user,
+                   password=hook.smtp_password, starttls=hook.smtp_starttls and not hook.use_ssl,
+                   ssl=hook.use_ssl, timeout=hook.timeout)
+
+
+def send(message: EmailMessage, server: SmtpServer) -> None:
+    """Hands the message to the server; raises DeliveryError when it is not accepted for
+    every recipient."""
+    context = ssl.create_default_context()
+    try:
+        if server.ssl:
+            client = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
+                                      context=context)
+        else:
+            client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        with client:
+            if server.starttls:
+                client.starttls(context=context)
+            if server.user:
+                client.login(server.user, server.password)
+            refused = client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        raise DeliveryError(
+            f"the SMTP server {server.host}:{server.port} refused every recipient "
+            f"({', '.join(error.recipients)}): check the addresses in "
+            "include/config/recipients.yml"
+        ) from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise DeliveryError(
+            f"sending to the SMTP server {server.host}:{server.port} failed: {error}. "
+            "Check that it is up and the settings (DUURZAAM_SMTP_URL or the Airflow "
+            "connection), then retry: only what was not sent is sent again"
+        ) from error
+    if refused:
+        raise PartialDelivery(
+            f"the SMTP server {server.host}:{server.port} refused {', '.join(refused)}; the "
+            "other recipients received the report. Fix the addresses in "
+            "include/config/recipients.yml"
+        )
+
+
+def write_to_folder(message: EmailMessage, pdf: bytes, html: str, folder: Path,
+                    name: str) -> Path:
+    """The embedded mode's delivery: the message as .eml, with its PDF and HTML beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    path = folder / f"{name}.eml"
+    path.write_bytes(message.as_bytes())
+    return path
+
+
+def smtp_server(smtp_url: str | None, airflow_conn_id: str | None = None) -> SmtpServer | None:
+    """The server to send to. Inside Airflow (airflow_conn_id given): the Airflow connection
+    (smtp_default unless DUURZAAM_SMTP_CONN_ID says otherwise) when it exists. Else
+    DUURZAAM_SMTP_URL when set. Else None: the reports go to the outbox folder."""
+    if airflow_conn_id:
+        server = SmtpServer.from_airflow_connection(airflow_conn_id)
+        if server:
+            return server
+    return SmtpServer.from_url(smtp_url) if smtp_url else None

@@ -1,0 +1,293 @@
+"""The regional reports through a real SMTP server (aiosmtpd on localhost): each region gets
+its own report once, with its own figures and nobody else's; small counts are suppressed; a
+rerun sends nothing; a server that stops mid-batch or refuses a recipient fails only those
+regions, and the retry completes the batch without duplicates; revised figures are sent
+again as a correction."""
+
+from __future__ import annotations
+
+import email
+import io
+import socket
+import threading
+from dataclasses import replace
+from email import policy
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from duurzaam.ingest import ingest
+from duurzaam.quarters import parse_quarter_range
+from duurzaam.reports.build import deliver_report, write_reports
+from duurzaam.reports.content import report_content
+from duurzaam.reports.data import load_report_data
+from duurzaam.reports.delivery import SmtpServer
+from duurzaam.reports.recipients import load_recipients
+from duurzaam.sources import SOURCES
+from duurzaam.transform import transform
+from duurzaam.warehouse import open_warehouse
+from pypdf import PdfReader
+
+from tests.conftest import SAMPLE_QUARTERS, TEST_KEY
+
+QUARTER = parse_quarter_range(SAMPLE_QUARTERS)[-1]
+SOME = ["AM01", "AM02", "AM05", "AM08", "AM13", "AM20", "AM27", "AM35"]  # a smaller batch
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives; it can refuse addresses and stop
+    the server after a number of messages (as a crashing server would)."""
+
+    def __init__(self, refuse: set[str] = frozenset(), stop_after: int | None = None) -> None:
+        self.messages: list[Message] = []
+        self.refuse = set(refuse)
+        self.stop_after = stop_after
+        self.controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        if self.stop_after is not None and len(self.messages) == self.stop_after:
+            threading.Thread(target=self.controller.stop).start()
+        return "250 Message accepted for delivery"
+
+
+def start_smtp(inbox: Inbox, port: int, **options) -> Controller:
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    inbox.controller = controller
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def loaded_warehouse(tmp_path_factory, generated_landing) -> str:
+    """Every source of the sample quarters, loaded and transformed once for this module."""
+    from duurzaam.settings import load_settings
+
+    folder = tmp_path_factory.mktemp("reports")
+    settings = replace(load_settings(), warehouse_url=f"duckdb:///{folder / 'w.duckdb'}",
+                       landing_dir=generated_landing, work_dir=folder / "work",
+                       pseudonym_key=TEST_KEY)
+    for quarter in parse_quarter_range(SAMPLE_QUARTERS):
+        for source in SOURCES:
+            ingest(source, str(quarter), settings)
+    transform(settings)
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.execute("checkpoint")  # everything in the file, so that it can be copied
+    return settings.warehouse_url
+
+
+@pytest.fixture
+def report_settings(loaded_warehouse, tmp_path):
+    """A fresh copy of the loaded warehouse per test (its own outbox table)."""
+    from duurzaam.settings import load_settings
+
+    source = Path(loaded_warehouse.removeprefix("duckdb:///"))
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(source.read_bytes())
+    return replace(load_settings(), warehouse_url=f"duckdb:///{copy}",
+                   outbox_dir=tmp_path / "outbox", suppress_below=10)
+
+
+def pdf_text(message: Message) -> str:
+    pdf = next(part for part in message.walk()
+               if part.get_content_type() == "application/pdf")
+    reader = PdfReader(io.BytesIO(pdf.get_payload(decode=True)))
+    return " ".join(page.extract_text() for page in reader.pages)
+
+
+def test_each_region_receives_its_own_report_once(report_settings, smtp_port):
+    inbox = Inbox()
+    controller = start_smtp(inbox, smtp_port)
+    try:
+        run = write_reports(QUARTER, report_settings, SmtpServer("127.0.0.1", smtp_port))
+    finally:
+        controller.stop()
+    assert not run.failed and len(run.deliveries) == 35
+    assert len(inbox.messages) == 35
+
+    recipients = load_recipients()
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        names = dict(warehouse.query(
+            "select region_code, region_name from marts.mart_region_quarter "
+            "where quarter = %s", (str(QUARTER),)))
+    regions = [message["X-Duurzaam-Region"] for message in inbox.messages]
+    assert sorted(regions) == sorted(names)  # every region once
+    for message in inbox.messages:
+        region = message["X-Duurzaam-Region"]
+        assert message["To"] == ", ".join(recipients[region])
+        assert message["Subject"] == (
+            f"Kwartaalrapportage Duurzaam Werk — {names[region]} — {QUARTER.label_nl}")
+        html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+        cids = {p["Content-ID"] for p in message.walk() if p.get_content_type() == "image/png"}
+        assert {"<trend>", "<survival>", "<factors>"} <= cids
+        assert "http://" not in html.get_content() and "https://" not in html.get_content()
+        text = pdf_text(message)
+        assert names[region] in text
+        others = [n for code, n in names.items() if code != region and n not in names[region]]
+        assert not [n for n in others if n in text], region
+    # the figures are the region's own: its register stock as the mart has it
+    first = inbox.messages[0]
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        (stock,), = warehouse.query(
+            "select register_total from marts.mart_region_quarter "
+            "where region_code = %s and quarter = %s",
+            (first["X-Duurzaam-Region"], str(QUARTER)))
+    assert f"{stock:,}".replace(",", ".") in pdf_text(first)
+
+
+def test_a_rerun_sends_nothing_and_revised_figures_go_out_as_a_correction(
+        report_settings, smtp_port):
+    inbox = Inbox()
+    controller = start_smtp(inbox, smtp_port)
+    server = SmtpServer("127.0.0.1", smtp_port)
+    try:
+        write_reports(QUARTER, report_settings, server, regions=SOME)
+        rerun = write_reports(QUARTER, report_settings, server, regions=SOME)
+        assert len(inbox.messages) == len(SOME)
+        assert {d.status for d in rerun.deliveries} == {"unchanged"}
+
+        with open_warehouse(report_settings.warehouse_url) as warehouse:
+            warehouse.execute(
+                "update marts.mart_region_quarter set register_total = register_total + 100 "
+                "where region_code = 'AM05' and quarter = %s", (str(QUARTER),))
+        revised = write_reports(QUARTER, report_settings, server, regions=SOME)
+    finally:
+        controller.stop()
+    assert [d.region_code for d in revised.deliveries if d.status == "correction"] == ["AM05"]
+    correction = inbox.messages[-1]
+    assert len(inbox.messages) == len(SOME) + 1 and correction["X-Duurzaam-Region"] == "AM05"
+    assert correction["Subject"].startswith("Correctie: Kwartaalrapportage Duurzaam Werk")
+    assert "vervangt de versie van" in pdf_text(correction)
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        rows = warehouse.query("select status, is_correction from meta.outbox "
+                               "where region_code = 'AM05' order by claimed_at")
+    assert rows == [("sent", False), ("sent", True)]
+
+
+def test_a_server_that_stops_mid_batch_then_a_retry_delivers_each_report_once(
+        report_settings, smtp_port):
+    first = Inbox(stop_after=3)
+    start_smtp(first, smtp_port)
+    server = SmtpServer("127.0.0.1", smtp_port, timeout=5)
+    interrupted = write_reports(QUARTER, report_settings, server, regions=SOME)
+    assert len(first.messages) == 3
+    assert len(interrupted.failed) == len(SOME) - 3  # the others failed, each with a reason
+    assert all("failed" in reason and "retry" in reason
+               for reason in interrupted.failed.values())
+
+    second = Inbox()
+    controller = start_smtp(second, smtp_port)
+    try:
+        retry = write_reports(QUARTER, report_settings, server, regions=SOME)
+    finally:
+        controller.stop()
+    assert not retry.failed
+    received = [m["X-Duurzaam-Region"] for m in first.messages + second.messages]
+    assert sorted(received) == SOME  # every region exactly once
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        statuses = warehouse.query("select status, count(*), max(attempts) from meta.outbox "
+                                   "group by status")
+    assert statuses == [("sent", len(SOME), 2)]
+
+
+def test_a_refused_recipient_fails_only_its_region(report_settings, smtp_port):
+    refused = load_recipients()["AM02"][0]
+    inbox = Inbox(refuse={refused})
+    controller = start_smtp(inbox, smtp_port)
+    try:
+        run = write_reports(QUARTER, report_settings, SmtpServer("127.0.0.1", smtp_port),
+                            regions=["AM01", "AM02", "AM05"])
+    finally:
+        controller.stop()
+    assert list(run.failed) == ["AM02"]
+    assert refused in run.failed["AM02"] and "recipients.yml" in run.failed["AM02"]
+    assert sorted(m["X-Duurzaam-Region"] for m in inbox.messages) == ["AM01", "AM05"]
+
+
+def test_login_is_used_when_configured(report_settings, smtp_port):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"rapportage" \
+            and auth_data.password == b"geheim wachtwoord"
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    controller = start_smtp(inbox, smtp_port, authenticator=authenticate,
+                            auth_required=True, auth_require_tls=False)
+    try:
+        url = f"smtp://rapportage:geheim%20wachtwoord@127.0.0.1:{smtp_port}"
+        sent = deliver_report(QUARTER, "AM01", report_settings, SmtpServer.from_url(url))
+        wrong = SmtpServer.from_url(f"smtp://rapportage:fout@127.0.0.1:{smtp_port}")
+        with pytest.raises(Exception, match="failed"):
+            deliver_report(QUARTER, "AM02", report_settings, wrong)
+    finally:
+        controller.stop()
+    assert sent.status == "sent" and len(inbox.messages) == 1
+
+
+def test_small_counts_never_leave_the_report_content(report_settings):
+    threshold = 25  # high, so that the small sample regions have many small cells
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        contents = [report_content(load_report_data(warehouse, QUARTER, region), threshold)
+                    for region in sorted(load_recipients())]
+    suppressed = 0
+    for content in contents:
+        for values in (content["trend"]["placements"], content["trend"]["job_losses"]):
+            assert all(v is None or v >= threshold for v in values)
+            suppressed += values.count(None)
+        for row in content["headline"]:
+            shown = row["region"]
+            if shown[0].isdigit() and "%" not in shown:  # a count: shown only when large
+                assert int(shown.replace(".", "")) >= threshold
+        by_factor: dict[str, list[str]] = {}
+        for row in content["factors"]:
+            by_factor.setdefault(row["label"].split(":")[0], []).append(row["spells"])
+        for factor, counts in by_factor.items():
+            hidden = [c for c in counts if c in (f"<{threshold}", "x")]
+            # secondary suppression: never exactly one hidden level beside shown ones
+            assert len(hidden) != 1 or len(counts) == 1, (content["region_code"], factor)
+        region_curve = content["survival"]["region"]
+        assert all(month >= 0 for month, *_ in region_curve)
+        if content["spinnenweb"]:
+            # a region of the sample has fewer respondents than the threshold: national only
+            assert all("Nederland" in name for name in content["spinnenweb"]["perspectives"])
+        if content["trend"]["placements"][-1] is None:
+            assert f"begonnen <{threshold} mensen" in content["summary"][0]
+    assert suppressed > 0  # the check is not about an empty set
+
+
+def test_smtp_url_forms():
+    plain = SmtpServer.from_url("smtp://mailpit:1025")
+    assert (plain.host, plain.port, plain.starttls, plain.ssl, plain.user) == \
+        ("mailpit", 1025, False, False, "")
+    tls = SmtpServer.from_url("smtp://u%40x:p%2Fw@mail.example:587?starttls=true")
+    assert (tls.user, tls.password, tls.starttls, tls.port) == ("u@x", "p/w", True, 587)
+    assert SmtpServer.from_url("smtps://u:p@mail.example").port == 465
+    assert "p/w" not in repr(tls)
+    with pytest.raises(Exception, match="DUURZAAM_SMTP_URL"):
+        SmtpServer.from_url("http://mail.example")
+
+
+def test_the_airflow_connection_is_read_by_the_smtp_provider(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_REPORTS",
+                       "smtp://rapportage:geheim@mail.example:587?disable_ssl=true")
+    server = SmtpServer.from_airflow_connection("smtp_reports")
+    assert (server.host, server.port, server.user, server.password) == \
+        ("mail.example", 587, "rapportage", "geheim")
+    assert server.starttls and not server.ssl
+    assert SmtpServer.from_airflow_connection("smtp_absent") is None
+

@@ -1,0 +1,163 @@
+"""No secret in the repository: every file git tracks (or would add) is scanned for private
+keys, cloud access keys, literal passwords, high-entropy tokens under secret-like names, and
+.env files. The scanner itself is tested on planted secrets and on look-alikes that are not."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Files where only a quoted value is a literal: unquoted, `password = settings.password` is code.
+CODE_SUFFIXES = {".py", ".sql", ".js", ".ts"}
+
+PEM_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+# NAME = value / NAME: value / "NAME": "value"; the value quoted, or bare up to a separator.
+# Not ${NAME:?message} or $NAME: a reference to a variable, not an assignment.
+ASSIGNMENT = (
+    r"""(?<![\w{{$])(?P<name>\w*(?:{words})\w*)["']?\s*[:=]\s*[bru]?"""
+    r"""(?:(?P<q>["'])(?P<quoted>[^"'\n]+)(?P=q)|(?P<bare>[^\s"',;#(){{}}\[\]]+)(?=[\s,;]|$))"""
+)
+PASSWORD = re.compile(ASSIGNMENT.format(words="password|passwd|pwd"), re.IGNORECASE)
+SECRET_NAMED = re.compile(ASSIGNMENT.format(words="key|secret|token"), re.IGNORECASE)
+URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/:@]*:(?P<password>[^\s/@]+)@")
+# Values that stand for a secret without being one: references, templates, documentation.
+PLACEHOLDER = re.compile(
+    r"^(?:\$|\{\{|<|\.\.\.|\*+$|x+$|change[-_]?me|placeholder|example|(?:password|secret)$)",
+    re.IGNORECASE,
+)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character: random tokens score high, words and paths low."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def looks_random(value: str) -> bool:
+    return (len(value) >= 20 and entropy(value) >= 3.5
+            and bool(re.search(r"\d", value)) and bool(re.search(r"[A-Za-z]", value)))
+
+
+def scan_name(path: str) -> list[str]:
+    name = Path(path).name
+    if (name == ".env" or name.startswith(".env.") or name.endswith(".env")) \
+            and name != ".env.example":
+        return [f"{path}: an environment file (only .env.example belongs in the repository)"]
+    return []
+
+
+def scan_text(path: str, text: str) -> list[str]:
+    """The findings in one file's text, as 'path:line: what'."""
+    code = Path(path).suffix in CODE_SUFFIXES
+    findings = []
+    for number, line in enumerate(text.splitlines(), 1):
+        where = f"{path}:{number}"
+        lowered = line.lower()  # cheap substring tests first: the sample extracts are large
+        if PEM_PRIVATE_KEY.search(line):
+            findings.append(f"{where}: private key")
+        if AWS_ACCESS_KEY_ID.search(line):
+            findings.append(f"{where}: AWS access key id")
+        if "pass" in lowered or "pwd" in lowered:
+            for match in PASSWORD.finditer(line):
+                value = match["quoted"] or (None if code else match["bare"])
+                is_path = re.search(r"_(?:file|path|dir)$", match["name"], re.IGNORECASE)
+                if value and not PLACEHOLDER.match(value) and not is_path:
+                    findings.append(f"{where}: literal password in {match['name']}")
+        if "://" in line:
+            for match in URL_PASSWORD.finditer(line):
+                if not PLACEHOLDER.match(match["password"]):
+                    findings.append(f"{where}: password in a URL")
+        if "key" in lowered or "secret" in lowered or "token" in lowered:
+            for match in SECRET_NAMED.finditer(line):
+                value = match["quoted"] or (None if code else match["bare"])
+                if value and looks_random(value):
+                    findings.append(f"{where}: high-entropy value in {match['name']}")
+    return findings
+
+
+# Findings that are not secrets, "path: what" (any line) -> why not. The fixtures' keys
+# ("test-only-pseudonym-key", "benchmark-only-key") need no entry: named as such, they look
+# nothing like a random token.
+ALLOWED = {
+    "tests/integration/test_reports.py: password in a URL":
+        "logins of the test's own throwaway SMTP server on 127.0.0.1, and URLs only parsed",
+}
+
+
+def repository_files() -> list[str]:
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git work tree")
+    return [path for path in listed.split("\0") if path]
+
+
+def test_the_repository_holds_no_secret():
+    findings = []
+    for path in repository_files():
+        findings += scan_name(path)
+        try:
+            data = (ROOT / path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            continue  # deleted in the work tree, or a submodule
+        if b"\0" not in data:  # binary files (XLSX) hold no text to scan
+            # Replacing undecodable bytes keeps Windows-1252 extracts scannable.
+            findings += scan_text(path, data.decode("utf-8", errors="replace"))
+    unexplained = [f for f in findings if re.sub(r":\d+:", ":", f, count=1) not in ALLOWED]
+    assert not unexplained, "\n".join(unexplained)
+
+
+# Planted secrets are assembled at run time, so that this file itself stays clean.
+PLANTED = [
+    ("deploy/id_rsa", "-----BEGIN RSA PRIVATE " + "KEY-----\nMIIEpAIBAAKCAQEA..."),
+    ("deploy/key.pem", "-----BEGIN OPENSSH PRIVATE " + "KEY-----"),
+    ("config/aws.ini", "aws_access_key_id = " + "AKIA" + "Q3EGRLJ5X7TMBN2W"),
+    ("config/app.yml", "database:\n  pass" + "word: Tr0ub4dor-and-3"),
+    ("compose.yml", "      POSTGRES_PASS" + "WORD: airflow"),
+    ("settings.py", 'DB_PASS' + 'WORD = "Tr0ub4dor-and-3"'),
+    ("connect.py", "connect(host='db', pass" + "word='s3cret-value')"),
+    ("login.py", 'login(user="ops", pass' + 'word="correct horse battery staple")'),
+    ("backup.sh", "PGPASS" + "WORD=Tr0ub4dor-and-3 pg_dump warehouse"),
+    ("app.env.example.txt", "SMTP_PASSWORD" + "=hunter2hunter2"),
+    ("README.md", "postgresql://report:" + "Tr0ub4dor@db:5432/warehouse"),
+    ("settings.py", 'API_TOKEN = "' + "ghp8Xk2LmQ9vR4tZ7wN1pB6yC3dF5hJ0sA" + '"'),
+    ("config.toml", "secret_key = " + "'9f8e7d6c5b4a39281716f5e4d3c2b1a0'"),
+    (".env", ""),
+    ("deploy/production.env", ""),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), PLANTED, ids=[p for p, _ in PLANTED])
+def test_the_scanner_finds_planted_secrets(path, text):
+    assert scan_name(path) + scan_text(path, text)
+
+
+LOOK_ALIKES = [
+    (".env.example", "POSTGRES_PASSWORD=change-me\nAIRFLOW_JWT_SECRET=change-me"),
+    ("docker-compose.yml", "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"),
+    ("compose.yml", "PASSWORDS_FILE: /opt/airflow/auth/passwords.json"),
+    ("profiles.yml", "password: \"{{ env_var('DUURZAAM_PG_PASSWORD', '') }}\""),
+    ("warehouse.py", 'parameters["password"] = parsed.password\nif parsed.password:'),
+    ("transform.py", 'DUURZAAM_PG_PASSWORD=str(parameters.get("password", "")),'),
+    ("README.md", "`postgresql://user:password@host:5432/db` for PostgreSQL"),
+    ("conftest.py", 'TEST_KEY = b"test-only-pseudonym-key"'),
+    ("uv.lock", 'hash = "sha256:4d0c2e4c2569fddc8774072690f0d23abf5643d69a9bb64277f5d0c8fabd49bd"'),
+    ("models.yml", "unique_key: [region_code, quarter]"),
+    ("backup.sh", 'PGPASSWORD="$(cat /run/secrets/pg)" pg_dump warehouse'),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), LOOK_ALIKES, ids=[p for p, _ in LOOK_ALIKES])
+def test_the_scanner_passes_what_is_not_a_secret(path, text):
+    assert scan_name(path) + scan_text(path, text) == []
