@@ -43,10 +43,9 @@ def export_dbt_environment(context) -> None:
     os.environ.update(dbt_environment(load_settings()))
 
 
-# How every dbt task runs: in the task's process (dbtRunner), without installing packages,
+# How every dbt task runs: in the task's process (dbtRunner),
 # with the connection variables exported just before.
 DBT_TASK_ARGS = {
-    "install_deps": False,
     "on_execute_callback": export_dbt_environment,
     "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
 }

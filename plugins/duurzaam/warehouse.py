@@ -234,8 +234,16 @@ class PostgresWarehouse(Warehouse):
 
         self.connection = psycopg.connect(**conninfo, autocommit=True)
 
+    def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
+        """The tables, then the pending migrations (the warehouse roles)."""
+        from duurzaam.migrations import apply_migrations
+
+        super().ensure_schema(raw_tables)
+        apply_migrations(self)
+
     def execute(self, sql: str, params: Any = ()) -> None:
-        self.connection.execute(sql, params)
+        # without parameters a text may hold several statements (migrations)
+        self.connection.execute(sql, params or None)
 
     def query(self, sql: str, params: Any = ()) -> list[tuple]:
         return self.connection.execute(sql, params).fetchall()

@@ -1,0 +1,39 @@
+{#
+    Who may read the marts on PostgreSQL (the roles: include/migrations/postgres). Every
+    build replaces a mart's table, so its grants and row-level security are set again right
+    after (post-hook of every mart, dbt_project.yml):
+    - duurzaam_analyst reads every row;
+    - duurzaam_regional_analyst reads the rows of the regions whose role
+      (duurzaam_region_am05 for region_code 'AM05') the logged-in user is a member of.
+    The owner (the transform's user) is not bound by the policies. DuckDB has no roles:
+    nothing happens there.
+#}
+{% macro restrict_mart_access() %}
+    {% if target.type == 'postgres' %}
+        grant select on {{ this }} to duurzaam_analyst, duurzaam_regional_analyst;
+        alter table {{ this }} enable row level security;
+        create policy analyst_reads_every_row on {{ this }}
+            for select to duurzaam_analyst using (true);
+        create policy regional_analyst_reads_own_region on {{ this }}
+            for select to duurzaam_regional_analyst
+            using (exists (
+                select from pg_roles
+                where rolname = 'duurzaam_region_' || lower(region_code)
+                    and pg_has_role(current_user, oid, 'member')
+            ));
+    {% endif %}
+{% endmacro %}
+
+{# At the end of every dbt run: the analysts may look into the schema marts (once it exists:
+   a run of one staging model, as the transform DAG's first tasks do, has no marts yet). #}
+{% macro grant_marts_schema() %}
+    {% if target.type == 'postgres' %}
+        do $$
+        begin
+            if exists (select from pg_namespace where nspname = 'marts') then
+                grant usage on schema marts to duurzaam_analyst, duurzaam_regional_analyst;
+            end if;
+        end
+        $$;
+    {% endif %}
+{% endmacro %}

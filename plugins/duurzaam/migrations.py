@@ -1,0 +1,53 @@
+"""Versioned migrations of the PostgreSQL warehouse (include/migrations/postgres/NNNN_*.sql):
+each file is applied once, in order, in a transaction of its own, and recorded in
+meta.schema_migrations with its checksum. The pipeline applies what is pending whenever it
+prepares the warehouse (every ingest and transform)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from duurzaam.errors import DuurzaamError
+from duurzaam.settings import PROJECT_ROOT
+from duurzaam.warehouse import Warehouse
+
+MIGRATIONS_DIR = PROJECT_ROOT / "include" / "migrations" / "postgres"
+
+
+def migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+    return sorted((int(path.name.split("_", 1)[0]), path) for path in folder.glob("*.sql"))
+
+
+def apply_migrations(warehouse: Warehouse, folder: Path = MIGRATIONS_DIR) -> list[int]:
+    """Applies the pending migrations; returns their versions."""
+    warehouse.execute(
+        "create table if not exists meta.schema_migrations (version integer primary key, "
+        "name text not null, sha256 text not null, applied_at timestamp not null default "
+        "current_timestamp)")
+    applied = []
+    for version, path in migration_files(folder):
+        sql = path.read_text(encoding="utf-8")
+        digest = hashlib.sha256(sql.encode()).hexdigest()
+        with warehouse.transaction():
+            # one migrating process at a time; the others wait, then find it applied
+            warehouse.execute("select pg_advisory_xact_lock(hashtext('duurzaam-migrations'))")
+            done = warehouse.query(
+                "select sha256 from meta.schema_migrations where version = %s", (version,))
+            if done:
+                if done[0][0] != digest:
+                    raise DuurzaamError(
+                        f"migration {path.name} was changed after it was applied to this "
+                        "warehouse: revert the change and add a new migration instead")
+                continue
+            try:
+                warehouse.execute(sql)
+            except Exception as error:
+                raise DuurzaamError(
+                    f"migration {path.name} failed: {error}. The warehouse user needs the "
+                    "CREATEROLE privilege (or an administrator applies the file)") from error
+            warehouse.execute(
+                "insert into meta.schema_migrations (version, name, sha256) "
+                "values (%s, %s, %s)", (version, path.name, digest))
+        applied.append(version)
+    return applied
