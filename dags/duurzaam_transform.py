@@ -13,7 +13,6 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import (
     InvocationMode,
     LoadMode,
-    SourceRenderingBehavior,
     TestBehavior,
     TestIndirectSelection,
 )
@@ -88,8 +87,6 @@ def duurzaam_transform():
             # a test of several models (relationships, singular tests) runs as a task of its
             # own once all of them are built, not with the first one
             should_detach_multiple_parents_tests=True,
-            # the raw tables' own tests (keys, not null) and freshness run before staging
-            source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS,
         ),
         execution_config=ExecutionConfig(
             invocation_mode=InvocationMode.DBT_RUNNER,
@@ -97,8 +94,9 @@ def duurzaam_transform():
         ),
         operator_args=DBT_TASK_ARGS,
     )
-    # The raw tables' own tests (keys, not null): cosmos renders a source as its freshness
-    # check only.
+    # The raw tables' own tests (keys, not null), before any model. (Sources are not rendered
+    # as tasks: cosmos would make each a freshness check that stops the models when one
+    # source is late, while the marts can be built with what has arrived.)
     test_sources = DbtTestLocalOperator(
         task_id="test_sources",
         project_dir=str(DBT_PROJECT_DIR),

@@ -30,7 +30,10 @@
     {% if target.type == 'postgres' %}
         do $$
         begin
-            if exists (select from pg_namespace where nspname = 'marts') then
+            -- the transform's tasks run in parallel: concurrent grants on one schema fail
+            perform pg_advisory_xact_lock(hashtext('duurzaam-grant-marts'));
+            if exists (select from pg_namespace where nspname = 'marts')
+                    and not has_schema_privilege('duurzaam_regional_analyst', 'marts', 'usage') then
                 grant usage on schema marts to duurzaam_analyst, duurzaam_regional_analyst;
             end if;
         end

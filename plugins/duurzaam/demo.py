@@ -61,11 +61,11 @@ def run_demo() -> None:
 
 
 def demo_runs(quarters: list[Quarter]) -> list[tuple[str, Quarter]]:
-    """The DAG runs of the demo, as a backfill of the quarters goes: every quarter's extracts
-    in order, one dbt build over all of them, then every quarter's reports."""
+    """The DAG runs of the demo, as a backfill goes (docs/operations.md): every quarter's
+    extracts in order, one dbt build over all of them, then the latest quarter's reports."""
     ingest, transform, report = DAGS
-    return ([(ingest, quarter) for quarter in quarters] + [(transform, quarters[-1])]
-            + [(report, quarter) for quarter in quarters])
+    return ([(ingest, quarter) for quarter in quarters]
+            + [(transform, quarters[-1]), (report, quarters[-1])])
 
 
 def test_dags(quarters: list[str], log_file: Path) -> None:

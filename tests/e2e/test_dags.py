@@ -83,6 +83,7 @@ def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
     model), the reports of the second quarter."""
     runs = [("duurzaam_ingest", "2023-04-01"), ("duurzaam_ingest", "2023-07-01"),
             ("duurzaam_transform", "2023-07-01"), ("duurzaam_report", "2023-07-01")]
+    output = []  # what the runs logged
     for dag_id, run_date in runs:
         conf = json.dumps({"quarter": "2023Q2"}) if dag_id == "duurzaam_report" else "{}"
         result = subprocess.run(
@@ -91,12 +92,38 @@ def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "state=success" in result.stdout + result.stderr, dag_id
+        output.append(result.stdout + result.stderr)
 
     reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
     assert len(reports) == 35
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
+    assert_no_person_level_data_left_the_warehouse(airflow_env, tmp_path, "\n".join(output))
+
+
+def assert_no_person_level_data_left_the_warehouse(env: dict[str, str], tmp_path: Path,
+                                                   log: str) -> None:
+    """No person or placement id of the warehouse in the task logs, an XCom or a report."""
+    import re
+    import sqlite3
+
+    from duurzaam.warehouse import open_warehouse
+
+    with open_warehouse(env["DUURZAAM_WAREHOUSE_URL"]) as warehouse:
+        ids = {value for row in warehouse.query(
+            "select persoon_id, plaatsing_id from raw.placements") for value in row}
+    texts = {"log": log} | {str(path): path.read_text(errors="replace")
+             for folder in (Path(env["AIRFLOW_HOME"]) / "logs", tmp_path / "outbox")
+             for path in folder.rglob("*") if path.is_file() and path.suffix != ".pdf"}
+    with sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix(
+            "sqlite:///")) as metadata:
+        texts["xcom"] = " ".join(str(v) for (v,) in metadata.execute("select value from xcom"))
+    assert len(texts) > 35 and ids  # logs, reports and XComs were read
+    word = re.compile(r"\bP[L0-9]\d+\b")  # the shape of the generator's ids
+    leaks = {name: found for name, text in texts.items()
+             if (found := set(word.findall(text)) & ids)}
+    assert leaks == {}
 
 
 def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_env, tmp_path):

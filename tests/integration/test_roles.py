@@ -108,3 +108,12 @@ def test_migrations_are_applied_once_and_guarded_against_edits(built_postgres, t
             (edited / path.name).write_text(path.read_text() + "\n-- edited\n")
         with pytest.raises(Exception, match="changed after it was applied"):
             apply_migrations(warehouse, edited)
+
+
+def test_every_region_of_the_reference_has_its_role(built_postgres):
+    with open_warehouse(built_postgres) as warehouse:
+        missing = warehouse.query(
+            "select distinct region_code from reference.municipalities "
+            "where region_code is not null and not exists (select from pg_roles "
+            "where rolname = 'duurzaam_region_' || lower(region_code))")
+    assert missing == []
