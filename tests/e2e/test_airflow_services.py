@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -20,11 +21,12 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.warehouse import connection_parameters
 
 from tests.conftest import TEST_KEY
-from tests.integration.test_reports import Inbox, start_smtp
+from tests.integration.test_reports import Inbox, accept_login, start_smtp
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -61,12 +63,15 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
     warehouse_db = postgres_url.rsplit("/", 1)[1]
     api_port, smtp_port = free_port(), free_port()
     admin_user = connection_parameters(POSTGRES_ADMIN_URL)["user"]
+    # secrets made for this run (the server trusts local connections: any password does)
+    smtp_password = secrets.token_hex(12)
     environment = compose_airflow_environment({
-        "POSTGRES_USER": admin_user, "POSTGRES_PASSWORD": "unused-trust-auth",
-        "AIRFLOW_FERNET_KEY": "q8Zs7m3Wk0A5dV1fH2bX9cR4tY6uN8pL0eJ3gK5iM7o=",
-        "AIRFLOW_API_SECRET_KEY": "test-only", "AIRFLOW_JWT_SECRET": "test-only-jwt-secret",
-        "AIRFLOW_ADMIN_USER": "admin", "SMTP_USER": "reports", "SMTP_PASSWORD": "test-only",
-        "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(), "REDIS_PASSWORD": "unused",
+        "POSTGRES_USER": admin_user, "POSTGRES_PASSWORD": secrets.token_hex(12),
+        "AIRFLOW_FERNET_KEY": Fernet.generate_key().decode(),
+        "AIRFLOW_API_SECRET_KEY": secrets.token_hex(16),
+        "AIRFLOW_JWT_SECRET": secrets.token_hex(32), "AIRFLOW_ADMIN_USER": "admin",
+        "SMTP_USER": "reports", "SMTP_PASSWORD": smtp_password,
+        "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(), "REDIS_PASSWORD": secrets.token_hex(12),
     })
     # What differs on this machine: hosts, database names, paths; LocalExecutor for Celery.
     natively = {
@@ -88,7 +93,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
     sources = yaml.safe_load((PROJECT_ROOT / "include/config/sources.yml").read_text())
     (tmp_path / "sources.yml").write_text(yaml.safe_dump(
         {"poke_minutes": 0.05, "placements": sources["placements"]}))
-    (tmp_path / "passwords.json").write_text(json.dumps({"admin": "test-only"}))
+    (tmp_path / "passwords.json").write_text(json.dumps({"admin": secrets.token_hex(12)}))
     # three regions have recipients here: each is a mapped task (the 35 are tested elsewhere)
     all_recipients = yaml.safe_load((PROJECT_ROOT / "include/config/recipients.yml").read_text())
     (tmp_path / "recipients.yml").write_text(yaml.safe_dump({"regions": {
@@ -106,7 +111,8 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
     logs = tmp_path / "logs"
     logs.mkdir()
     inbox = Inbox()
-    smtp = start_smtp(inbox, smtp_port)
+    smtp = start_smtp(inbox, smtp_port, authenticator=accept_login("reports", smtp_password),
+                      auth_required=True, auth_require_tls=False)
     processes = [
         subprocess.Popen([AIRFLOW, *command.split()], env=env,
                          stdout=(logs / f"{command.split()[0]}.log").open("w"),

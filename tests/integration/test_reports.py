@@ -219,14 +219,20 @@ def test_a_refused_recipient_fails_only_its_region(report_settings, smtp_port):
     assert sorted(m["X-Duurzaam-Region"] for m in inbox.messages) == ["AM01", "AM05"]
 
 
-def test_login_is_used_when_configured(report_settings, smtp_port):
+def accept_login(user: str, password: str):
+    """An aiosmtpd authenticator that accepts this one login."""
     def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"rapportage" \
-            and auth_data.password == b"geheim wachtwoord"
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == user.encode() \
+            and auth_data.password == password.encode()
         return AuthResult(success=ok)
 
+    return authenticate
+
+
+def test_login_is_used_when_configured(report_settings, smtp_port):
     inbox = Inbox()
-    controller = start_smtp(inbox, smtp_port, authenticator=authenticate,
+    controller = start_smtp(inbox, smtp_port,
+                            authenticator=accept_login("rapportage", "geheim wachtwoord"),
                             auth_required=True, auth_require_tls=False)
     try:
         url = f"smtp://rapportage:geheim%20wachtwoord@127.0.0.1:{smtp_port}"

@@ -66,13 +66,10 @@ class Disclosure:
 
     def rate(self, value: Any, denominator: Any, section: str | None = None,
              what: str = "") -> float | None:
-        if value is None or pd.isna(value) or denominator is None or pd.isna(denominator):
+        """The rate, or None when its denominator may not be shown."""
+        if value is None or pd.isna(value):
             return None
-        if int(denominator) < self.threshold:
-            if section:
-                self.withhold(section, what)
-            return None
-        return float(value)
+        return None if self.count(denominator, section, what) is None else float(value)
 
     def show_count(self, value: Any) -> str:
         return suppress_count(value, self.threshold)

@@ -98,7 +98,8 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
         ) from error
     except (OSError, smtplib.SMTPException) as error:
         raise DeliveryError(
-            f"sending to the SMTP server {server.host}:{server.port} failed: {error}. "
+            f"sending to the SMTP server {server.host}:{server.port} failed: "
+            f"{str(error).rstrip('.')}. "
             "Check that it is up and the settings (DUURZAAM_SMTP_URL or the Airflow "
             "connection), then retry: only what was not sent is sent again"
         ) from error

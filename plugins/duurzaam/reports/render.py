@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -55,6 +56,8 @@ def render(content: dict[str, Any], corrects: str | None = None) -> RenderedRepo
         name: "data:image/png;base64," + base64.b64encode(png).decode()
         for name, png in pngs.items()})
     from weasyprint import HTML  # heavy: only when a report is rendered
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per font table else
 
     pdf = HTML(string=html_for_pdf, base_url=str(TEMPLATES_DIR)).write_pdf()
     return RenderedReport(
