@@ -61,14 +61,13 @@ class SmtpServer:
         """The server of an Airflow connection as the SMTP provider reads it (extras
         disable_tls, disable_ssl, timeout); None when no such connection exists."""
         from airflow.providers.smtp.hooks.smtp import SmtpHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
 
         hook = SmtpHook(smtp_conn_id=conn_id)
         try:
             hook.smtp_connection = hook.get_connection(conn_id)
-        except Exception as error:  # the SDK raises its own "not found" type
-            if "isn't defined" in str(error) or "not found" in str(error).lower():
-                return None
-            raise
+        except AirflowNotFoundException:
+            return None
         return cls(host=hook.host, port=hook.port or 25, user=hook.smtp_user,
                    password=hook.smtp_password, starttls=hook.smtp_starttls and not hook.use_ssl,
                    ssl=hook.use_ssl, timeout=hook.timeout)
