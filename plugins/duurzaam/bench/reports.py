@@ -76,6 +76,11 @@ def main() -> None:
           f"median {statistics.median(rendering):.2f} s to render (charts, HTML, PDF), "
           f"max {max(rendering):.2f} s")
     print("target: all 35 under 20 s")
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    print("PDF fonts subset by " + ("HarfBuzz" if harfbuzz_subset else
+          "fontTools: install HarfBuzz's subset library (Debian: libharfbuzz-subset0), "
+          "about 0.25 s less per report"))
 
 
 if __name__ == "__main__":

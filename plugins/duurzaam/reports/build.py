@@ -9,6 +9,7 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 
 from duurzaam.errors import DuurzaamError
 from duurzaam.quarters import Quarter
@@ -157,7 +158,7 @@ def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | Non
         without = [r for r in without if r in regions]
     run = ReportRun(str(quarter), without_recipients=without)
     with (open_warehouse(settings.warehouse_url) as warehouse,
-          ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool):
+          ProcessPoolExecutor(workers, mp_context=_rendering_context()) as pool):
         rendering = []  # rendering starts while the next regions are prepared
         for region in with_recipients:
             prepared = prepare_report(warehouse, quarter, region, settings)
@@ -172,6 +173,15 @@ def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | Non
             except (DeliveryError, outbox.AlreadyClaimed) as error:
                 run.failed[prepared.region_code] = str(error)
     return run
+
+
+def _rendering_context() -> BaseContext:
+    """Rendering processes forked from a server that imported the rendering libraries once
+    (not once per process), and never from this process, which holds the warehouse
+    connection and its threads."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["duurzaam.reports.render", "weasyprint"])
+    return context
 
 
 def _slug(text: str) -> str:
