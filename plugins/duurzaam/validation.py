@@ -114,15 +114,18 @@ def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
     applicable = [e for e in suite_config["expectations"] if _columns_present(e, frame)]
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
+    batch_definition = (
         context.data_sources.add_pandas(source)
         .add_dataframe_asset(source)
         .add_batch_definition_whole_dataframe(source)
-        .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = context.suites.add(gx.ExpectationSuite(name=source, expectations=applicable))
-    result = batch.validate(
-        suite,
+    # A validation definition fetches the batch once (fetching fingerprints the whole frame;
+    # Batch.validate fetches it a second time).
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=source, data=batch_definition, suite=suite))
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
         expectation_parameters=parameters,
         result_format={"result_format": "COMPLETE"},
     )
