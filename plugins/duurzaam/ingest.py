@@ -23,6 +23,7 @@ from duurzaam.privacy import contains_bsn, require_key_for_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
 from duurzaam.sources import get_source, raw_tables
+from duurzaam.validation import start_importing_great_expectations
 from duurzaam.validation import validate as run_suite
 from duurzaam.warehouse import LoadManifest, open_warehouse
 
@@ -110,6 +111,7 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
             return {"status": "unchanged", "load_id": current["load_id"]}
         previous = warehouse.current_load(extract.source, str(Quarter.parse(extract.quarter) - 1))
 
+    start_importing_great_expectations()
     path = Path(extract.path)
     text = module.read(path)
     require_key_for_bsn(text.columns, settings.pseudonym_key, extract.origin)

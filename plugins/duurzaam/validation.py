@@ -3,8 +3,10 @@ turns the outcome into messages a supplier can act on and rows for meta.quaranti
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,14 @@ class ValidationOutcome:
             )
         frames = [r if isinstance(r, pd.DataFrame) else pd.DataFrame([r]) for r in records]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def start_importing_great_expectations() -> None:
+    """Import Great Expectations in a background thread (it takes seconds) while the caller
+    reads and prepares the file; `validate` then finds it imported or waits for the import."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    threading.Thread(target=importlib.import_module, args=("great_expectations",),
+                     name="import-great-expectations", daemon=True).start()
 
 
 def load_suite(source: str) -> dict[str, Any]:

@@ -38,6 +38,8 @@ def test_a_good_file_passes_in_both_date_formats_and_encodings(tmp_path):
          "expect_column_values_to_match_regex"),
         ({"startdatum": "gisteren"}, "startdatum",
          "expect_column_values_to_match_regex"),
+        ({"startdatum": "0024-01-05"}, "startdatum",  # a real date, not a real start
+         "expect_column_values_to_match_regex"),
         ({"einddatum": "31-04-2024"}, "einddatum",
          "expect_column_values_to_match_regex"),
         ({"einddatum": "2024-01-01"}, "einddatum",

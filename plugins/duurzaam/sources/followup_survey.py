@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from duurzaam.quarters import Quarter
-from duurzaam.sources.files import iso_dates, read_delimited
+from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
 
 SOURCE = "followup_survey"
 COLUMNS = ("plaatsing_id", "golf", "datum", "nog_in_dienst", "contractvorm",
@@ -77,7 +77,7 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
     raw = prepared[["plaatsing_id", "golf", "contractvorm", "rol_arbeidsdeskundige",
                     "ondersteuning", "verstoring"]].copy()
     raw["golf_nummer"] = prepared["golf"].str[1:].astype("int64")
-    raw["datum"] = pd.to_datetime(prepared["datum"], format="%Y-%m-%d").dt.date
+    raw["datum"] = dates_from_iso(prepared["datum"])
     raw["nog_in_dienst"] = prepared["nog_in_dienst"] == "ja"
     for question, options in MULTI_SELECT.items():
         chosen = _options(prepared[question]).reindex(columns=list(options), fill_value=False)

@@ -14,7 +14,7 @@ import pandas as pd
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import is_valid_bsn, pseudonymise
 from duurzaam.quarters import Quarter
-from duurzaam.sources.files import iso_dates, read_delimited
+from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
 
 SOURCE = "placements"
 
@@ -107,6 +107,6 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
     if "bsn" in prepared:
         raw["persoon_id"] = pseudonymise(prepared["bsn"], pseudonym_key or b"")
     for column in DATE_COLUMNS:
-        raw[column] = pd.to_datetime(raw[column], format="%Y-%m-%d").dt.date
+        raw[column] = dates_from_iso(raw[column])
     raw["_row_number"] = raw.index.astype("int64")
     return raw[[column for column, _ in RAW_COLUMNS if column in raw.columns]]
