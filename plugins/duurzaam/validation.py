@@ -102,6 +102,10 @@ def start_importing_great_expectations() -> None:
     """Import Great Expectations in a background thread (it takes seconds) while the caller
     reads and prepares the file; `validate` then finds it imported or waits for the import."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # The reader's own libraries first: two threads importing shared modules in different
+    # orders could wait on each other's import locks.
+    importlib.import_module("pyarrow.compute")
+    importlib.import_module("pyarrow.csv")
     threading.Thread(target=importlib.import_module, args=("great_expectations",),
                      name="import-great-expectations", daemon=True).start()
 
