@@ -56,6 +56,7 @@ SurvivalPoint = tuple[int, float, float | None, float | None]
 # labels and axis labels. Fixed margins instead of matplotlib's tight layout, which draws
 # every figure twice (a third of the time of rendering a report).
 TITLE_AND_LEGEND = 0.62
+TICKS_AND_AXIS_LABEL = 0.75  # left of a plot with short tick labels
 AXIS_LABELS = 0.55
 EDGE = 0.25
 # A radar chart's element labels sit outside the circle, its legend below it.
@@ -64,7 +65,8 @@ RADAR_TOP = 0.8
 RADAR_BOTTOM = 0.85
 
 
-def _new_figure(size: tuple[float, float], polar: bool = False, left: float = 0.75,
+def _new_figure(size: tuple[float, float], polar: bool = False,
+                left: float = TICKS_AND_AXIS_LABEL,
                 bottom: float = AXIS_LABELS, top: float = TITLE_AND_LEGEND,
                 right: float = EDGE) -> tuple[Figure, Axes]:
     """A figure with one axes inside the given margins (inches), independent of any global
