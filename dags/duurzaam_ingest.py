@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, dag, task
+
 from duurzaam.orchestration import (
     POKE_MINUTES,
     RAW_ASSETS,
@@ -26,9 +27,11 @@ def wait_for(source: str, params: dict | None = None, logical_date=None) -> Poke
     quarter = quarter_of_run(params or {}, logical_date)
     delivered = extract_available(source, quarter, settings)
     if not delivered:
-        print(f"{source} {quarter} is late: nothing yet at "
-              f"{source_location(source, quarter, settings)}; waiting up to "
-              f"{WAIT_HOURS[source]:g} hours from the start of this task")
+        print(
+            f"{source} {quarter} is late: nothing yet at "
+            f"{source_location(source, quarter, settings)}; waiting up to "
+            f"{WAIT_HOURS[source]:g} hours from the start of this task"
+        )
     return PokeReturnValue(is_done=delivered)
 
 
@@ -46,6 +49,7 @@ def pull(source: str, params: dict | None = None, logical_date=None) -> dict:
 @task
 def validate(extract: dict) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
+
     from duurzaam.errors import InputRejected
     from duurzaam.ingest import Extract
     from duurzaam.ingest import validate as validate_extract

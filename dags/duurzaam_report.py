@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
+
 from duurzaam.orchestration import MART_ASSETS
 
 
@@ -21,14 +22,17 @@ def plan_reports(params: dict | None = None) -> list[dict]:
     quarter = Quarter.parse(chosen) if chosen else latest_quarter(settings)
     regions, without = plan_reports(quarter, settings)
     if without:
-        print(f"WARNING no recipients configured, not sent: {', '.join(without)} "
-              "(include/config/recipients.yml)")
+        print(
+            f"WARNING no recipients configured, not sent: {', '.join(without)} "
+            "(include/config/recipients.yml)"
+        )
     return [{"quarter": str(quarter), "region_code": region} for region in regions]
 
 
 @task(retries=2, retry_delay=pendulum.duration(minutes=5), map_index_template="{{ region }}")
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
+
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import deliver_report
     from duurzaam.reports.delivery import smtp_server
@@ -36,8 +40,12 @@ def send_report(report: dict) -> str:
 
     get_current_context()["region"] = report["region_code"]  # names the mapped task
     settings = load_settings()
-    delivery = deliver_report(Quarter.parse(report["quarter"]), report["region_code"], settings,
-                              smtp_server(settings.smtp_url, settings.smtp_conn_id))
+    delivery = deliver_report(
+        Quarter.parse(report["quarter"]),
+        report["region_code"],
+        settings,
+        smtp_server(settings.smtp_url, settings.smtp_conn_id),
+    )
     print(delivery.describe())
     return delivery.status
 

@@ -17,6 +17,7 @@ from cosmos.constants import (
     TestIndirectSelection,
 )
 from cosmos.operators.local import DbtTestLocalOperator
+
 from duurzaam.orchestration import MART_ASSETS, RAW_ASSETS, dbt_manifest_path
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
 
@@ -106,9 +107,10 @@ def duurzaam_transform():
     )
     prepare_warehouse() >> test_sources >> models
     for mart, asset in MART_ASSETS.items():
-        models.tasks_map[f"model.duurzaam.{mart}"] >> publish_mart.override(
-            task_id=f"publish_{mart}", outlets=[asset]
-        )()
+        (
+            models.tasks_map[f"model.duurzaam.{mart}"]
+            >> publish_mart.override(task_id=f"publish_{mart}", outlets=[asset])()
+        )
 
 
 duurzaam_transform()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings, load_settings
 

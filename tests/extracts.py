@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = (
-    "plaatsing_id;persoon_id;gemeente_code;werkgever_id;werkgever_grootte;sector;sector_type;"
-    "startdatum;einddatum;reden_einde;contractvorm;uren_per_week;grondslag;loonkostensubsidie;"
-    "jobcoach;no_riskpolis;werkplekaanpassing;proefplaatsing;arbeidsdeskundige"
-).split(";")
+HEADER = [
+    "plaatsing_id",
+    "persoon_id",
+    "gemeente_code",
+    "werkgever_id",
+    "werkgever_grootte",
+    "sector",
+    "sector_type",
+    "startdatum",
+    "einddatum",
+    "reden_einde",
+    "contractvorm",
+    "uren_per_week",
+    "grondslag",
+    "loonkostensubsidie",
+    "jobcoach",
+    "no_riskpolis",
+    "werkplekaanpassing",
+    "proefplaatsing",
+    "arbeidsdeskundige",
+]
 VALID_BSNS = ["111222333", "123456782", "999999990", "100000009", "232262536"]
 
 
@@ -48,5 +64,7 @@ def write_extract(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8
 
 def with_bsn(row: dict[str, str], bsn: str) -> dict[str, str]:
     """The same row identified by BSN instead of persoon_id, in the same column position."""
-    return {("bsn" if k == "persoon_id" else k): (bsn if k == "persoon_id" else v)
-            for k, v in row.items()}
+    return {
+        ("bsn" if k == "persoon_id" else k): (bsn if k == "persoon_id" else v)
+        for k, v in row.items()
+    }

@@ -37,8 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True, help="landing zone folder")
     generate.add_argument("--quarters", required=True, help="range, e.g. 2019Q1:2025Q4")
     generate.add_argument("--seed", type=int, default=1)
-    generate.add_argument("--scale", type=float, default=1.0,
-                          help="1.0 = national scale (about 6,000 placements a quarter)")
+    generate.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1.0 = national scale (about 6,000 placements a quarter)",
+    )
     generate.add_argument("--identifier", choices=("persoon_id", "bsn"), default="persoon_id")
     generate.set_defaults(command=_generate)
 
@@ -64,8 +68,13 @@ def _parser() -> argparse.ArgumentParser:
         "report", help="send each region's report of a quarter to its recipients, once"
     )
     report.add_argument("--quarter", required=True)
-    report.add_argument("--region", action="append", dest="regions", metavar="CODE",
-                        help="only this region (e.g. AM05); repeat for more")
+    report.add_argument(
+        "--region",
+        action="append",
+        dest="regions",
+        metavar="CODE",
+        help="only this region (e.g. AM05); repeat for more",
+    )
     report.set_defaults(command=_report)
 
     run = commands.add_parser("run", help="ingest every source, transform, report")
@@ -87,8 +96,11 @@ def _generate(arguments: argparse.Namespace) -> None:
     from duurzaam.synthetic import generate
 
     summary = generate(
-        arguments.out, parse_quarter_range(arguments.quarters), seed=arguments.seed,
-        scale=arguments.scale, identifier=arguments.identifier,
+        arguments.out,
+        parse_quarter_range(arguments.quarters),
+        seed=arguments.seed,
+        scale=arguments.scale,
+        identifier=arguments.identifier,
     )
     print(summary)
 

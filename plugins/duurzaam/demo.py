@@ -49,23 +49,32 @@ def run_demo() -> None:
     started = time.monotonic()
     # One Python process for all runs: what `airflow dags test` does, minus its start-up
     # cost per call. The task logs go to demo.log, the progress to the terminal.
-    _check(subprocess.run(
-        [sys.executable, "-m", "duurzaam.demo", str(log_file), *map(str, quarters)], env=env
-    ), log_file)
-    print(f"\nDone in {time.monotonic() - started:.0f} s for {len(quarters)} quarters "
-          f"({quarters[0]}..{quarters[-1]}). Airflow's task logs: {log_file}")
-    print(f"Warehouse: {settings.warehouse_url}  (marts in schema 'marts', e.g. "
-          "marts.mart_region_quarter)")
+    _check(
+        subprocess.run(
+            [sys.executable, "-m", "duurzaam.demo", str(log_file), *map(str, quarters)], env=env
+        ),
+        log_file,
+    )
+    print(
+        f"\nDone in {time.monotonic() - started:.0f} s for {len(quarters)} quarters "
+        f"({quarters[0]}..{quarters[-1]}). Airflow's task logs: {log_file}"
+    )
+    print(
+        f"Warehouse: {settings.warehouse_url}  (marts in schema 'marts', e.g. "
+        "marts.mart_region_quarter)"
+    )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
-    print("Look:      uv run duurzaam query \"from marts.mart_region_quarter limit 5\"")
+    print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 
 def demo_runs(quarters: list[Quarter]) -> list[tuple[str, Quarter]]:
     """The DAG runs of the demo, as a backfill goes (docs/operations.md): every quarter's
     extracts in order, one dbt build over all of them, then the latest quarter's reports."""
     ingest, transform, report = DAGS
-    return ([(ingest, quarter) for quarter in quarters]
-            + [(transform, quarters[-1]), (report, quarters[-1])])
+    return [(ingest, quarter) for quarter in quarters] + [
+        (transform, quarters[-1]),
+        (report, quarters[-1]),
+    ]
 
 
 def test_dags(quarters: list[str], log_file: Path) -> None:
@@ -84,8 +93,7 @@ def test_dags(quarters: list[str], log_file: Path) -> None:
             run_date = datetime.combine(quarter.next().start, datetime.min.time(), UTC)
             progress.write(f"== {quarter}: {dag_id} ")
             started = time.monotonic()
-            run = bag.dags[dag_id].test(logical_date=run_date,
-                                        run_conf={"quarter": str(quarter)})
+            run = bag.dags[dag_id].test(logical_date=run_date, run_conf={"quarter": str(quarter)})
             progress.write(f"{run.state} ({time.monotonic() - started:.1f} s)\n")
             if run.state != "success":
                 raise SystemExit(1)

@@ -119,15 +119,26 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
         bsn_outside_bsn_column=_bsn_outside_bsn_column(text)
     )
     run_name = f"{extract.source} {extract.quarter} {extract.sha256[:12]}"
-    outcome = run_suite(prepared, extract.source, _suite_parameters(extract, previous),
-                        data_docs=(run_name, data_docs_project(extract.source, settings)))
+    outcome = run_suite(
+        prepared,
+        extract.source,
+        _suite_parameters(extract, previous),
+        data_docs=(run_name, data_docs_project(extract.source, settings)),
+    )
     summary = json.dumps(outcome.summary())
     if not outcome.success:
         manifest = LoadManifest(
             load_id=f"{extract.source}/{extract.quarter}/rejected-{extract.sha256[:12]}",
-            source=extract.source, quarter=extract.quarter, file_name=extract.origin,
-            file_sha256=extract.sha256, row_count=len(text), revision=None, status="rejected",
-            validation_summary=summary, started_at=started_at, finished_at=datetime.now(),
+            source=extract.source,
+            quarter=extract.quarter,
+            file_name=extract.origin,
+            file_sha256=extract.sha256,
+            row_count=len(text),
+            revision=None,
+            status="rejected",
+            validation_summary=summary,
+            started_at=started_at,
+            finished_at=datetime.now(),
         )
         with open_warehouse(settings.warehouse_url) as warehouse:
             warehouse.record_rejection(manifest, outcome.quarantine_rows(text))
@@ -141,8 +152,11 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
         )
 
     raw = module.to_raw(prepared, settings.pseudonym_key)
-    validated = settings.work_dir / "validated" / extract.source / (
-        f"{extract.quarter}-{extract.sha256[:12]}.parquet"
+    validated = (
+        settings.work_dir
+        / "validated"
+        / extract.source
+        / (f"{extract.quarter}-{extract.sha256[:12]}.parquet")
     )
     validated.parent.mkdir(parents=True, exist_ok=True)
     raw.to_parquet(validated, index=False)
@@ -158,31 +172,52 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
 def load(extract: Extract, validated: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Replace the (source, quarter) partition with the validated rows, in one transaction."""
     if validated["status"] == "unchanged":
-        return {"status": "unchanged", "source": extract.source, "quarter": extract.quarter,
-                "load_id": validated["load_id"]}
+        return {
+            "status": "unchanged",
+            "source": extract.source,
+            "quarter": extract.quarter,
+            "load_id": validated["load_id"],
+        }
     module = get_source(extract.source)
     frame = pd.read_parquet(validated["parquet"])
     with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.ensure_schema(raw_tables())
         current = warehouse.current_load(extract.source, extract.quarter)
         if current and current["file_sha256"] == extract.sha256:
-            return {"status": "unchanged", "source": extract.source,
-                    "quarter": extract.quarter, "load_id": current["load_id"]}
+            return {
+                "status": "unchanged",
+                "source": extract.source,
+                "quarter": extract.quarter,
+                "load_id": current["load_id"],
+            }
         revision = warehouse.accepted_revisions(extract.source, extract.quarter) + 1
         load_id = f"{extract.source}/{extract.quarter}/r{revision}"
         loaded_at = datetime.now()
         frame = frame.assign(quarter=extract.quarter, _load_id=load_id, _loaded_at=loaded_at)
         frame = frame[[column for column, _ in module.RAW_COLUMNS]]
         manifest = LoadManifest(
-            load_id=load_id, source=extract.source, quarter=extract.quarter,
-            file_name=extract.origin, file_sha256=extract.sha256, row_count=len(frame),
-            revision=revision, status="current", validation_summary=validated["summary"],
-            started_at=datetime.fromisoformat(validated["started_at"]), finished_at=loaded_at,
+            load_id=load_id,
+            source=extract.source,
+            quarter=extract.quarter,
+            file_name=extract.origin,
+            file_sha256=extract.sha256,
+            row_count=len(frame),
+            revision=revision,
+            status="current",
+            validation_summary=validated["summary"],
+            started_at=datetime.fromisoformat(validated["started_at"]),
+            finished_at=loaded_at,
         )
         warehouse.replace_partition(extract.source, frame, manifest)
-    return {"status": "loaded", "source": extract.source, "quarter": extract.quarter,
-            "load_id": load_id, "rows": len(frame), "revision": revision,
-            "replaced": current["load_id"] if current else None}
+    return {
+        "status": "loaded",
+        "source": extract.source,
+        "quarter": extract.quarter,
+        "load_id": load_id,
+        "rows": len(frame),
+        "revision": revision,
+        "replaced": current["load_id"] if current else None,
+    }
 
 
 def ingest(source: str, quarter: str, settings: Settings, file: Path | None = None) -> dict:

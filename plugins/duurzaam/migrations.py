@@ -24,7 +24,8 @@ def apply_migrations(warehouse: Warehouse, folder: Path = MIGRATIONS_DIR) -> lis
     warehouse.execute(
         "create table if not exists meta.schema_migrations (version integer primary key, "
         "name text not null, sha256 text not null, applied_at timestamp not null default "
-        "current_timestamp)")
+        "current_timestamp)"
+    )
     applied = []
     for version, path in migration_files(folder):
         sql = path.read_text(encoding="utf-8")
@@ -33,21 +34,25 @@ def apply_migrations(warehouse: Warehouse, folder: Path = MIGRATIONS_DIR) -> lis
             # one migrating process at a time; the others wait, then find it applied
             warehouse.execute("select pg_advisory_xact_lock(hashtext('duurzaam-migrations'))")
             done = warehouse.query(
-                "select sha256 from meta.schema_migrations where version = %s", (version,))
+                "select sha256 from meta.schema_migrations where version = %s", (version,)
+            )
             if done:
                 if done[0][0] != digest:
                     raise DuurzaamError(
                         f"migration {path.name} was changed after it was applied to this "
-                        "warehouse: revert the change and add a new migration instead")
+                        "warehouse: revert the change and add a new migration instead"
+                    )
                 continue
             try:
                 warehouse.execute(sql)
             except Exception as error:
                 raise DuurzaamError(
                     f"migration {path.name} failed: {error}. The warehouse user needs the "
-                    "CREATEROLE privilege (or an administrator applies the file)") from error
+                    "CREATEROLE privilege (or an administrator applies the file)"
+                ) from error
             warehouse.execute(
-                "insert into meta.schema_migrations (version, name, sha256) "
-                "values (%s, %s, %s)", (version, path.name, digest))
+                "insert into meta.schema_migrations (version, name, sha256) values (%s, %s, %s)",
+                (version, path.name, digest),
+            )
         applied.append(version)
     return applied

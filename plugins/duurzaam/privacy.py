@@ -110,8 +110,9 @@ def cells_to_suppress(counts: list[int | None], threshold: int) -> list[bool]:
     (secondary), so that no hidden count follows from the total minus the shown ones."""
     hidden = [count is not None and count < threshold for count in counts]
     if sum(hidden) == 1:
-        shown = [(count, i) for i, count in enumerate(counts)
-                 if not hidden[i] and count is not None]
+        shown = [
+            (count, i) for i, count in enumerate(counts) if not hidden[i] and count is not None
+        ]
         if shown:
             hidden[min(shown)[1]] = True
     return hidden

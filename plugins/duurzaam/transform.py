@@ -36,8 +36,15 @@ def run_dbt(arguments: list[str], settings: Settings) -> Any:
     os.environ.update(dbt_environment(settings))
     project = str(DBT_PROJECT_DIR)
     result = dbtRunner().invoke(
-        [*arguments, "--project-dir", project, "--profiles-dir", project,
-         "--target", settings.backend]
+        [
+            *arguments,
+            "--project-dir",
+            project,
+            "--profiles-dir",
+            project,
+            "--target",
+            settings.backend,
+        ]
     )
     if not result.success:
         failed = _failed_nodes(result.result)

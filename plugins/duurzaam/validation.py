@@ -72,13 +72,19 @@ class ValidationOutcome:
         for failure in self.failures:
             if not failure.rows:
                 records.append(
-                    {"row_number": None, "column_name": failure.column, "rule": failure.rule,
-                     "problem": failure.problem, "value": None, "record": None}
+                    {
+                        "row_number": None,
+                        "column_name": failure.column,
+                        "rule": failure.rule,
+                        "problem": failure.problem,
+                        "value": None,
+                        "record": None,
+                    }
                 )
                 continue
             rows = text.loc[failure.rows]
             masked = _mask_frame(rows)
-            value = masked[failure.column] if failure.column in masked else None
+            value = masked.get(failure.column)
             records.append(
                 pd.DataFrame(
                     {
@@ -106,16 +112,24 @@ def start_importing_great_expectations() -> None:
     # orders could wait on each other's import locks.
     importlib.import_module("pyarrow.compute")
     importlib.import_module("pyarrow.csv")
-    threading.Thread(target=importlib.import_module, args=("great_expectations",),
-                     name="import-great-expectations", daemon=True).start()
+    threading.Thread(
+        target=importlib.import_module,
+        args=("great_expectations",),
+        name="import-great-expectations",
+        daemon=True,
+    ).start()
 
 
 def load_suite(source: str) -> dict[str, Any]:
     return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
 
 
-def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
-             data_docs: tuple[str, Path] | None = None) -> ValidationOutcome:
+def validate(
+    frame: pd.DataFrame,
+    source: str,
+    parameters: dict[str, Any],
+    data_docs: tuple[str, Path] | None = None,
+) -> ValidationOutcome:
     """Validate the prepared extract. Expectations on columns the file lacks are left out:
     the suite's expect_column_to_exist rules report those, and an optional column (like bsn
     versus persoon_id) only has its rules applied when present. With data_docs (run name,
@@ -137,7 +151,8 @@ def validate(frame: pd.DataFrame, source: str, parameters: dict[str, Any],
     # A validation definition fetches the batch once (fetching fingerprints the whole frame;
     # Batch.validate fetches it a second time).
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=source, data=batch_definition, suite=suite))
+        gx.ValidationDefinition(name=source, data=batch_definition, suite=suite)
+    )
     result = definition.run(
         batch_parameters={"dataframe": frame},
         expectation_parameters=parameters,
@@ -176,13 +191,13 @@ def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) 
 
 
 # What a GX result may carry of the cells themselves.
-_VALUE_KEYS = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts",
-               "details")
+_VALUE_KEYS = ("partial_unexpected_list", "unexpected_list", "partial_unexpected_counts", "details")
 
 
 def outcome_from_dict(data: dict[str, Any]) -> ValidationOutcome:
     return ValidationOutcome(
-        suite=data["suite"], evaluated=data["evaluated"],
+        suite=data["suite"],
+        evaluated=data["evaluated"],
         failures=[Failure(**f) for f in data["failures"]],
     )
 
@@ -209,8 +224,10 @@ def _failure(result: Any) -> Failure:
     if error:
         return Failure(config.type, column, f"could not be checked: {error}", 0)
     # With a named index GX reports each row as {index name: row, column: value}.
-    rows = [int(i[ROW_INDEX] if isinstance(i, dict) else i)
-            for i in result.result.get("unexpected_index_list") or []]
+    rows = [
+        int(i[ROW_INDEX] if isinstance(i, dict) else i)
+        for i in result.result.get("unexpected_index_list") or []
+    ]
     count = int(result.result.get("unexpected_count") or len(rows))
     problem = config.description or config.type
     if config.type == "expect_table_row_count_to_be_between":

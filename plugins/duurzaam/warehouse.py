@@ -261,13 +261,14 @@ class PostgresWarehouse(Warehouse):
 
         buffer = io.BytesIO()
         arrow_csv.write_csv(
-            pa.Table.from_pandas(frame, preserve_index=False), buffer,
+            pa.Table.from_pandas(frame, preserve_index=False),
+            buffer,
             arrow_csv.WriteOptions(include_header=False, quoting_style="needed"),
         )
         columns = ", ".join(frame.columns)
-        with self.connection.cursor() as cursor:
-            with cursor.copy(f"copy {table} ({columns}) from stdin with (format csv)") as copy:
-                copy.write(buffer.getbuffer())
+        statement = f"copy {table} ({columns}) from stdin with (format csv)"
+        with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(buffer.getbuffer())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -22,9 +22,9 @@ import psycopg
 import pytest
 import yaml
 from cryptography.fernet import Fernet
+
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.warehouse import connection_parameters
-
 from tests.conftest import TEST_KEY
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
 
@@ -65,14 +65,20 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
     admin_user = connection_parameters(POSTGRES_ADMIN_URL)["user"]
     # secrets made for this run (the server trusts local connections: any password does)
     smtp_password = secrets.token_hex(12)
-    environment = compose_airflow_environment({
-        "POSTGRES_USER": admin_user, "POSTGRES_PASSWORD": secrets.token_hex(12),
-        "AIRFLOW_FERNET_KEY": Fernet.generate_key().decode(),
-        "AIRFLOW_API_SECRET_KEY": secrets.token_hex(16),
-        "AIRFLOW_JWT_SECRET": secrets.token_hex(32), "AIRFLOW_ADMIN_USER": "admin",
-        "SMTP_USER": "reports", "SMTP_PASSWORD": smtp_password,
-        "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(), "REDIS_PASSWORD": secrets.token_hex(12),
-    })
+    environment = compose_airflow_environment(
+        {
+            "POSTGRES_USER": admin_user,
+            "POSTGRES_PASSWORD": secrets.token_hex(12),
+            "AIRFLOW_FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW_API_SECRET_KEY": secrets.token_hex(16),
+            "AIRFLOW_JWT_SECRET": secrets.token_hex(32),
+            "AIRFLOW_ADMIN_USER": "admin",
+            "SMTP_USER": "reports",
+            "SMTP_PASSWORD": smtp_password,
+            "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(),
+            "REDIS_PASSWORD": secrets.token_hex(12),
+        }
+    )
     # What differs on this machine: hosts, database names, paths; LocalExecutor for Celery.
     natively = {
         "@postgres:5432/airflow": f"@127.0.0.1:5432/{metadata_db}",
@@ -91,38 +97,58 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
         environment[key] = value
     environment["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
     sources = yaml.safe_load((PROJECT_ROOT / "include/config/sources.yml").read_text())
-    (tmp_path / "sources.yml").write_text(yaml.safe_dump(
-        {"poke_minutes": 0.05, "placements": sources["placements"]}))
+    (tmp_path / "sources.yml").write_text(
+        yaml.safe_dump({"poke_minutes": 0.05, "placements": sources["placements"]})
+    )
     (tmp_path / "passwords.json").write_text(json.dumps({"admin": secrets.token_hex(12)}))
     # three regions have recipients here: each is a mapped task (the 35 are tested elsewhere)
     all_recipients = yaml.safe_load((PROJECT_ROOT / "include/config/recipients.yml").read_text())
-    (tmp_path / "recipients.yml").write_text(yaml.safe_dump({"regions": {
-        code: all_recipients["regions"][code] for code in REGIONS_WITH_RECIPIENTS}}))
+    (tmp_path / "recipients.yml").write_text(
+        yaml.safe_dump(
+            {"regions": {code: all_recipients["regions"][code] for code in REGIONS_WITH_RECIPIENTS}}
+        )
+    )
     import os
 
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **environment,
-           "AIRFLOW_HOME": str(tmp_path / "airflow"),
-           "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
-           "DUURZAAM_RECIPIENTS_FILE": str(tmp_path / "recipients.yml"),
-           "AIRFLOW__API__PORT": str(api_port),
-           "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-           "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        **environment,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
+        "DUURZAAM_RECIPIENTS_FILE": str(tmp_path / "recipients.yml"),
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    }
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
     logs = tmp_path / "logs"
     logs.mkdir()
     inbox = Inbox()
-    smtp = start_smtp(inbox, smtp_port, authenticator=accept_login("reports", smtp_password),
-                      auth_required=True, auth_require_tls=False)
+    smtp = start_smtp(
+        inbox,
+        smtp_port,
+        authenticator=accept_login("reports", smtp_password),
+        auth_required=True,
+        auth_require_tls=False,
+    )
     processes = [
-        subprocess.Popen([AIRFLOW, *command.split()], env=env,
-                         stdout=(logs / f"{command.split()[0]}.log").open("w"),
-                         stderr=subprocess.STDOUT)
+        subprocess.Popen(
+            [AIRFLOW, *command.split()],
+            env=env,
+            stdout=(logs / f"{command.split()[0]}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
         for command in (f"api-server --port {api_port}", "scheduler", "dag-processor")
     ]
     try:
-        yield {"env": env, "inbox": inbox, "logs": logs,
-               "metadata": f"{postgres_url.rsplit('/', 1)[0]}/{metadata_db}",
-               "warehouse": postgres_url}
+        yield {
+            "env": env,
+            "inbox": inbox,
+            "logs": logs,
+            "metadata": f"{postgres_url.rsplit('/', 1)[0]}/{metadata_db}",
+            "warehouse": postgres_url,
+        }
     finally:
         for process in processes:
             process.terminate()
@@ -134,8 +160,9 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
 
 
 def airflow(services: dict, *arguments: str) -> str:
-    result = subprocess.run([AIRFLOW, *arguments], env=services["env"], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [AIRFLOW, *arguments], env=services["env"], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return result.stdout
 
@@ -145,13 +172,15 @@ def runs(services: dict, dag_id: str, run_type: str | None = None) -> list[tuple
         return metadata.execute(
             "select logical_date, run_type, state from dag_run where dag_id = %s "
             "and run_type = coalesce(%s, run_type) order by logical_date nulls last, id",
-            (dag_id, run_type)).fetchall()
+            (dag_id, run_type),
+        ).fetchall()
 
 
 def backfills_completed(services: dict) -> int:
     with psycopg.connect(**connection_parameters(services["metadata"])) as metadata:
         return metadata.execute(
-            "select count(*) from backfill where completed_at is not null").fetchone()[0]
+            "select count(*) from backfill where completed_at is not null"
+        ).fetchone()[0]
 
 
 def wait_for(condition, services: dict, what: str, timeout: float = 600) -> None:
@@ -166,14 +195,28 @@ def wait_for(condition, services: dict, what: str, timeout: float = 600) -> None
 
 def test_backfill_then_assets_run_the_pipeline_on_postgres_metadata(airflow_services):
     services = airflow_services
-    wait_for(lambda: INGEST in airflow(services, "dags", "list", "-o", "plain"),
-             services, "the dag-processor to parse the DAGs", timeout=180)
+    wait_for(
+        lambda: INGEST in airflow(services, "dags", "list", "-o", "plain"),
+        services,
+        "the dag-processor to parse the DAGs",
+        timeout=180,
+    )
     # A paused DAG's tasks do not run, backfills included. (Unpausing also starts the run of
     # the current quarter, which waits for extracts that never come; it is left out below.)
     # The transform stays paused during the backfill, as docs/operations.md advises.
     airflow(services, "dags", "unpause", INGEST)
-    backfill = ["backfill", "create", "--dag-id", INGEST, "--from-date", "2023-04-01",
-                "--to-date", "2023-07-02", "--max-active-runs", "1"]
+    backfill = [
+        "backfill",
+        "create",
+        "--dag-id",
+        INGEST,
+        "--from-date",
+        "2023-04-01",
+        "--to-date",
+        "2023-07-02",
+        "--max-active-runs",
+        "1",
+    ]
     airflow(services, *backfill)
     wait_for(lambda: backfills_completed(services) == 1, services, "the backfill")
     assert [s for *_, s in runs(services, INGEST, "backfill")] == ["success"] * 2
@@ -190,12 +233,17 @@ def test_backfill_then_assets_run_the_pipeline_on_postgres_metadata(airflow_serv
     airflow(services, "dags", "unpause", REPORT)
     airflow(services, "dags", "unpause", TRANSFORM)
     airflow(services, "dags", "trigger", TRANSFORM)
-    wait_for(lambda: settled(services, TRANSFORM) and settled(services, REPORT), services,
-             "the transform and the report DAG its Assets started", timeout=900)
+    wait_for(
+        lambda: settled(services, TRANSFORM) and settled(services, REPORT),
+        services,
+        "the transform and the report DAG its Assets started",
+        timeout=900,
+    )
     # (the Asset events of the backfill may start a transform of their own once unpaused)
     assert set(settled(services, TRANSFORM)) == set(settled(services, REPORT)) == {"success"}
-    received = sorted((m["X-Duurzaam-Quarter"], m["X-Duurzaam-Region"])
-                      for m in services["inbox"].messages)
+    received = sorted(
+        (m["X-Duurzaam-Quarter"], m["X-Duurzaam-Region"]) for m in services["inbox"].messages
+    )
     assert received == [("2023Q2", region) for region in REGIONS_WITH_RECIPIENTS]
 
 
@@ -203,7 +251,8 @@ def loaded(services: dict) -> list[tuple]:
     with psycopg.connect(**connection_parameters(services["warehouse"])) as warehouse:
         return warehouse.execute(
             "select quarter, revision, status from meta.loads where source = 'placements' "
-            "order by finished_at").fetchall()
+            "order by finished_at"
+        ).fetchall()
 
 
 def settled(services: dict, dag_id: str) -> list[str]:

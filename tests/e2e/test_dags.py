@@ -7,9 +7,11 @@ import email
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+
 from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import MART_ASSETS, SOURCE_NAMES, WAIT_HOURS, dbt_manifest_path
 from duurzaam.settings import PROJECT_ROOT
@@ -28,7 +30,7 @@ def test_dagbag_imports_every_dag_without_errors():
     assert set(SOURCE_NAMES) == set(SOURCES)  # sources.yml and the source modules agree
     for source in SOURCE_NAMES:
         chain = [f"{step}_{source}" for step in ("wait_for", "pull", "validate", "load")]
-        for upstream, downstream in zip(chain, chain[1:], strict=False):
+        for upstream, downstream in pairwise(chain):
             assert upstream in ingest.get_task(downstream).upstream_task_ids
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
@@ -37,8 +39,9 @@ def test_dagbag_imports_every_dag_without_errors():
     # mart's Asset updated only downstream of that mart's task.
     transform = bag.dags["duurzaam_transform"]
     manifest = json.loads(dbt_manifest_path().read_text())
-    models = {node["name"] for node in manifest["nodes"].values()
-              if node["resource_type"] == "model"}
+    models = {
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
     assert {f"dbt.{model}_model_build" for model in models} <= set(transform.task_ids)
     for mart, asset in MART_ASSETS.items():
         publish = transform.get_task(f"publish_{mart}")
@@ -53,8 +56,9 @@ def test_dag_files_do_not_import_heavy_libraries_at_parse_time():
             "import sys, runpy; runpy.run_path(sys.argv[1]);"
             f"print([m for m in {heavy!r} if m in sys.modules])"
         )
-        result = subprocess.run([sys.executable, "-c", code, str(path)],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        )
         assert result.stdout.strip().splitlines()[-1] == "[]", path.name
 
 
@@ -81,14 +85,20 @@ def _airflow() -> str:
 def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
     """As a backfill of two quarters runs: both quarters' extracts, one dbt build (a task per
     model), the reports of the second quarter."""
-    runs = [("duurzaam_ingest", "2023-04-01"), ("duurzaam_ingest", "2023-07-01"),
-            ("duurzaam_transform", "2023-07-01"), ("duurzaam_report", "2023-07-01")]
+    runs = [
+        ("duurzaam_ingest", "2023-04-01"),
+        ("duurzaam_ingest", "2023-07-01"),
+        ("duurzaam_transform", "2023-07-01"),
+        ("duurzaam_report", "2023-07-01"),
+    ]
     output = []  # what the runs logged
     for dag_id, run_date in runs:
         conf = json.dumps({"quarter": "2023Q2"}) if dag_id == "duurzaam_report" else "{}"
         result = subprocess.run(
             [_airflow(), "dags", "test", dag_id, run_date, "--conf", conf],
-            env=airflow_env, capture_output=True, text=True,
+            env=airflow_env,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "state=success" in result.stdout + result.stderr, dag_id
@@ -102,8 +112,9 @@ def test_two_quarters_through_airflow_produce_35_reports(airflow_env, tmp_path):
     assert_no_person_level_data_left_the_warehouse(airflow_env, tmp_path, "\n".join(output))
 
 
-def assert_no_person_level_data_left_the_warehouse(env: dict[str, str], tmp_path: Path,
-                                                   log: str) -> None:
+def assert_no_person_level_data_left_the_warehouse(
+    env: dict[str, str], tmp_path: Path, log: str
+) -> None:
     """No person or placement id of the warehouse in the task logs, an XCom or a report."""
     import re
     import sqlite3
@@ -111,18 +122,26 @@ def assert_no_person_level_data_left_the_warehouse(env: dict[str, str], tmp_path
     from duurzaam.warehouse import open_warehouse
 
     with open_warehouse(env["DUURZAAM_WAREHOUSE_URL"]) as warehouse:
-        ids = {value for row in warehouse.query(
-            "select persoon_id, plaatsing_id from raw.placements") for value in row}
-    texts = {"log": log} | {str(path): path.read_text(errors="replace")
-             for folder in (Path(env["AIRFLOW_HOME"]) / "logs", tmp_path / "outbox")
-             for path in folder.rglob("*") if path.is_file() and path.suffix != ".pdf"}
-    with sqlite3.connect(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix(
-            "sqlite:///")) as metadata:
+        ids = {
+            value
+            for row in warehouse.query("select persoon_id, plaatsing_id from raw.placements")
+            for value in row
+        }
+    texts = {"log": log} | {
+        str(path): path.read_text(errors="replace")
+        for folder in (Path(env["AIRFLOW_HOME"]) / "logs", tmp_path / "outbox")
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix != ".pdf"
+    }
+    with sqlite3.connect(
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    ) as metadata:
         texts["xcom"] = " ".join(str(v) for (v,) in metadata.execute("select value from xcom"))
     assert len(texts) > 35 and ids  # logs, reports and XComs were read
     word = re.compile(r"\bP[L0-9]\d+\b")  # the shape of the generator's ids
-    leaks = {name: found for name, text in texts.items()
-             if (found := set(word.findall(text)) & ids)}
+    leaks = {
+        name: found for name, text in texts.items() if (found := set(word.findall(text)) & ids)
+    }
     assert leaks == {}
 
 
@@ -135,11 +154,18 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_e
     config["poke_minutes"] = 0.005
     (tmp_path / "sources.yml").write_text(yaml.safe_dump(config))
     (tmp_path / "empty").mkdir()
-    env = {**airflow_env, "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
-           "DUURZAAM_LANDING_DIR": str(tmp_path / "empty")}
+    env = {
+        **airflow_env,
+        "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
+        "DUURZAAM_LANDING_DIR": str(tmp_path / "empty"),
+    }
 
-    result = subprocess.run([_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     output = result.stdout + result.stderr
 
     assert result.returncode != 0 and "state=failed" in output
@@ -158,13 +184,21 @@ def test_one_quarter_of_every_source_through_airflow_on_postgres(
     import yaml
 
     recipients = yaml.safe_load((PROJECT_ROOT / "include/config/recipients.yml").read_text())
-    (tmp_path / "recipients.yml").write_text(yaml.safe_dump(
-        {"regions": {code: recipients["regions"][code] for code in ("AM05", "AM38")}}))
-    env = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": postgres_url,
-           "DUURZAAM_RECIPIENTS_FILE": str(tmp_path / "recipients.yml")}
+    (tmp_path / "recipients.yml").write_text(
+        yaml.safe_dump(
+            {"regions": {code: recipients["regions"][code] for code in ("AM05", "AM38")}}
+        )
+    )
+    env = {
+        **airflow_env,
+        "DUURZAAM_WAREHOUSE_URL": postgres_url,
+        "DUURZAAM_RECIPIENTS_FILE": str(tmp_path / "recipients.yml"),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "duurzaam.demo", str(tmp_path / "run.log"), "2023Q1"],
-        env=env, capture_output=True, text=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, (tmp_path / "run.log").read_text()[-3000:]
     assert result.stdout.count("success") == len(DAGS)
@@ -172,8 +206,9 @@ def test_one_quarter_of_every_source_through_airflow_on_postgres(
     from duurzaam.warehouse import open_warehouse
 
     with open_warehouse(postgres_url) as warehouse:
-        loads = dict(warehouse.query(
-            "select source, row_count from meta.loads where status = 'current'"))
+        loads = dict(
+            warehouse.query("select source, row_count from meta.loads where status = 'current'")
+        )
         marts = warehouse.query("select count(*) from marts.mart_region_quarter")[0][0]
     assert set(loads) == set(SOURCE_NAMES) and all(rows > 0 for rows in loads.values())
     assert marts == 35

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
@@ -47,13 +48,14 @@ def test_the_generated_export_loads_with_decoded_values(settings, tmp_path, expo
     assert raw["doelgroep_in_dienst"].tolist() == (export["doelgroep_in_dienst"] == "Y").tolist()
     scores = pd.to_numeric(export["spinnenweb[SQ003]"], errors="coerce").fillna(0)
     assert raw["spinnenweb_selectie_matching"].fillna(0).astype(int).tolist() == (
-        scores.astype(int).tolist())
+        scores.astype(int).tolist()
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 def test_text_is_data_and_diacritics_survive_every_encoding(settings, tmp_path, export, encoding):
     texts = [
-        "Súdwest-Fryslân; \"prima\" samenwerking",
+        'Súdwest-Fryslân; "prima" samenwerking',
         "Nuenen, Gerwen en Nederwetten",
         "'); drop table raw.placements; --",
         '=HYPERLINK("http://x","y")',
@@ -102,14 +104,25 @@ def edited(export: pd.DataFrame, row: int, **cells: str) -> pd.DataFrame:
         (lambda f: edited(f, 1, **{"spinnenweb[SQ002]": "7"}), r"SQ002\]: .*1 to 5.*row 3"),
         (lambda f: edited(f, 1, **{"spinnenweb[SQ002]": "goed"}), r"spinnenweb\[SQ002\]: .*row 3"),
         (lambda f: edited(f, 3, perspectief="klant"), r"column perspectief: .*row 5"),
-        (lambda f: edited(f, 4, doelgroep_in_dienst="N", **{"redenen[SQ001]": "Y"}),
-         r"antwoorden_consistent: .*row 6"),
+        (
+            lambda f: edited(f, 4, doelgroep_in_dienst="N", **{"redenen[SQ001]": "Y"}),
+            r"antwoorden_consistent: .*row 6",
+        ),
         (lambda f: f.drop(columns=["perspectief"]), r"column perspectief: the export has"),
         (lambda f: f.rename(columns={"gemeente": "gemeentecode"}), r"column gemeente: the export"),
     ],
-    ids=["duplicate-id", "unknown-code", "unknown-municipality", "impossible-date",
-         "score-out-of-range", "score-not-a-number", "bad-value", "inconsistent-answers",
-         "missing-column", "renamed-column"],
+    ids=[
+        "duplicate-id",
+        "unknown-code",
+        "unknown-municipality",
+        "impossible-date",
+        "score-out-of-range",
+        "score-not-a-number",
+        "bad-value",
+        "inconsistent-answers",
+        "missing-column",
+        "renamed-column",
+    ],
 )
 def test_each_bad_value_is_rejected_with_file_row_column_and_rule(
     settings, tmp_path, export, change, expected

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
@@ -37,11 +38,13 @@ def query(settings, sql: str) -> pd.DataFrame:
 
 def test_the_generated_export_loads_with_one_boolean_per_option(settings, tmp_path, export):
     assert ingest("followup_survey", QUARTER, settings, file=write(tmp_path, export))["rows"] == (
-        len(export))
+        len(export)
+    )
     raw = query(settings, "select * from raw.followup_survey order by _row_number")
     assert raw["golf_nummer"].tolist() == export["golf"].str[1:].astype(int).tolist()
     assert raw["ondersteuning_jobcoach"].tolist() == (
-        export["ondersteuning"].str.contains("jobcoach").tolist())
+        export["ondersteuning"].str.contains("jobcoach").tolist()
+    )
     assert raw["verstoring_corona"].any()  # 2020Q3 lies in the planted pandemic period
     assert (raw["datum"].astype(str) >= "2020-07-01").all()
 

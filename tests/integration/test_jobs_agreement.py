@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
@@ -20,7 +21,8 @@ QUARTER = "2024Q3"
 def publication(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("jobs")
     return generate(folder, [Quarter.parse(QUARTER)], seed=4, scale=0.05).other_files[
-        "jobs_agreement"][0]
+        "jobs_agreement"
+    ][0]
 
 
 def loaded(settings, path: Path):
@@ -64,12 +66,14 @@ def test_a_moved_table_with_text_numbers_and_no_code_column_reads_the_same(
         sheet.delete_cols(4)  # the code column: regions are then found by name
         for row in range(12, 12 + 35):
             value = sheet.cell(row=row, column=4).value  # Marktsector, now column D
-            sheet.cell(row=row, column=4).value = f"{value:,.1f}".replace(",", "X").replace(
-                ".", ",").replace("X", ".")  # Dutch text: 1.234,5
+            sheet.cell(row=row, column=4).value = (
+                f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+            )  # Dutch text: 1.234,5
 
     moved = loaded(settings, edit(publication, tmp_path, move))
     assert moved[["regio_code", "banen_marktsector", "banen_overheid"]].equals(
-        expected[["regio_code", "banen_marktsector", "banen_overheid"]])
+        expected[["regio_code", "banen_marktsector", "banen_overheid"]]
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,8 +87,15 @@ def test_a_moved_table_with_text_numbers_and_no_code_column_reads_the_same(
         (lambda s: s.__setitem__("E6", "Streefcijfer"), r"no column for doelstelling"),
         (lambda s: s.__setitem__("C7", "Markt"), r"no table with a 'Marktsector' header"),
     ],
-    ids=["missing-region", "unknown-region", "negative", "not-a-number", "duplicate",
-         "renamed-column", "no-header"],
+    ids=[
+        "missing-region",
+        "unknown-region",
+        "negative",
+        "not-a-number",
+        "duplicate",
+        "renamed-column",
+        "no-header",
+    ],
 )
 def test_bad_publications_are_rejected(settings, publication, tmp_path, change, expected):
     import re

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from duurzaam.quarters import Quarter
 from duurzaam.settings import Settings, load_settings
 from duurzaam.synthetic import generate
@@ -33,8 +34,11 @@ def revisions(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def ingest_command(settings, file: Path) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "DUURZAAM_WAREHOUSE_URL": settings.warehouse_url,
-           "DUURZAAM_WORK_DIR": str(settings.work_dir)}
+    env = {
+        **os.environ,
+        "DUURZAAM_WAREHOUSE_URL": settings.warehouse_url,
+        "DUURZAAM_WORK_DIR": str(settings.work_dir),
+    }
     duurzaam = str(Path(sys.executable).with_name("duurzaam"))
     return [duurzaam, "ingest", "placements", "--quarter", QUARTER, "--file", str(file)], env
 
@@ -58,8 +62,9 @@ def assert_one_whole_version(settings, first_rows: int, revised_rows: int) -> st
 
 def kill_when(command, env, ready, timeout: float = 120) -> bool:
     """Start the command, SIGKILL it as soon as ready() holds; False if it finished first."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if ready():
@@ -88,10 +93,13 @@ def test_postgres_copy_killed_midway_keeps_the_previous_partition(
     observer = psycopg.connect(**connection_parameters(postgres_url), autocommit=True)
 
     def copy_running() -> bool:
-        return observer.execute(
-            "select count(*) from pg_stat_activity "
-            "where state = 'active' and query ilike 'copy raw.placements%'"
-        ).fetchone()[0] > 0
+        return (
+            observer.execute(
+                "select count(*) from pg_stat_activity "
+                "where state = 'active' and query ilike 'copy raw.placements%'"
+            ).fetchone()[0]
+            > 0
+        )
 
     command, env = ingest_command(settings, revised)
     assert kill_when(command, env, copy_running), "the COPY was never seen running"

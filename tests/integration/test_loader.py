@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from duurzaam.cli import main
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest, load, pull, validate
 from duurzaam.sources import raw_tables
 from duurzaam.warehouse import LoadManifest, open_warehouse
-
 from tests.extracts import VALID_BSNS, placement_row, with_bsn, write_extract
 
 QUARTER = "2024Q1"
@@ -56,8 +56,7 @@ def test_revised_file_replaces_the_partition_and_keeps_the_record(settings, land
     assert len(rows) == 15 and set(rows["_load_id"]) == {"placements/2024Q1/r2"}
     end = rows.set_index("plaatsing_id").loc["PL000001", "einddatum"]
     assert pd.Timestamp(end) == pd.Timestamp("2024-03-01")
-    loads = table(settings,
-                  "select load_id, status, row_count from meta.loads order by load_id")
+    loads = table(settings, "select load_id, status, row_count from meta.loads order by load_id")
     assert loads.values.tolist() == [
         ["placements/2024Q1/r1", "superseded", 20],
         ["placements/2024Q1/r2", "current", 15],
@@ -75,11 +74,24 @@ def test_failure_mid_load_leaves_the_previous_partition(settings, landing):
 
     # A frame the database refuses halfway: the delete has run when the insert fails.
     broken = before.drop(columns=["_row_number"]).assign(startdatum="not a date")
-    manifest = LoadManifest("placements/2024Q1/r2", "placements", QUARTER, "x.csv", "f" * 64,
-                            10, 2, "current", None, pd.Timestamp.now(), pd.Timestamp.now())
-    with open_warehouse(settings.warehouse_url) as warehouse:
-        with pytest.raises(Exception):  # noqa: B017 - each driver raises its own error type
-            warehouse.replace_partition("placements", broken, manifest)
+    manifest = LoadManifest(
+        "placements/2024Q1/r2",
+        "placements",
+        QUARTER,
+        "x.csv",
+        "f" * 64,
+        10,
+        2,
+        "current",
+        None,
+        pd.Timestamp.now(),
+        pd.Timestamp.now(),
+    )
+    with (
+        open_warehouse(settings.warehouse_url) as warehouse,
+        pytest.raises(Exception),  # noqa: B017 - each driver raises its own error type
+    ):
+        warehouse.replace_partition("placements", broken, manifest)
 
     after = table(settings, "select * from raw.placements order by plaatsing_id")
     pd.testing.assert_frame_equal(before, after)
@@ -103,8 +115,9 @@ def test_rejected_file_loads_nothing_and_quarantines_rows(settings, landing, cap
 
     raw = table(settings, "select distinct _load_id from raw.placements")
     assert raw["_load_id"].tolist() == ["placements/2024Q1/r1"]
-    quarantine = table(settings,
-                       "select row_number, column_name, value, record from meta.quarantine")
+    quarantine = table(
+        settings, "select row_number, column_name, value, record from meta.quarantine"
+    )
     assert quarantine[["row_number", "column_name", "value"]].values.tolist() == [
         [8, "gemeente_code", "GM9999"]
     ]
@@ -146,9 +159,11 @@ def test_a_bsn_outside_the_bsn_column_rejects_the_file_and_is_stored_masked(sett
 def test_bsn_without_key_is_rejected_by_the_cli(settings, landing, monkeypatch, capsys):
     rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(VALID_BSNS, start=1)]
     write_extract(extract_path(landing), rows)
-    for name, value in (("DUURZAAM_WAREHOUSE_URL", settings.warehouse_url),
-                        ("DUURZAAM_LANDING_DIR", str(landing)),
-                        ("DUURZAAM_WORK_DIR", str(settings.work_dir))):
+    for name, value in (
+        ("DUURZAAM_WAREHOUSE_URL", settings.warehouse_url),
+        ("DUURZAAM_LANDING_DIR", str(landing)),
+        ("DUURZAAM_WORK_DIR", str(settings.work_dir)),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("DUURZAAM_PSEUDONYM_KEY", raising=False)
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 import yaml
+
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
@@ -43,7 +44,7 @@ class ODataServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (the name http.server calls)
+            def do_GET(self):
                 server.requests.append(self.path)
                 if server.stalls:
                     server.stalls -= 1
@@ -57,7 +58,7 @@ class ODataServer:
                 period = query["$filter"][0].split("'")[1]
                 rows = [r for r in server.rows if r["Perioden"] == period]
                 skip = int(query.get("$skip", ["0"])[0])
-                page = {"value": rows[skip: skip + PAGE_SIZE]}
+                page = {"value": rows[skip : skip + PAGE_SIZE]}
                 if skip + PAGE_SIZE < len(rows):
                     page["odata.nextLink"] = (
                         f"{server.base}/TypedDataSet?$filter=Perioden%20eq%20'{period}'"
@@ -100,8 +101,7 @@ def test_all_pages_are_read(server, register_rows, tmp_path):
 
 def test_server_errors_and_timeouts_are_retried(server, register_rows, tmp_path):
     server.failures, server.stalls = 2, 1
-    path = fetch_odata(server.url("2024KW01"), tmp_path / "answer.json", timeout=0.3,
-                       backoff=0.01)
+    path = fetch_odata(server.url("2024KW01"), tmp_path / "answer.json", timeout=0.3, backoff=0.01)
     assert len(json.loads(path.read_text())["value"]) == len(register_rows)
     assert len(server.requests) >= 3 + 4  # the failed attempts, then every page
 
@@ -120,14 +120,21 @@ def test_an_endpoint_that_keeps_failing_says_so(server, tmp_path):
     assert len(server.requests) == 3
 
 
-def test_ingest_pulls_the_quarter_from_the_configured_url(settings, server, register_rows,
-                                                          tmp_path):
+def test_ingest_pulls_the_quarter_from_the_configured_url(
+    settings, server, register_rows, tmp_path
+):
     config = tmp_path / "sources.yml"
-    config.write_text(yaml.safe_dump({
-        "register": {"location": f"{server.base}/TypedDataSet?$filter=Perioden eq "
-                     "'{cbs_period}'", "wait_hours": 1},
-        "poke_minutes": 1,
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "register": {
+                    "location": f"{server.base}/TypedDataSet?$filter=Perioden eq '{{cbs_period}}'",
+                    "wait_hours": 1,
+                },
+                "poke_minutes": 1,
+            }
+        )
+    )
     settings = replace(settings, sources_config=config)
     outcome = ingest("register", QUARTER, settings)
     assert outcome["rows"] == len(register_rows)
@@ -148,8 +155,10 @@ def answer_file(tmp_path: Path, rows: list[dict]) -> Path:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda r: r[3].update(PersonenMetBaan_2=r[3]["PersonenInRegister_1"] + 1),
-         r"PersonenInRegister_1: no more persons working.*row 4"),
+        (
+            lambda r: r[3].update(PersonenMetBaan_2=r[3]["PersonenInRegister_1"] + 1),
+            r"PersonenInRegister_1: no more persons working.*row 4",
+        ),
         (lambda r: r[0].update(Perioden="2023KW04"), r"periode_klopt: .*row 1"),
         (lambda r: r[1].update(RegioS="GM9999    "), r"column RegioS: .*row 2"),
         (lambda r: r[2].update(PersonenInRegister_1=-5), r"PersonenInRegister_1: .*0 or more"),
@@ -157,8 +166,15 @@ def answer_file(tmp_path: Path, rows: list[dict]) -> Path:
         (lambda r: r.append(dict(r[0])), r"one row per municipality and legal basis"),
         (lambda r: r[4].pop("Status"), r"column Status: Status is filled.*row 5"),
     ],
-    ids=["working-above-register", "wrong-period", "unknown-code", "negative", "not-a-number",
-         "duplicate", "missing-field"],
+    ids=[
+        "working-above-register",
+        "wrong-period",
+        "unknown-code",
+        "negative",
+        "not-a-number",
+        "duplicate",
+        "missing-field",
+    ],
 )
 def test_bad_answers_are_rejected(settings, tmp_path, register_rows, change, expected):
     rows = [dict(row) for row in register_rows[:40]]
@@ -171,8 +187,12 @@ def test_bad_answers_are_rejected(settings, tmp_path, register_rows, change, exp
 
 @pytest.mark.parametrize(
     ("content", "expected"),
-    [(b"", "empty"), (b'{"value": [{"RegioS": "GM0', "not valid JSON"),
-     (b"\x00\x01binary", "binary"), (b'{"rows": []}', "no 'value' list")],
+    [
+        (b"", "empty"),
+        (b'{"value": [{"RegioS": "GM0', "not valid JSON"),
+        (b"\x00\x01binary", "binary"),
+        (b'{"rows": []}', "no 'value' list"),
+    ],
     ids=["empty", "truncated", "binary", "not-odata"],
 )
 def test_unreadable_answers_get_their_own_message(settings, tmp_path, content, expected):

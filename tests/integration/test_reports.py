@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from pypdf import PdfReader
+
 from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports.build import deliver_report, write_reports
@@ -28,8 +30,6 @@ from duurzaam.reports.recipients import load_recipients
 from duurzaam.sources import SOURCES
 from duurzaam.transform import transform
 from duurzaam.warehouse import open_warehouse
-from pypdf import PdfReader
-
 from tests.conftest import SAMPLE_QUARTERS, TEST_KEY
 
 QUARTER = parse_quarter_range(SAMPLE_QUARTERS)[-1]
@@ -46,13 +46,15 @@ class Inbox:
         self.stop_after = stop_after
         self.controller: Controller | None = None
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook
+        self, server, session, envelope, address, rcpt_options
+    ):
         if address in self.refuse:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         if self.stop_after is not None and len(self.messages) == self.stop_after:
             threading.Thread(target=self.controller.stop).start()
@@ -79,9 +81,13 @@ def loaded_warehouse(tmp_path_factory, generated_landing) -> str:
     from duurzaam.settings import load_settings
 
     folder = tmp_path_factory.mktemp("reports")
-    settings = replace(load_settings(), warehouse_url=f"duckdb:///{folder / 'w.duckdb'}",
-                       landing_dir=generated_landing, work_dir=folder / "work",
-                       pseudonym_key=TEST_KEY)
+    settings = replace(
+        load_settings(),
+        warehouse_url=f"duckdb:///{folder / 'w.duckdb'}",
+        landing_dir=generated_landing,
+        work_dir=folder / "work",
+        pseudonym_key=TEST_KEY,
+    )
     for quarter in parse_quarter_range(SAMPLE_QUARTERS):
         for source in SOURCES:
             ingest(source, str(quarter), settings)
@@ -99,13 +105,16 @@ def report_settings(loaded_warehouse, tmp_path):
     source = Path(loaded_warehouse.removeprefix("duckdb:///"))
     copy = tmp_path / "w.duckdb"
     copy.write_bytes(source.read_bytes())
-    return replace(load_settings(), warehouse_url=f"duckdb:///{copy}",
-                   outbox_dir=tmp_path / "outbox", suppress_below=10)
+    return replace(
+        load_settings(),
+        warehouse_url=f"duckdb:///{copy}",
+        outbox_dir=tmp_path / "outbox",
+        suppress_below=10,
+    )
 
 
 def pdf_text(message: Message) -> str:
-    pdf = next(part for part in message.walk()
-               if part.get_content_type() == "application/pdf")
+    pdf = next(part for part in message.walk() if part.get_content_type() == "application/pdf")
     reader = PdfReader(io.BytesIO(pdf.get_payload(decode=True)))
     return " ".join(page.extract_text() for page in reader.pages)
 
@@ -122,16 +131,20 @@ def test_each_region_receives_its_own_report_once(report_settings, smtp_port):
 
     recipients = load_recipients()
     with open_warehouse(report_settings.warehouse_url) as warehouse:
-        names = dict(warehouse.query(
-            "select region_code, region_name from marts.mart_region_quarter "
-            "where quarter = %s", (str(QUARTER),)))
+        names = dict(
+            warehouse.query(
+                "select region_code, region_name from marts.mart_region_quarter where quarter = %s",
+                (str(QUARTER),),
+            )
+        )
     regions = [message["X-Duurzaam-Region"] for message in inbox.messages]
     assert sorted(regions) == sorted(names)  # every region once
     for message in inbox.messages:
         region = message["X-Duurzaam-Region"]
         assert message["To"] == ", ".join(recipients[region])
         assert message["Subject"] == (
-            f"Kwartaalrapportage Duurzaam Werk — {names[region]} — {QUARTER.label_nl}")
+            f"Kwartaalrapportage Duurzaam Werk — {names[region]} — {QUARTER.label_nl}"
+        )
         html = next(p for p in message.walk() if p.get_content_type() == "text/html")
         cids = {p["Content-ID"] for p in message.walk() if p.get_content_type() == "image/png"}
         assert {"<trend>", "<survival>", "<factors>"} <= cids
@@ -143,15 +156,17 @@ def test_each_region_receives_its_own_report_once(report_settings, smtp_port):
     # the figures are the region's own: its register stock as the mart has it
     first = inbox.messages[0]
     with open_warehouse(report_settings.warehouse_url) as warehouse:
-        (stock,), = warehouse.query(
+        ((stock,),) = warehouse.query(
             "select register_total from marts.mart_region_quarter "
             "where region_code = %s and quarter = %s",
-            (first["X-Duurzaam-Region"], str(QUARTER)))
+            (first["X-Duurzaam-Region"], str(QUARTER)),
+        )
     assert f"{stock:,}".replace(",", ".") in pdf_text(first)
 
 
 def test_a_rerun_sends_nothing_and_revised_figures_go_out_as_a_correction(
-        report_settings, smtp_port):
+    report_settings, smtp_port
+):
     inbox = Inbox()
     controller = start_smtp(inbox, smtp_port)
     server = SmtpServer("127.0.0.1", smtp_port)
@@ -164,7 +179,9 @@ def test_a_rerun_sends_nothing_and_revised_figures_go_out_as_a_correction(
         with open_warehouse(report_settings.warehouse_url) as warehouse:
             warehouse.execute(
                 "update marts.mart_region_quarter set register_total = register_total + 100 "
-                "where region_code = 'AM05' and quarter = %s", (str(QUARTER),))
+                "where region_code = 'AM05' and quarter = %s",
+                (str(QUARTER),),
+            )
         revised = write_reports(QUARTER, report_settings, server, regions=SOME)
     finally:
         controller.stop()
@@ -174,21 +191,23 @@ def test_a_rerun_sends_nothing_and_revised_figures_go_out_as_a_correction(
     assert correction["Subject"].startswith("Correctie: Kwartaalrapportage Duurzaam Werk")
     assert "vervangt de versie van" in pdf_text(correction)
     with open_warehouse(report_settings.warehouse_url) as warehouse:
-        rows = warehouse.query("select status, is_correction from meta.outbox "
-                               "where region_code = 'AM05' order by claimed_at")
+        rows = warehouse.query(
+            "select status, is_correction from meta.outbox "
+            "where region_code = 'AM05' order by claimed_at"
+        )
     assert rows == [("sent", False), ("sent", True)]
 
 
 def test_a_server_that_stops_mid_batch_then_a_retry_delivers_each_report_once(
-        report_settings, smtp_port):
+    report_settings, smtp_port
+):
     first = Inbox(stop_after=3)
     start_smtp(first, smtp_port)
     server = SmtpServer("127.0.0.1", smtp_port, timeout=5)
     interrupted = write_reports(QUARTER, report_settings, server, regions=SOME)
     assert len(first.messages) == 3
     assert len(interrupted.failed) == len(SOME) - 3  # the others failed, each with a reason
-    assert all("failed" in reason and "retry" in reason
-               for reason in interrupted.failed.values())
+    assert all("failed" in reason and "retry" in reason for reason in interrupted.failed.values())
 
     second = Inbox()
     controller = start_smtp(second, smtp_port)
@@ -200,8 +219,9 @@ def test_a_server_that_stops_mid_batch_then_a_retry_delivers_each_report_once(
     received = [m["X-Duurzaam-Region"] for m in first.messages + second.messages]
     assert sorted(received) == SOME  # every region exactly once
     with open_warehouse(report_settings.warehouse_url) as warehouse:
-        statuses = warehouse.query("select status, count(*), max(attempts) from meta.outbox "
-                                   "group by status")
+        statuses = warehouse.query(
+            "select status, count(*), max(attempts) from meta.outbox group by status"
+        )
     assert statuses == [("sent", len(SOME), 2)]
 
 
@@ -210,8 +230,12 @@ def test_a_refused_recipient_fails_only_its_region(report_settings, smtp_port):
     inbox = Inbox(refuse={refused})
     controller = start_smtp(inbox, smtp_port)
     try:
-        run = write_reports(QUARTER, report_settings, SmtpServer("127.0.0.1", smtp_port),
-                            regions=["AM01", "AM02", "AM05"])
+        run = write_reports(
+            QUARTER,
+            report_settings,
+            SmtpServer("127.0.0.1", smtp_port),
+            regions=["AM01", "AM02", "AM05"],
+        )
     finally:
         controller.stop()
     assert list(run.failed) == ["AM02"]
@@ -221,9 +245,13 @@ def test_a_refused_recipient_fails_only_its_region(report_settings, smtp_port):
 
 def accept_login(user: str, password: str):
     """An aiosmtpd authenticator that accepts this one login."""
+
     def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == user.encode() \
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user.encode()
             and auth_data.password == password.encode()
+        )
         return AuthResult(success=ok)
 
     return authenticate
@@ -231,9 +259,13 @@ def accept_login(user: str, password: str):
 
 def test_login_is_used_when_configured(report_settings, smtp_port):
     inbox = Inbox()
-    controller = start_smtp(inbox, smtp_port,
-                            authenticator=accept_login("rapportage", "geheim wachtwoord"),
-                            auth_required=True, auth_require_tls=False)
+    controller = start_smtp(
+        inbox,
+        smtp_port,
+        authenticator=accept_login("rapportage", "geheim wachtwoord"),
+        auth_required=True,
+        auth_require_tls=False,
+    )
     try:
         url = f"smtp://rapportage:geheim%20wachtwoord@127.0.0.1:{smtp_port}"
         sent = deliver_report(QUARTER, "AM01", report_settings, SmtpServer.from_url(url))
@@ -248,8 +280,10 @@ def test_login_is_used_when_configured(report_settings, smtp_port):
 def test_small_counts_never_leave_the_report_content(report_settings):
     threshold = 25  # high, so that the small sample regions have many small cells
     with open_warehouse(report_settings.warehouse_url) as warehouse:
-        contents = [report_content(load_report_data(warehouse, QUARTER, region), threshold)
-                    for region in sorted(load_recipients())]
+        contents = [
+            report_content(load_report_data(warehouse, QUARTER, region), threshold)
+            for region in sorted(load_recipients())
+        ]
     suppressed = 0
     for content in contents:
         for values in (content["trend"]["placements"], content["trend"]["job_losses"]):
@@ -278,8 +312,13 @@ def test_small_counts_never_leave_the_report_content(report_settings):
 
 def test_smtp_url_forms():
     plain = SmtpServer.from_url("smtp://mailpit:1025")
-    assert (plain.host, plain.port, plain.starttls, plain.ssl, plain.user) == \
-        ("mailpit", 1025, False, False, "")
+    assert (plain.host, plain.port, plain.starttls, plain.ssl, plain.user) == (
+        "mailpit",
+        1025,
+        False,
+        False,
+        "",
+    )
     tls = SmtpServer.from_url("smtp://u%40x:p%2Fw@mail.example:587?starttls=true")
     assert (tls.user, tls.password, tls.starttls, tls.port) == ("u@x", "p/w", True, 587)
     assert SmtpServer.from_url("smtps://u:p@mail.example").port == 465
@@ -289,11 +328,15 @@ def test_smtp_url_forms():
 
 
 def test_the_airflow_connection_is_read_by_the_smtp_provider(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_REPORTS",
-                       "smtp://rapportage:geheim@mail.example:587?disable_ssl=true")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_REPORTS", "smtp://rapportage:geheim@mail.example:587?disable_ssl=true"
+    )
     server = SmtpServer.from_airflow_connection("smtp_reports")
-    assert (server.host, server.port, server.user, server.password) == \
-        ("mail.example", 587, "rapportage", "geheim")
+    assert (server.host, server.port, server.user, server.password) == (
+        "mail.example",
+        587,
+        "rapportage",
+        "geheim",
+    )
     assert server.starttls and not server.ssl
     assert SmtpServer.from_airflow_connection("smtp_absent") is None
-

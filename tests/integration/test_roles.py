@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import psycopg
 import pytest
+
 from duurzaam.ingest import ingest
 from duurzaam.migrations import apply_migrations, migration_files
 from duurzaam.settings import load_settings
 from duurzaam.transform import transform
 from duurzaam.warehouse import connection_parameters, open_warehouse
-
 from tests.conftest import TEST_KEY, _admin_connection
 
 PRIVATE_TABLES = {
@@ -29,8 +29,13 @@ PRIVATE_TABLES = {
 
 @pytest.fixture
 def built_postgres(postgres_url, tmp_path, generated_landing) -> str:
-    settings = replace(load_settings(), warehouse_url=postgres_url, landing_dir=generated_landing,
-                       work_dir=tmp_path / "work", pseudonym_key=TEST_KEY)
+    settings = replace(
+        load_settings(),
+        warehouse_url=postgres_url,
+        landing_dir=generated_landing,
+        work_dir=tmp_path / "work",
+        pseudonym_key=TEST_KEY,
+    )
     ingest("placements", "2023Q1", settings)
     transform(settings)
     return postgres_url
@@ -66,11 +71,17 @@ def can_read(connection: psycopg.Connection, table: str) -> bool:
 
 def test_the_analyst_reads_the_marts_and_nothing_else(login_as):
     with login_as("duurzaam_analyst") as analyst:
-        for mart in ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors",
-                     "mart_employer_survey", "mart_followup"):
+        for mart in (
+            "mart_region_quarter",
+            "mart_cohort_survival",
+            "mart_retention_factors",
+            "mart_employer_survey",
+            "mart_followup",
+        ):
             assert can_read(analyst, f"marts.{mart}"), mart
         regions = analyst.execute(
-            "select count(distinct region_code) from marts.mart_region_quarter").fetchone()[0]
+            "select count(distinct region_code) from marts.mart_region_quarter"
+        ).fetchone()[0]
         assert regions == 35  # every row
         for schema, table in PRIVATE_TABLES.items():
             assert not can_read(analyst, table), schema
@@ -79,13 +90,13 @@ def test_the_analyst_reads_the_marts_and_nothing_else(login_as):
 def test_a_regional_analyst_sees_only_its_region(login_as):
     with login_as("duurzaam_region_am05") as regional:
         for mart in ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors"):
-            codes = regional.execute(
-                f"select distinct region_code from marts.{mart}").fetchall()
+            codes = regional.execute(f"select distinct region_code from marts.{mart}").fetchall()
             assert codes == [("AM05",)], mart
         assert not can_read(regional, "raw.placements")
     with login_as("duurzaam_region_am05", "duurzaam_region_am06") as two_regions:
         codes = two_regions.execute(
-            "select distinct region_code from marts.mart_region_quarter order by 1").fetchall()
+            "select distinct region_code from marts.mart_region_quarter order by 1"
+        ).fetchall()
         assert codes == [("AM05",), ("AM06",)]
 
 
@@ -115,5 +126,6 @@ def test_every_region_of_the_reference_has_its_role(built_postgres):
         missing = warehouse.query(
             "select distinct region_code from reference.municipalities "
             "where region_code is not null and not exists (select from pg_roles "
-            "where rolname = 'duurzaam_region_' || lower(region_code))")
+            "where rolname = 'duurzaam_region_' || lower(region_code))"
+        )
     assert missing == []

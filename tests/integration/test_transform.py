@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
 from duurzaam.transform import generate_docs, transform
 from duurzaam.warehouse import open_warehouse
-
 from tests.conftest import SAMPLE_QUARTERS
 
 GAP = pd.DateOffset(months=3)
@@ -46,8 +46,13 @@ def test_an_empty_warehouse_gets_empty_marts_and_their_documentation(settings):
     manifest = json.loads((target / "manifest.json").read_text())
     report = manifest["exposures"]["exposure.duurzaam.regional_report"]
     assert set(report["depends_on"]["nodes"]) == {
-        f"model.duurzaam.{mart}" for mart in ("mart_region_quarter", "mart_cohort_survival",
-                                              "mart_retention_factors", "mart_employer_survey")
+        f"model.duurzaam.{mart}"
+        for mart in (
+            "mart_region_quarter",
+            "mart_cohort_survival",
+            "mart_retention_factors",
+            "mart_employer_survey",
+        )
     }
     assert '"regional_report"' in page.read_text()
 
@@ -57,8 +62,13 @@ def test_mart_matches_an_independent_count(built_mart, generated_landing):
     mart = built_mart.set_index(["region_code", "quarter"]).sort_index()
 
     assert len(mart) == 35 * len(parse_quarter_range(SAMPLE_QUARTERS))
-    for column in ("placements_started", "job_to_job_moves", "job_losses",
-                   "job_losses_provisional", "placed_in_work"):
+    for column in (
+        "placements_started",
+        "job_to_job_moves",
+        "job_losses",
+        "job_losses_provisional",
+        "placed_in_work",
+    ):
         got = mart[column].astype(int)
         want = expected[column].reindex(mart.index, fill_value=0).astype(int)
         assert got.equals(want), f"{column}: {got.compare(want)}"
@@ -69,8 +79,9 @@ def test_mart_matches_an_independent_count(built_mart, generated_landing):
         observable = retention.notna()
         assert observable.sum() >= 35  # at least one cohort has been followed that long
         assert mart[column].isna().equals(~observable), column
-        np.testing.assert_allclose(mart.loc[observable, column].astype(float),
-                                   retention[observable], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            mart.loc[observable, column].astype(float), retention[observable], rtol=0, atol=1e-9
+        )
 
 
 # --- the independent count --------------------------------------------------------------
@@ -87,13 +98,17 @@ def expected_mart(landing: Path) -> pd.DataFrame:
     ended = spells[spells["end"].notna()].copy()
     ended["provisional"] = ended["end"] + GAP > last_quarter_end
 
-    counts = pd.concat({
-        "placements_started": spells.groupby(["region_code", "start_quarter"]).size(),
-        "job_to_job_moves": moves.groupby(["region_code", "quarter"]).size(),
-        "job_losses": ended.groupby(["region_code", "end_quarter"]).size(),
-        "job_losses_provisional": ended.groupby(["region_code", "end_quarter"])["provisional"]
-        .sum(),
-    }, axis=1).fillna(0)
+    counts = pd.concat(
+        {
+            "placements_started": spells.groupby(["region_code", "start_quarter"]).size(),
+            "job_to_job_moves": moves.groupby(["region_code", "quarter"]).size(),
+            "job_losses": ended.groupby(["region_code", "end_quarter"]).size(),
+            "job_losses_provisional": ended.groupby(["region_code", "end_quarter"])[
+                "provisional"
+            ].sum(),
+        },
+        axis=1,
+    ).fillna(0)
     counts.index.names = ["region_code", "quarter"]
     counts = counts.join(in_work_at_quarter_ends(spells), how="outer")
 
@@ -127,8 +142,7 @@ def current_placements(landing: Path) -> tuple[pd.DataFrame, pd.Timestamp]:
     for path in sorted((landing / "placements").glob("*.csv")):
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252")
-        frame = pd.read_csv(pd.io.common.StringIO(text), sep=";", dtype=str,
-                            keep_default_na=False)
+        frame = pd.read_csv(pd.io.common.StringIO(text), sep=";", dtype=str, keep_default_na=False)
         frame["extract"] = path.stem
         frames.append(frame)
     extracts = pd.concat(frames).sort_values("extract")
@@ -154,9 +168,13 @@ def spells_and_moves(placements: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
                 if pd.notna(row.end):
                     spell["latest_end"] = max(spell["latest_end"], row.end)
                 continue
-            spell = {"spell_key": f"{person}-{len(spells)}", "start": row.start,
-                     "municipality": row.gemeente_code, "running": int(pd.isna(row.end)),
-                     "latest_end": row.end if pd.notna(row.end) else pd.Timestamp.min}
+            spell = {
+                "spell_key": f"{person}-{len(spells)}",
+                "start": row.start,
+                "municipality": row.gemeente_code,
+                "running": int(pd.isna(row.end)),
+                "latest_end": row.end if pd.notna(row.end) else pd.Timestamp.min,
+            }
             spells.append(spell)
     frame = pd.DataFrame(spells)
     frame["end"] = frame["latest_end"].where(frame["running"] == 0)

@@ -2,8 +2,9 @@ import io
 from functools import cache
 
 import pytest
-from duurzaam.reports import charts
 from matplotlib.image import imread
+
+from duurzaam.reports import charts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDE_PIXELS = (round(3.5 * charts.DPI), round(7 * charts.DPI))  # (height, width)
@@ -13,22 +14,37 @@ QUARTERS = [f"{year}-K{k}" for year in (2023, 2024) for k in (1, 2, 3, 4)]
 PLACEMENTS = [42, 51, None, 47, 60, 55, 63, 58]
 JOB_LOSSES = [12, None, 15, None, 18, 11, 20, 16]
 
-REGION = [(0, 1.0, 1.0, 1.0), (3, 0.93, 0.88, 0.97), (6, 0.85, 0.78, 0.91),
-          (12, 0.74, 0.65, 0.82), (24, 0.66, None, None)]
-NATIONAL = [(0, 1.0, 1.0, 1.0), (3, 0.95, 0.94, 0.96), (6, 0.89, 0.88, 0.90),
-            (12, 0.80, 0.79, 0.81), (24, 0.71, 0.70, 0.72)]
+REGION = [
+    (0, 1.0, 1.0, 1.0),
+    (3, 0.93, 0.88, 0.97),
+    (6, 0.85, 0.78, 0.91),
+    (12, 0.74, 0.65, 0.82),
+    (24, 0.66, None, None),
+]
+NATIONAL = [
+    (0, 1.0, 1.0, 1.0),
+    (3, 0.95, 0.94, 0.96),
+    (6, 0.89, 0.88, 0.90),
+    (12, 0.80, 0.79, 0.81),
+    (24, 0.71, 0.70, 0.72),
+]
 
 ELEMENTS = ["Kennis doelgroep", "Werkgeversbenadering", "Matching", "Nazorg", "Samenwerking"]
-PERSPECTIVES = {"Werkgevers": [3.5, 2.8, 4.1, 2.2, 3.0],
-                "Professionals": [4.2, None, 3.7, 3.1, 4.4]}
+PERSPECTIVES = {
+    "Werkgevers": [3.5, 2.8, 4.1, 2.2, 3.0],
+    "Professionals": [4.2, None, 3.7, 3.1, 4.4],
+}
 
 
 def factor_rows(count: int) -> list[dict]:
     return [
-        {"label": f"Kenmerk {i}: ja", "retention": 0.5 + i * 0.03,
-         "ci_lower": 0.4 + i * 0.03 if i % 2 else None,
-         "ci_upper": 0.6 + i * 0.03 if i % 2 else None,
-         "national": 0.55 + i * 0.02 if i % 3 else None}
+        {
+            "label": f"Kenmerk {i}: ja",
+            "retention": 0.5 + i * 0.03,
+            "ci_lower": 0.4 + i * 0.03 if i % 2 else None,
+            "ci_upper": 0.6 + i * 0.03 if i % 2 else None,
+            "national": 0.55 + i * 0.02 if i % 3 else None,
+        }
         for i in range(count)
     ]
 
@@ -76,11 +92,13 @@ def test_each_chart_is_a_deterministic_png_of_the_expected_size(name):
 def test_a_changed_value_changes_the_picture():
     assert baseline("trend") != charts.trend_chart(QUARTERS, [43, *PLACEMENTS[1:]], JOB_LOSSES)
     assert baseline("survival") != charts.survival_chart(
-        "Groot Amsterdam", [*REGION[:-1], (24, 0.5, 0.4, 0.6)], NATIONAL)
+        "Groot Amsterdam", [*REGION[:-1], (24, 0.5, 0.4, 0.6)], NATIONAL
+    )
     rows = factor_rows(4)
     assert baseline("factor") != charts.factor_chart([dict(rows[0], retention=0.2), *rows[1:]])
     assert baseline("spinnenweb") != charts.spinnenweb_chart(
-        ELEMENTS, {**PERSPECTIVES, "Werkgevers": [5.0, 2.8, 4.1, 2.2, 3.0]})
+        ELEMENTS, {**PERSPECTIVES, "Werkgevers": [5.0, 2.8, 4.1, 2.2, 3.0]}
+    )
 
 
 def test_the_suppressed_label_is_drawn():
@@ -94,11 +112,18 @@ def test_suppressed_and_missing_values_do_not_break_anything():
     no_bands = [(m, s, None, None) for m, s, _, _ in REGION]
     assert approx_size(pixels(charts.survival_chart("Twente", no_bands, [])), WIDE_PIXELS)
     assert approx_size(pixels(charts.survival_chart("Twente", [], NATIONAL)), WIDE_PIXELS)
-    unknown = [{"label": "Jobcoach: nee", "retention": None, "ci_lower": None,
-                "ci_upper": None, "national": None}, *factor_rows(2)]
+    unknown = [
+        {
+            "label": "Jobcoach: nee",
+            "retention": None,
+            "ci_lower": None,
+            "ci_upper": None,
+            "national": None,
+        },
+        *factor_rows(2),
+    ]
     pixels(charts.factor_chart(unknown))
-    sparse = {"Werkgevers": [None, 3.0, None, None, None],
-              "Professionals": [None] * len(ELEMENTS)}
+    sparse = {"Werkgevers": [None, 3.0, None, None, None], "Professionals": [None] * len(ELEMENTS)}
     assert approx_size(pixels(charts.spinnenweb_chart(ELEMENTS, sparse)), SQUARE_PIXELS)
 
 
@@ -120,9 +145,11 @@ def test_placeholder_is_mostly_blank():
 
 
 def test_the_factor_chart_grows_with_the_number_of_rows():
-    two, four, eight = (pixels(charts.factor_chart(factor_rows(2)))[0],
-                        pixels(baseline("factor"))[0],
-                        pixels(charts.factor_chart(factor_rows(8)))[0])
+    two, four, eight = (
+        pixels(charts.factor_chart(factor_rows(2)))[0],
+        pixels(baseline("factor"))[0],
+        pixels(charts.factor_chart(factor_rows(8)))[0],
+    )
     assert two < four < eight
     assert eight - four == pytest.approx(4 * 0.28 * charts.DPI, abs=2)
 

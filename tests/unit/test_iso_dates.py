@@ -4,6 +4,7 @@ strict parse refuses (no rolled-over dates), and the rare rest still parses as b
 from __future__ import annotations
 
 import pandas as pd
+
 from duurzaam.sources.files import dates_from_iso, iso_dates
 
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
@@ -35,11 +36,20 @@ def test_a_year_outside_pandas_nanoseconds_does_not_crash():
 
 
 def test_timestamps_in_several_formats():
-    values = ["2024-01-05 10:00:00", "05-01-2024 23:59", "2024-01-05", "2024-01-05 24:00:00",
-              "05-01-2024 23:60"]
+    values = [
+        "2024-01-05 10:00:00",
+        "05-01-2024 23:59",
+        "2024-01-05",
+        "2024-01-05 24:00:00",
+        "05-01-2024 23:60",
+    ]
     assert as_iso(values, DATE_TIME_FORMATS, "%Y-%m-%d %H:%M:%S") == [
-        "2024-01-05 10:00:00", "2024-01-05 23:59:00", "2024-01-05 00:00:00",
-        "?2024-01-05 24:00:00", "?05-01-2024 23:60"]
+        "2024-01-05 10:00:00",
+        "2024-01-05 23:59:00",
+        "2024-01-05 00:00:00",
+        "?2024-01-05 24:00:00",
+        "?05-01-2024 23:60",
+    ]
 
 
 def test_validated_iso_text_becomes_dates():

@@ -42,53 +42,68 @@ def entropy(value: str) -> float:
 
 
 def looks_random(value: str) -> bool:
-    return (len(value) >= 20 and entropy(value) >= 3.5
-            and bool(re.search(r"\d", value)) and bool(re.search(r"[A-Za-z]", value)))
+    return (
+        len(value) >= 20
+        and entropy(value) >= 3.5
+        and bool(re.search(r"\d", value))
+        and bool(re.search(r"[A-Za-z]", value))
+    )
 
 
 def scan_name(path: str) -> list[str]:
     name = Path(path).name
-    if (name == ".env" or name.startswith(".env.") or name.endswith(".env")) \
-            and name != ".env.example":
+    if (
+        name == ".env" or name.startswith(".env.") or name.endswith(".env")
+    ) and name != ".env.example":
         return [f"{path}: an environment file (only .env.example belongs in the repository)"]
     return []
+
+
+def scan_line(line: str, code: bool) -> list[str]:
+    """What looks like a secret in one line (in code, only quoted values count)."""
+    findings = []
+    lowered = line.lower()  # cheap substring tests first: the sample extracts are large
+    if PEM_PRIVATE_KEY.search(line):
+        findings.append("private key")
+    if AWS_ACCESS_KEY_ID.search(line):
+        findings.append("AWS access key id")
+    if "pass" in lowered or "pwd" in lowered:
+        for match in PASSWORD.finditer(line):
+            value = match["quoted"] or (None if code else match["bare"])
+            is_path = re.search(r"_(?:file|path|dir)$", match["name"], re.IGNORECASE)
+            if value and not PLACEHOLDER.match(value) and not is_path:
+                findings.append(f"literal password in {match['name']}")
+    if "://" in line:
+        findings.extend(
+            "password in a URL"
+            for match in URL_PASSWORD.finditer(line)
+            if not PLACEHOLDER.match(match["password"])
+        )
+    if "key" in lowered or "secret" in lowered or "token" in lowered:
+        for match in SECRET_NAMED.finditer(line):
+            value = match["quoted"] or (None if code else match["bare"])
+            if value and looks_random(value):
+                findings.append(f"high-entropy value in {match['name']}")
+    return findings
 
 
 def scan_text(path: str, text: str) -> list[str]:
     """The findings in one file's text, as 'path:line: what'."""
     code = Path(path).suffix in CODE_SUFFIXES
-    findings = []
-    for number, line in enumerate(text.splitlines(), 1):
-        where = f"{path}:{number}"
-        lowered = line.lower()  # cheap substring tests first: the sample extracts are large
-        if PEM_PRIVATE_KEY.search(line):
-            findings.append(f"{where}: private key")
-        if AWS_ACCESS_KEY_ID.search(line):
-            findings.append(f"{where}: AWS access key id")
-        if "pass" in lowered or "pwd" in lowered:
-            for match in PASSWORD.finditer(line):
-                value = match["quoted"] or (None if code else match["bare"])
-                is_path = re.search(r"_(?:file|path|dir)$", match["name"], re.IGNORECASE)
-                if value and not PLACEHOLDER.match(value) and not is_path:
-                    findings.append(f"{where}: literal password in {match['name']}")
-        if "://" in line:
-            for match in URL_PASSWORD.finditer(line):
-                if not PLACEHOLDER.match(match["password"]):
-                    findings.append(f"{where}: password in a URL")
-        if "key" in lowered or "secret" in lowered or "token" in lowered:
-            for match in SECRET_NAMED.finditer(line):
-                value = match["quoted"] or (None if code else match["bare"])
-                if value and looks_random(value):
-                    findings.append(f"{where}: high-entropy value in {match['name']}")
-    return findings
+    return [
+        f"{path}:{number}: {finding}"
+        for number, line in enumerate(text.splitlines(), 1)
+        for finding in scan_line(line, code)
+    ]
 
 
 # Findings that are not secrets, "path: what" (any line) -> why not. The fixtures' keys
 # ("test-only-pseudonym-key", "benchmark-only-key") need no entry: named as such, they look
 # nothing like a random token.
 ALLOWED = {
-    "tests/integration/test_reports.py: password in a URL":
-        "logins of the test's own throwaway SMTP server on 127.0.0.1, and URLs only parsed",
+    "tests/integration/test_reports.py: password in a URL": (
+        "logins of the test's own throwaway SMTP server on 127.0.0.1, and URLs only parsed"
+    ),
 }
 
 
@@ -96,7 +111,10 @@ def repository_files() -> list[str]:
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git work tree")
@@ -125,7 +143,7 @@ PLANTED = [
     ("config/aws.ini", "aws_access_key_id = " + "AKIA" + "Q3EGRLJ5X7TMBN2W"),
     ("config/app.yml", "database:\n  pass" + "word: Tr0ub4dor-and-3"),
     ("compose.yml", "      POSTGRES_PASS" + "WORD: airflow"),
-    ("settings.py", 'DB_PASS' + 'WORD = "Tr0ub4dor-and-3"'),
+    ("settings.py", "DB_PASS" + 'WORD = "Tr0ub4dor-and-3"'),
     ("connect.py", "connect(host='db', pass" + "word='s3cret-value')"),
     ("login.py", 'login(user="ops", pass' + 'word="correct horse battery staple")'),
     ("backup.sh", "PGPASS" + "WORD=Tr0ub4dor-and-3 pg_dump warehouse"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import known_municipality_codes
 from duurzaam.sources import placements
 from duurzaam.validation import validate
-
 from tests.extracts import placement_row, with_bsn, write_extract
 
 PARAMETERS = {"municipality_codes": known_municipality_codes(), "min_rows": 1}
@@ -21,9 +21,11 @@ def check(path: Path, parameters: dict | None = None):
 
 
 def test_a_good_file_passes_in_both_date_formats_and_encodings(tmp_path):
-    rows = [placement_row(1), placement_row(2, startdatum="05-10-2024", einddatum="01-12-2024",
-                                             reden_einde="ontslag"),
-            placement_row(3, gemeente_code="GM1900")]  # Súdwest-Fryslân
+    rows = [
+        placement_row(1),
+        placement_row(2, startdatum="05-10-2024", einddatum="01-12-2024", reden_einde="ontslag"),
+        placement_row(3, gemeente_code="GM1900"),
+    ]  # Súdwest-Fryslân
     for encoding in ("utf-8", "utf-8-sig", "cp1252"):
         outcome = check(write_extract(tmp_path / f"{encoding}.csv", rows, encoding))
         assert outcome.success, outcome.failures
@@ -34,24 +36,26 @@ def test_a_good_file_passes_in_both_date_formats_and_encodings(tmp_path):
     [
         ({"gemeente_code": "GM9999"}, "gemeente_code", "expect_column_values_to_be_in_set"),
         ({"gemeente_code": "GM0305"}, "gemeente_code", "expect_column_values_to_be_in_set"),
-        ({"startdatum": "2024-02-30"}, "startdatum",
-         "expect_column_values_to_match_regex"),
-        ({"startdatum": "gisteren"}, "startdatum",
-         "expect_column_values_to_match_regex"),
-        ({"startdatum": "0024-01-05"}, "startdatum",  # a real date, not a real start
-         "expect_column_values_to_match_regex"),
-        ({"einddatum": "31-04-2024"}, "einddatum",
-         "expect_column_values_to_match_regex"),
-        ({"einddatum": "2024-01-01"}, "einddatum",
-         "expect_column_pair_values_a_to_be_greater_than_b"),
+        ({"startdatum": "2024-02-30"}, "startdatum", "expect_column_values_to_match_regex"),
+        ({"startdatum": "gisteren"}, "startdatum", "expect_column_values_to_match_regex"),
+        (
+            {"startdatum": "0024-01-05"},
+            "startdatum",  # a real date, not a real start
+            "expect_column_values_to_match_regex",
+        ),
+        ({"einddatum": "31-04-2024"}, "einddatum", "expect_column_values_to_match_regex"),
+        (
+            {"einddatum": "2024-01-01"},
+            "einddatum",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
         ({"uren_per_week": "0"}, "uren_per_week", "expect_column_values_to_be_between"),
         ({"uren_per_week": "60,5"}, "uren_per_week", "expect_column_values_to_be_between"),
         ({"uren_per_week": "veel"}, "uren_per_week", "expect_column_values_to_not_be_null"),
         ({"contractvorm": "flex"}, "contractvorm", "expect_column_values_to_be_in_set"),
         ({"grondslag": ""}, "grondslag", "expect_column_values_to_not_be_null"),
         ({"jobcoach": "misschien"}, "jobcoach", "expect_column_values_to_be_in_set"),
-        ({"werkgever_grootte": "groot"}, "werkgever_grootte",
-         "expect_column_values_to_be_in_set"),
+        ({"werkgever_grootte": "groot"}, "werkgever_grootte", "expect_column_values_to_be_in_set"),
         ({"sector": "Z"}, "sector", "expect_column_values_to_match_regex"),
         ({"plaatsing_id": "PL000001"}, "plaatsing_id", "expect_column_values_to_be_unique"),
     ],
@@ -85,8 +89,9 @@ def test_missing_column_is_named(tmp_path):
 
 
 def test_implausibly_small_file_is_rejected(tmp_path):
-    outcome = check(write_extract(tmp_path / "cut.csv", [placement_row(1)]),
-                    {**PARAMETERS, "min_rows": 500})
+    outcome = check(
+        write_extract(tmp_path / "cut.csv", [placement_row(1)]), {**PARAMETERS, "min_rows": 500}
+    )
     assert [f.rule for f in outcome.failures] == ["expect_table_row_count_to_be_between"]
     assert "1 rows" in outcome.failures[0].problem
 

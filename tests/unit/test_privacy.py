@@ -2,12 +2,14 @@ import hashlib
 import hmac
 
 import pandas as pd
+
 from duurzaam.privacy import is_valid_bsn, pseudonymise, suppress_count, suppress_rate
 
 
 def test_bsn_11_proef():
-    values = pd.Series(["111222333", "123456782", "123456789", "12345678", "abcdefghi",
-                        "000000000", None])
+    values = pd.Series(
+        ["111222333", "123456782", "123456789", "12345678", "abcdefghi", "000000000", None]
+    )
     assert is_valid_bsn(values).tolist() == [True, True, False, False, False, False, False]
 
 

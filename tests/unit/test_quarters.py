@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from duurzaam.quarters import Quarter, parse_quarter_range
 
 

@@ -16,7 +16,8 @@ COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 SERVICES = yaml.safe_load(COMPOSE_TEXT)["services"]  # safe_load resolves the << merges
 # What compose interpolates: everything but the comment lines.
 COMPOSE_CODE = "\n".join(
-    line for line in COMPOSE_TEXT.splitlines() if not line.lstrip().startswith("#"))
+    line for line in COMPOSE_TEXT.splitlines() if not line.lstrip().startswith("#")
+)
 AIRFLOW = sorted(name for name in SERVICES if name.startswith("airflow-"))
 ONE_SHOT = {"airflow-init"}  # exits after migrating; everything else runs for good
 LONG_RUNNING = sorted(set(SERVICES) - ONE_SHOT)
@@ -47,8 +48,15 @@ def env_example() -> dict[str, tuple[str, str]]:
 
 def test_the_services_of_the_stack_are_there():
     required = {
-        "postgres", "redis", "mailpit", "airflow-init", "airflow-apiserver",
-        "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker",
+        "postgres",
+        "redis",
+        "mailpit",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
     }
     assert required <= set(SERVICES)
 
@@ -69,14 +77,23 @@ def test_airflow_services_run_the_project_image_with_celery(service):
     assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql")
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://")
     # psycopg's async driver: the one the lock file installs (Airflow would guess asyncpg).
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"].startswith("postgresql+psycopg_async://")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"].startswith(
+        "postgresql+psycopg_async://"
+    )
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     # Behind a login: configured users, not "everyone is admin".
     assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
     assert "${" in env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
     assert "mailpit" in env["AIRFLOW_CONN_SMTP_DEFAULT"]
-    for name in ("WAREHOUSE_URL", "LANDING_DIR", "OUTBOX_DIR", "WORK_DIR", "PSEUDONYM_KEY",
-                 "SMTP_URL", "SUPPRESS_BELOW"):
+    for name in (
+        "WAREHOUSE_URL",
+        "LANDING_DIR",
+        "OUTBOX_DIR",
+        "WORK_DIR",
+        "PSEUDONYM_KEY",
+        "SMTP_URL",
+        "SUPPRESS_BELOW",
+    ):
         assert env[f"DUURZAAM_{name}"]
 
 
@@ -110,14 +127,16 @@ def test_dependencies_wait_for_a_condition():
     for service, spec in SERVICES.items():
         for dependency, condition in (spec.get("depends_on") or {}).items():
             assert condition["condition"] in {
-                "service_healthy", "service_completed_successfully"}, f"{service} -> {dependency}"
+                "service_healthy",
+                "service_completed_successfully",
+            }, f"{service} -> {dependency}"
 
 
 def test_volumes_are_named_except_read_only_config():
     declared = set(yaml.safe_load(COMPOSE_TEXT)["volumes"])
     for service, spec in SERVICES.items():
         for volume in spec.get("volumes", []):
-            source, target, *mode = volume.split(":")
+            source, _target, *mode = volume.split(":")
             if source.startswith((".", "/")):
                 assert mode == ["ro"], f"{service}: bind mount {source} must be read-only"
             else:
@@ -129,8 +148,11 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text()
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
     joined = re.sub(r"\\\n", " ", "\n".join(lines))
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1])
-            for line in joined.splitlines() if line.strip()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in joined.splitlines()
+        if line.strip()
+    ]
 
 
 def test_dockerfile_basic_rules():
@@ -143,6 +165,7 @@ def test_dockerfile_basic_rules():
         if instruction in {"ENV", "ARG"}:
             names = re.findall(r"(\w+)=", arguments) or arguments.split()[:1]
             assert not [n for n in names if SECRET_NAME.search(n)], f"secret in {instruction}"
-    users = [arguments.split(":")[0] for instruction, arguments in instructions
-             if instruction == "USER"]
+    users = [
+        arguments.split(":")[0] for instruction, arguments in instructions if instruction == "USER"
+    ]
     assert users and users[-1] not in {"root", "0"}, "the image must end as a non-root user"

@@ -16,4 +16,5 @@ def test_the_dbt_macro_lists_exactly_the_codebook_options_in_order():
         assert re.findall(r"'([a-z_]+)'", listed.group(1)) == keys
     elements = re.search(r"spinnenweb_elements.*?\[([^\]]*)\]", macro, re.S).group(1)
     assert re.findall(r"'([a-z_]+)'", elements) == [
-        item["key"] for item in book["scale"]["spinnenweb"]["items"].values()]
+        item["key"] for item in book["scale"]["spinnenweb"]["items"].values()
+    ]

@@ -25,8 +25,13 @@ from duurzaam.synthetic import generate
 from duurzaam.transform import transform
 from duurzaam.warehouse import open_warehouse
 
-MARTS = ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors",
-         "mart_employer_survey", "mart_followup")
+MARTS = (
+    "mart_region_quarter",
+    "mart_cohort_survival",
+    "mart_retention_factors",
+    "mart_employer_survey",
+    "mart_followup",
+)
 
 
 def main() -> None:
@@ -45,14 +50,21 @@ def main() -> None:
             results["postgres"] = measure(url, landing, folder)
     for backend, (load_seconds, build_seconds, rows) in results.items():
         marts = ", ".join(f"{mart} {count:,}" for mart, count in rows.items())
-        print(f"{backend:8s}: load {load_seconds:5.0f} s, dbt build {build_seconds:5.1f} s; "
-              f"rows: {marts}")
+        print(
+            f"{backend:8s}: load {load_seconds:5.0f} s, dbt build {build_seconds:5.1f} s; "
+            f"rows: {marts}"
+        )
     print("targets: dbt build <= 60 s on DuckDB, <= 180 s on PostgreSQL")
 
 
 def measure(url: str, landing: Path, folder: str) -> tuple[float, float, dict[str, int]]:
-    settings = replace(load_settings(), warehouse_url=url, landing_dir=landing,
-                       work_dir=Path(folder) / "work", pseudonym_key=b"benchmark-only-key")
+    settings = replace(
+        load_settings(),
+        warehouse_url=url,
+        landing_dir=landing,
+        work_dir=Path(folder) / "work",
+        pseudonym_key=b"benchmark-only-key",
+    )
     started = time.perf_counter()
     for quarter in sorted(p.stem for p in (landing / "placements").glob("*.csv")):
         for source in SOURCES:
@@ -62,8 +74,7 @@ def measure(url: str, landing: Path, folder: str) -> tuple[float, float, dict[st
     transform(settings)
     built = time.perf_counter() - started
     with open_warehouse(url) as warehouse:
-        rows = {mart: warehouse.query(f"select count(*) from marts.{mart}")[0][0]
-                for mart in MARTS}
+        rows = {mart: warehouse.query(f"select count(*) from marts.{mart}")[0][0] for mart in MARTS}
     return loaded, built, rows
 
 

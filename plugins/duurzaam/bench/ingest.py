@@ -43,22 +43,38 @@ def main() -> None:
         landing = Path(folder)
         started = time.perf_counter()
         subprocess.run(
-            [_cli(), "generate", "--out", str(landing), "--quarters", str(QUARTER),
-             "--seed", "1", "--identifier", "bsn",
-             "--scale", str(arguments.rows / ROWS_AT_NATIONAL_SCALE)],
-            check=True, stdout=subprocess.DEVNULL,
+            [
+                _cli(),
+                "generate",
+                "--out",
+                str(landing),
+                "--quarters",
+                str(QUARTER),
+                "--seed",
+                "1",
+                "--identifier",
+                "bsn",
+                "--scale",
+                str(arguments.rows / ROWS_AT_NATIONAL_SCALE),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         extract = landing / "placements" / f"{QUARTER}.csv"
-        print(f"generated {extract.stat().st_size / 1e6:.0f} MB "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"generated {extract.stat().st_size / 1e6:.0f} MB "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         with fresh_database() as url:
             bare, rows = bare_copy(url, extract)
         print(f"{rows:,} rows")
         with fresh_database() as url:
             full, peak_mb = full_ingest(url, landing, Path(folder) / "work")
     print(f"(a) bare COPY:       {bare:6.1f} s  ({rows / bare:,.0f} rows/s)")
-    print(f"(b) duurzaam ingest: {full:6.1f} s  ({rows / full:,.0f} rows/s), "
-          f"peak memory {peak_mb:,.0f} MB")
+    print(
+        f"(b) duurzaam ingest: {full:6.1f} s  ({rows / full:,.0f} rows/s), "
+        f"peak memory {peak_mb:,.0f} MB"
+    )
     print(f"ratio b/a: {full / bare:.2f} (target <= 2), peak memory target < 2,048 MB")
 
 
@@ -82,8 +98,13 @@ def bare_copy(url: str, extract: Path) -> tuple[float, int]:
 
 def full_ingest(url: str, landing: Path, work: Path) -> tuple[float, float]:
     """`duurzaam ingest` as an engineer runs it: a new process, imports included."""
-    env = {**os.environ, "DUURZAAM_WAREHOUSE_URL": url, "DUURZAAM_LANDING_DIR": str(landing),
-           "DUURZAAM_WORK_DIR": str(work), "DUURZAAM_PSEUDONYM_KEY": "benchmark-only-key"}
+    env = {
+        **os.environ,
+        "DUURZAAM_WAREHOUSE_URL": url,
+        "DUURZAAM_LANDING_DIR": str(landing),
+        "DUURZAAM_WORK_DIR": str(work),
+        "DUURZAAM_PSEUDONYM_KEY": "benchmark-only-key",
+    }
     command = [_cli(), "ingest", "placements", "--quarter", str(QUARTER)]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env)

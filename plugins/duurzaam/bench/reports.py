@@ -29,7 +29,7 @@ class CountingInbox:
     def __init__(self) -> None:
         self.received = 0
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         self.received += 1
         return "250 Message accepted for delivery"
 
@@ -47,9 +47,13 @@ def main() -> None:
     from aiosmtpd.controller import Controller
 
     with tempfile.TemporaryDirectory(prefix="duurzaam-bench-reports-") as folder:
-        settings = replace(load_settings(), warehouse_url=f"duckdb:///{folder}/w.duckdb",
-                           landing_dir=SAMPLE_LANDING_DIR, work_dir=Path(folder) / "work",
-                           outbox_dir=Path(folder) / "outbox")
+        settings = replace(
+            load_settings(),
+            warehouse_url=f"duckdb:///{folder}/w.duckdb",
+            landing_dir=SAMPLE_LANDING_DIR,
+            work_dir=Path(folder) / "work",
+            outbox_dir=Path(folder) / "outbox",
+        )
         quarters = sorted(p.stem for p in (SAMPLE_LANDING_DIR / "placements").glob("*.csv"))
         print(f"building the warehouse from {len(quarters)} sample quarters ...", flush=True)
         for quarter in quarters:
@@ -64,23 +68,34 @@ def main() -> None:
         try:
             server = SmtpServer("127.0.0.1", port)
             started = time.perf_counter()
-            run = write_reports(Quarter.parse(quarters[-1]), settings, server,
-                                workers=arguments.workers)
+            run = write_reports(
+                Quarter.parse(quarters[-1]), settings, server, workers=arguments.workers
+            )
             total = time.perf_counter() - started
         finally:
             controller.stop()
     rendering = [d.render_seconds for d in run.deliveries]
-    print(f"{quarters[-1]}: {inbox.received} reports received by the SMTP server, "
-          f"{len(run.failed)} failed")
-    print(f"total {total:.1f} s with {arguments.workers} rendering processes; per report: "
-          f"median {statistics.median(rendering):.2f} s to render (charts, HTML, PDF), "
-          f"max {max(rendering):.2f} s")
+    print(
+        f"{quarters[-1]}: {inbox.received} reports received by the SMTP server, "
+        f"{len(run.failed)} failed"
+    )
+    print(
+        f"total {total:.1f} s with {arguments.workers} rendering processes; per report: "
+        f"median {statistics.median(rendering):.2f} s to render (charts, HTML, PDF), "
+        f"max {max(rendering):.2f} s"
+    )
     print("target: all 35 under 20 s")
     from weasyprint.text.ffi import harfbuzz_subset
 
-    print("PDF fonts subset by " + ("HarfBuzz" if harfbuzz_subset else
-          "fontTools: install HarfBuzz's subset library (Debian: libharfbuzz-subset0), "
-          "about 0.25 s less per report"))
+    print(
+        "PDF fonts subset by "
+        + (
+            "HarfBuzz"
+            if harfbuzz_subset
+            else "fontTools: install HarfBuzz's subset library (Debian: libharfbuzz-subset0), "
+            "about 0.25 s less per report"
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,14 @@ from duurzaam.reports.render import RenderedReport, build_message, content_hash,
 from duurzaam.settings import Settings
 from duurzaam.warehouse import Warehouse, open_warehouse
 
-__all__ = ["Delivery", "ReportRun", "deliver_report", "latest_quarter", "plan_reports",
-           "write_reports"]
+__all__ = [
+    "Delivery",
+    "ReportRun",
+    "deliver_report",
+    "latest_quarter",
+    "plan_reports",
+    "write_reports",
+]
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,11 @@ class Delivery:
     render_seconds: float = 0.0
 
     def describe(self) -> str:
-        what = {"sent": "sent", "correction": "sent as a correction",
-                "unchanged": "already sent (unchanged), not sent again"}[self.status]
+        what = {
+            "sent": "sent",
+            "correction": "sent as a correction",
+            "unchanged": "already sent (unchanged), not sent again",
+        }[self.status]
         return f"{self.region_code}: {what} -> {self.where}"
 
 
@@ -54,11 +63,14 @@ class ReportRun:
 
     def describe(self) -> str:
         sent = sum(d.status != "unchanged" for d in self.deliveries)
-        lines = [f"{self.quarter}: {sent} reports sent, "
-                 f"{len(self.deliveries) - sent} unchanged since they were sent"]
+        lines = [
+            f"{self.quarter}: {sent} reports sent, "
+            f"{len(self.deliveries) - sent} unchanged since they were sent"
+        ]
         if self.without_recipients:
-            lines.append("no recipients configured (not sent) for: "
-                         + ", ".join(self.without_recipients))
+            lines.append(
+                "no recipients configured (not sent) for: " + ", ".join(self.without_recipients)
+            )
         lines += [f"FAILED {region}: {error}" for region, error in self.failed.items()]
         return "\n".join(lines)
 
@@ -68,13 +80,16 @@ def plan_reports(quarter: Quarter, settings: Settings) -> tuple[list[str], list[
     (reported, never sent anywhere else)."""
     recipients = load_recipients()
     regions = report_regions(settings, quarter)
-    return ([r for r in regions if recipients.get(r)],
-            [r for r in regions if not recipients.get(r)])
+    return (
+        [r for r in regions if recipients.get(r)],
+        [r for r in regions if not recipients.get(r)],
+    )
 
 
 @dataclass(frozen=True)
 class PreparedReport:
     """A region's report content and where it stands in the outbox, before rendering."""
+
     region_code: str
     content: dict
     content_hash: str
@@ -82,31 +97,49 @@ class PreparedReport:
     state: outbox.OutboxState
 
 
-def prepare_report(warehouse: Warehouse, quarter: Quarter, region_code: str,
-                   settings: Settings) -> PreparedReport:
+def prepare_report(
+    warehouse: Warehouse, quarter: Quarter, region_code: str, settings: Settings
+) -> PreparedReport:
     addresses = load_recipients().get(region_code)
     if not addresses:
         raise DuurzaamError(
             f"region {region_code} has no recipients in include/config/recipients.yml: "
             "its report is not sent (add its addresses to send it)"
         )
-    content = report_content(load_report_data(warehouse, quarter, region_code),
-                             settings.suppress_below)
+    content = report_content(
+        load_report_data(warehouse, quarter, region_code), settings.suppress_below
+    )
     digest = content_hash(content)
-    return PreparedReport(region_code, content, digest, addresses,
-                          outbox.state(warehouse, region_code, str(quarter), digest))
+    return PreparedReport(
+        region_code,
+        content,
+        digest,
+        addresses,
+        outbox.state(warehouse, region_code, str(quarter), digest),
+    )
 
 
 def render_prepared(prepared: PreparedReport) -> RenderedReport:
     return render(prepared.content, corrects=prepared.state.corrects)
 
 
-def send_prepared(warehouse: Warehouse, prepared: PreparedReport, report: RenderedReport,
-                  settings: Settings, server: SmtpServer | None) -> Delivery:
+def send_prepared(
+    warehouse: Warehouse,
+    prepared: PreparedReport,
+    report: RenderedReport,
+    settings: Settings,
+    server: SmtpServer | None,
+) -> Delivery:
     """Claims, sends (or writes to the outbox folder) and marks the rendered report."""
     quarter = prepared.content["quarter"]
-    claim = outbox.claim(warehouse, prepared.region_code, quarter, prepared.content_hash,
-                         prepared.recipients, report.subject)
+    claim = outbox.claim(
+        warehouse,
+        prepared.region_code,
+        quarter,
+        prepared.content_hash,
+        prepared.recipients,
+        report.subject,
+    )
     where = repr(server) if server else str(settings.outbox_dir / quarter)
     if claim is None:  # sent meanwhile by another attempt
         return Delivery(prepared.region_code, "unchanged", where)
@@ -114,14 +147,16 @@ def send_prepared(warehouse: Warehouse, prepared: PreparedReport, report: Render
         report = render(prepared.content, corrects=claim.corrects)
     transport = "smtp" if server else "folder"
     try:
-        message = build_message(report, prepared.content, prepared.recipients,
-                                claim.message_id)
+        message = build_message(report, prepared.content, prepared.recipients, claim.message_id)
         if server:
             send(message, server)
         else:
             name = f"{prepared.region_code}-{_slug(prepared.content['region_name'])}"
-            where = str(write_to_folder(message, report.pdf, report.html,
-                                        settings.outbox_dir / quarter, name))
+            where = str(
+                write_to_folder(
+                    message, report.pdf, report.html, settings.outbox_dir / quarter, name
+                )
+            )
     except PartialDelivery as error:
         outbox.mark_sent(warehouse, claim, transport, error=str(error))
         raise
@@ -133,8 +168,9 @@ def send_prepared(warehouse: Warehouse, prepared: PreparedReport, report: Render
     return Delivery(prepared.region_code, status, where, report.seconds)
 
 
-def deliver_report(quarter: Quarter, region_code: str, settings: Settings,
-                   server: SmtpServer | None) -> Delivery:
+def deliver_report(
+    quarter: Quarter, region_code: str, settings: Settings, server: SmtpServer | None
+) -> Delivery:
     """One region's report to its own recipients, unless this exact report was sent before
     (what a mapped Airflow task runs). Without a server it goes to the outbox folder."""
     with open_warehouse(settings.warehouse_url) as warehouse:
@@ -144,8 +180,13 @@ def deliver_report(quarter: Quarter, region_code: str, settings: Settings,
         return send_prepared(warehouse, prepared, render_prepared(prepared), settings, server)
 
 
-def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | None = None,
-                  workers: int = 2, regions: list[str] | None = None) -> ReportRun:
+def write_reports(
+    quarter: Quarter,
+    settings: Settings,
+    server: SmtpServer | None = None,
+    workers: int = 2,
+    regions: list[str] | None = None,
+) -> ReportRun:
     """Every region's report of the quarter (or only `regions`'). Rendering (charts, PDF)
     runs in `workers` processes; the warehouse and the server are used from this one. A
     region that fails is recorded and does not keep the others from their report."""
@@ -157,8 +198,10 @@ def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | Non
         with_recipients = [r for r in with_recipients if r in regions]
         without = [r for r in without if r in regions]
     run = ReportRun(str(quarter), without_recipients=without)
-    with (open_warehouse(settings.warehouse_url) as warehouse,
-          ProcessPoolExecutor(workers, mp_context=_rendering_context()) as pool):
+    with (
+        open_warehouse(settings.warehouse_url) as warehouse,
+        ProcessPoolExecutor(workers, mp_context=_rendering_context()) as pool,
+    ):
         rendering = []  # rendering starts while the next regions are prepared
         for region in with_recipients:
             prepared = prepare_report(warehouse, quarter, region, settings)
@@ -169,7 +212,8 @@ def write_reports(quarter: Quarter, settings: Settings, server: SmtpServer | Non
         for prepared, report in rendering:
             try:
                 run.deliveries.append(
-                    send_prepared(warehouse, prepared, report.result(), settings, server))
+                    send_prepared(warehouse, prepared, report.result(), settings, server)
+                )
             except (DeliveryError, outbox.AlreadyClaimed) as error:
                 run.failed[prepared.region_code] = str(error)
     return run

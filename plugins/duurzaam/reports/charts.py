@@ -65,17 +65,22 @@ RADAR_TOP = 0.8
 RADAR_BOTTOM = 0.85
 
 
-def _new_figure(size: tuple[float, float], polar: bool = False,
-                left: float = TICKS_AND_AXIS_LABEL,
-                bottom: float = AXIS_LABELS, top: float = TITLE_AND_LEGEND,
-                right: float = EDGE) -> tuple[Figure, Axes]:
+def _new_figure(
+    size: tuple[float, float],
+    polar: bool = False,
+    left: float = TICKS_AND_AXIS_LABEL,
+    bottom: float = AXIS_LABELS,
+    top: float = TITLE_AND_LEGEND,
+    right: float = EDGE,
+) -> tuple[Figure, Axes]:
     """A figure with one axes inside the given margins (inches), independent of any global
     state."""
     width, height = size
     figure = Figure(figsize=size, dpi=DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=left / width, right=1 - right / width,
-                           bottom=bottom / height, top=1 - top / height)
+    figure.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
+    )
     axes = figure.add_subplot(projection="polar" if polar else None)
     return figure, axes
 
@@ -84,8 +89,10 @@ def _text_width(figure: Figure, labels: Sequence[str], size: float) -> float:
     """The width in inches of the widest label, measured without drawing the figure."""
     renderer = figure.canvas.get_renderer()
     font = FontProperties(size=size)
-    widest = max((renderer.get_text_width_height_descent(label, font, ismath=False)[0]
-                  for label in labels), default=0.0)
+    widest = max(
+        (renderer.get_text_width_height_descent(label, font, ismath=False)[0] for label in labels),
+        default=0.0,
+    )
     return widest / figure.dpi
 
 
@@ -118,8 +125,17 @@ def _legend(axes: Axes, handles: Sequence | None = None, **options) -> None:
 def _legend_above(axes: Axes, handles: Sequence, title: str, **options) -> None:
     """The title with a one-row legend between it and the plot, so the legend never hides
     data."""
-    _legend(axes, handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles),
-            borderaxespad=0.2, handletextpad=0.5, columnspacing=1.6, **options)
+    _legend(
+        axes,
+        handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncol=len(handles),
+        borderaxespad=0.2,
+        handletextpad=0.5,
+        columnspacing=1.6,
+        **options,
+    )
     axes.set_title(title, fontsize=TITLE_SIZE, loc="left", pad=22)
 
 
@@ -127,8 +143,16 @@ def _placeholder(figure: Figure, axes: Axes, title: str) -> bytes:
     """A chart that only says there is not enough data yet."""
     axes.set_axis_off()
     axes.set_title(title, fontsize=TITLE_SIZE, loc="left")
-    axes.text(0.5, 0.5, NO_DATA, transform=axes.transAxes, ha="center", va="center",
-              fontsize=LABEL_SIZE + 1, color=GREY)
+    axes.text(
+        0.5,
+        0.5,
+        NO_DATA,
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        fontsize=LABEL_SIZE + 1,
+        color=GREY,
+    )
     return _to_png(figure)
 
 
@@ -166,17 +190,29 @@ def trend_chart(
     handles = []
     suppressed_any = False
     for row, (label, values, linestyle, marker, symbol, colour) in enumerate(series):
-        handles += axes.plot(positions, [_nan(v) for v in values], linestyle=linestyle,
-                             marker=marker, color=colour, linewidth=1.8, markersize=5,
-                             label=label)
+        handles += axes.plot(
+            positions,
+            [_nan(v) for v in values],
+            linestyle=linestyle,
+            marker=marker,
+            color=colour,
+            linewidth=1.8,
+            markersize=5,
+            label=label,
+        )
         for position, value in zip(positions, values, strict=True):
             if value is None:
                 suppressed_any = True
                 axes.annotate(
-                    f"{symbol} {suppressed_label}", xy=(position, 0),
-                    xycoords=axes.get_xaxis_transform(), xytext=(0, 4 + 10 * row),
-                    textcoords="offset points", ha="center", va="bottom",
-                    fontsize=NOTE_SIZE, color=colour,
+                    f"{symbol} {suppressed_label}",
+                    xy=(position, 0),
+                    xycoords=axes.get_xaxis_transform(),
+                    xytext=(0, 4 + 10 * row),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=NOTE_SIZE,
+                    color=colour,
                 )
     known = [v for v in (*placements, *job_losses) if v is not None]
     top = max(max(known, default=0) * 1.15, 10)
@@ -189,8 +225,12 @@ def trend_chart(
     axes.grid(False, axis="x")
     _legend_above(axes, handles, title)
     if suppressed_any:
-        axes.set_xlabel(f"\u25cb \u25a1 {suppressed_label}: niet getoond vanwege privacy "
-                        "(kleine aantallen)", fontsize=NOTE_SIZE, color=GREY, loc="right")
+        axes.set_xlabel(
+            f"\u25cb \u25a1 {suppressed_label}: niet getoond vanwege privacy (kleine aantallen)",
+            fontsize=NOTE_SIZE,
+            color=GREY,
+            loc="right",
+        )
     return _to_png(figure)
 
 
@@ -204,8 +244,9 @@ def _survival_series(
     lower = [_percent(p[2]) for p in points]
     upper = [_percent(p[3]) for p in points]
     axes.fill_between(months, lower, upper, step="post", linewidth=0, zorder=1.5, **band)
-    (curve,) = axes.step(months, survival, where="post", linewidth=1.8, label=label, zorder=3,
-                         **line)
+    (curve,) = axes.step(
+        months, survival, where="post", linewidth=1.8, label=label, zorder=3, **line
+    )
     return Patch(**band), curve
 
 
@@ -224,17 +265,26 @@ def survival_chart(
     _style_axes(axes, xlabel="Maanden na plaatsing", ylabel="Nog aan het werk (%)")
     handles = []
     if national:
-        handles.append(_survival_series(
-            axes, national, "Nederland",
-            line={"color": GREY, "linestyle": "--"},
-            band={"facecolor": LIGHT_GREY, "edgecolor": LIGHT_GREY},
-        ))
+        handles.append(
+            _survival_series(
+                axes,
+                national,
+                "Nederland",
+                line={"color": GREY, "linestyle": "--"},
+                band={"facecolor": LIGHT_GREY, "edgecolor": LIGHT_GREY},
+            )
+        )
     if region:
-        handles.insert(0, _survival_series(
-            axes, region, region_name,
-            line={"color": DARK, "linestyle": "-"},
-            band={"facecolor": LIGHT_BLUE, "edgecolor": DARK, "hatch": "////", "alpha": 0.45},
-        ))
+        handles.insert(
+            0,
+            _survival_series(
+                axes,
+                region,
+                region_name,
+                line={"color": DARK, "linestyle": "-"},
+                band={"facecolor": LIGHT_BLUE, "edgecolor": DARK, "hatch": "////", "alpha": 0.45},
+            ),
+        )
     labels = [curve.get_label() for _, curve in handles]
     # A last entry without a symbol explains the bands around both lines.
     handles.append(Line2D([], [], linestyle="none"))
@@ -259,24 +309,48 @@ def factor_chart(rows: list[dict]) -> bytes:
         return _placeholder(figure, axes, title)
     _style_axes(axes, xlabel="Behoud na 12 maanden (%)")
     # Highest retention first; rows without a retention figure go last, in their given order.
-    ordered = sorted(rows, key=lambda r: -math.inf if r["retention"] is None else r["retention"],
-                     reverse=True)
+    ordered = sorted(
+        rows, key=lambda r: -math.inf if r["retention"] is None else r["retention"], reverse=True
+    )
     count = len(ordered)
     # One artist per kind of mark (not one per row): drawing stays fast with many rows.
     shown = [(count - 1 - i, row) for i, row in enumerate(ordered)]
-    whiskers = [(y, r["ci_lower"], r["ci_upper"]) for y, r in shown
-                if r["retention"] is not None and r.get("ci_lower") is not None
-                and r.get("ci_upper") is not None]
+    whiskers = [
+        (y, r["ci_lower"], r["ci_upper"])
+        for y, r in shown
+        if r["retention"] is not None
+        and r.get("ci_lower") is not None
+        and r.get("ci_upper") is not None
+    ]
     if whiskers:
-        axes.hlines([y for y, _, _ in whiskers], [low * 100 for _, low, _ in whiskers],
-                    [high * 100 for _, _, high in whiskers], color=DARK, linewidth=1.2)
+        axes.hlines(
+            [y for y, _, _ in whiskers],
+            [low * 100 for _, low, _ in whiskers],
+            [high * 100 for _, _, high in whiskers],
+            color=DARK,
+            linewidth=1.2,
+        )
     region = [(y, r["retention"]) for y, r in shown if r["retention"] is not None]
-    axes.plot([v * 100 for _, v in region], [y for y, _ in region], marker="o", color=DARK,
-              markersize=6, linestyle="none")
+    axes.plot(
+        [v * 100 for _, v in region],
+        [y for y, _ in region],
+        marker="o",
+        color=DARK,
+        markersize=6,
+        linestyle="none",
+    )
     national = [(y, r["national"]) for y, r in shown if r.get("national") is not None]
-    axes.plot([v * 100 for _, v in national], [y for y, _ in national], marker="D",
-              markerfacecolor="none", markeredgecolor=GREY, markeredgewidth=1.3, markersize=6,
-              linestyle="none", zorder=3)
+    axes.plot(
+        [v * 100 for _, v in national],
+        [y for y, _ in national],
+        marker="D",
+        markerfacecolor="none",
+        markeredgecolor=GREY,
+        markeredgewidth=1.3,
+        markersize=6,
+        linestyle="none",
+        zorder=3,
+    )
     for y, row in shown:
         if row["retention"] is None:
             axes.text(1, y, NO_DATA.lower(), va="center", fontsize=NOTE_SIZE, color=GREY)
@@ -289,8 +363,15 @@ def factor_chart(rows: list[dict]) -> bytes:
     axes.grid(False, axis="y")
     handles = [
         Line2D([], [], color=DARK, marker="o", linewidth=1.2, label=f"Regio (lijn: {CI_LABEL})"),
-        Line2D([], [], color=GREY, marker="D", markerfacecolor="none", linestyle="none",
-               label="Nederland"),
+        Line2D(
+            [],
+            [],
+            color=GREY,
+            marker="D",
+            markerfacecolor="none",
+            linestyle="none",
+            label="Nederland",
+        ),
     ]
     _legend_above(axes, handles, title)
     return _to_png(figure)
@@ -302,15 +383,17 @@ def spinnenweb_chart(elements: list[str], perspectives: dict[str, list[float | N
     drawn through the remaining scores of that perspective."""
     for name, scores in perspectives.items():
         if len(scores) != len(elements):
-            raise ValueError(f"perspective {name!r} has {len(scores)} scores for "
-                             f"{len(elements)} elements")
+            raise ValueError(
+                f"perspective {name!r} has {len(scores)} scores for {len(elements)} elements"
+            )
     title = "Spinnenweb (schaal 1-5)"
     has_scores = any(s is not None for scores in perspectives.values() for s in scores)
     if not elements or not has_scores:
         figure, axes = _new_figure(SQUARE)
         return _placeholder(figure, axes, title)
-    figure, axes = _new_figure(SQUARE, polar=True, left=RADAR_SIDE, right=RADAR_SIDE,
-                               top=RADAR_TOP, bottom=RADAR_BOTTOM)
+    figure, axes = _new_figure(
+        SQUARE, polar=True, left=RADAR_SIDE, right=RADAR_SIDE, top=RADAR_TOP, bottom=RADAR_BOTTOM
+    )
     axes.set_title(title, fontsize=TITLE_SIZE, loc="left", pad=18)
     axes.set_theta_offset(math.pi / 2)
     axes.set_theta_direction(-1)
@@ -321,8 +404,16 @@ def spinnenweb_chart(elements: list[str], perspectives: dict[str, list[float | N
         if not vertices:
             continue
         vertices.append(vertices[0])
-        axes.plot([a for a, _ in vertices], [s for _, s in vertices], linestyle=linestyle,
-                  marker=marker, color=colour, linewidth=1.6, markersize=5, label=name)
+        axes.plot(
+            [a for a, _ in vertices],
+            [s for _, s in vertices],
+            linestyle=linestyle,
+            marker=marker,
+            color=colour,
+            linewidth=1.6,
+            markersize=5,
+            label=name,
+        )
     axes.set_xticks(angles, [textwrap.fill(e, 16, break_long_words=False) for e in elements])
     axes.tick_params(axis="x", labelsize=TICK_SIZE, pad=10)
     axes.set_ylim(0, 5)
@@ -331,6 +422,5 @@ def spinnenweb_chart(elements: list[str], perspectives: dict[str, list[float | N
     axes.set_rlabel_position(180 / len(elements))
     axes.grid(True, color=GRID, linewidth=0.6)
     axes.spines["polar"].set_color(GRID)
-    _legend(axes, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-            ncol=min(len(perspectives), 4))
+    _legend(axes, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(perspectives), 4))
     return _to_png(figure)

@@ -64,8 +64,9 @@ class Disclosure:
             return None
         return int(value)
 
-    def rate(self, value: Any, denominator: Any, section: str | None = None,
-             what: str = "") -> float | None:
+    def rate(
+        self, value: Any, denominator: Any, section: str | None = None, what: str = ""
+    ) -> float | None:
         """The rate, or None when its denominator may not be shown."""
         if value is None or pd.isna(value):
             return None
@@ -100,34 +101,45 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         "data_quality": _data_quality(data.loads),
     }
     content["summary"] = _summary(current, year_ago, cohort, data, disclosure)
-    content["withheld"] = [{"section": section, "what": sorted(set(items))}
-                           for section, items in sorted(disclosure.withheld.items())]
+    content["withheld"] = [
+        {"section": section, "what": sorted(set(items))}
+        for section, items in sorted(disclosure.withheld.items())
+    ]
     return content
 
 
 def _headline(current: pd.Series, cohort: pd.Series | None, d: Disclosure) -> list[dict]:
     def count(column: str) -> dict:
-        return {"region": d.show_count(current[column]),
-                "national": d.show_count(current[f"nl_{column}"])}
+        return {
+            "region": d.show_count(current[column]),
+            "national": d.show_count(current[f"nl_{column}"]),
+        }
 
     def rate(value: Any, denominator: Any, national: Any) -> dict:
         return {"region": d.show_rate(value, denominator), "national": percentage(national)}
 
-    retention = (rate(cohort["retention_12m"], cohort["retention_12m_cohort"],
-                      cohort["nl_retention_12m"])
-                 if cohort is not None else {"region": "–", "national": "–"})
+    retention = (
+        rate(cohort["retention_12m"], cohort["retention_12m_cohort"], cohort["nl_retention_12m"])
+        if cohort is not None
+        else {"region": "–", "national": "–"}
+    )
     return [
         {"label": "Mensen in het doelgroepregister", **count("register_total")},
-        {"label": "Aandeel werkend (doelgroepregister)",
-         **rate(current["employment_rate"], current["register_total"],
-                current["nl_employment_rate"])},
+        {
+            "label": "Aandeel werkend (doelgroepregister)",
+            **rate(
+                current["employment_rate"], current["register_total"], current["nl_employment_rate"]
+            ),
+        },
         {"label": "Plaatsingen (nieuwe werkperiodes)", **count("placements_started")},
         {"label": "Baanverlies", **count("job_losses")},
         {"label": "Van werk naar werk", **count("job_to_job_moves")},
         {"label": "Nog aan het werk na 12 maanden", **retention},
-        {"label": "Banenafspraak: gerealiseerd van het doel",
-         "region": percentage(current["jobs_progress"]),
-         "national": percentage(current["nl_jobs_progress"])},
+        {
+            "label": "Banenafspraak: gerealiseerd van het doel",
+            "region": percentage(current["jobs_progress"]),
+            "national": percentage(current["nl_jobs_progress"]),
+        },
     ]
 
 
@@ -136,10 +148,14 @@ def _trend(rows: pd.DataFrame, d: Disclosure) -> dict[str, list]:
     labels = [f"{q[:4]}-K{q[-1]}" for q in quarters]
     return {
         "labels": labels,
-        "placements": [d.count(rows.at[q, "placements_started"], "Plaatsingen", label)
-                       for q, label in zip(quarters, labels, strict=True)],
-        "job_losses": [d.count(rows.at[q, "job_losses"], "Baanverlies", label)
-                       for q, label in zip(quarters, labels, strict=True)],
+        "placements": [
+            d.count(rows.at[q, "placements_started"], "Plaatsingen", label)
+            for q, label in zip(quarters, labels, strict=True)
+        ],
+        "job_losses": [
+            d.count(rows.at[q, "job_losses"], "Baanverlies", label)
+            for q, label in zip(quarters, labels, strict=True)
+        ],
     }
 
 
@@ -157,8 +173,11 @@ def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict
     if cohort is not None and d.count(cohort["retention_12m_cohort"]) is None:
         region = []
         d.withhold("Behoudcurve", data.cohort_quarter.label_nl)
-    return {"cohort_label": data.cohort_quarter.label_nl, "region": region,
-            "national": curves.get(NATIONAL, [])}
+    return {
+        "cohort_label": data.cohort_quarter.label_nl,
+        "region": region,
+        "national": curves.get(NATIONAL, []),
+    }
 
 
 def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dict]:
@@ -173,18 +192,23 @@ def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dic
         hidden = cells_to_suppress(levels["spells"].tolist(), d.threshold)
         for (_, level), is_hidden in zip(levels.iterrows(), hidden, strict=True):
             label = f"{FACTOR_LABELS.get(factor, factor)}: {level['level']}"
-            nl = (national.loc[(factor, level["level"])]
-                  if (factor, level["level"]) in national.index else None)
+            nl = (
+                national.loc[(factor, level["level"])]
+                if (factor, level["level"]) in national.index
+                else None
+            )
             if is_hidden:
                 d.withhold("Kenmerken", label)
-            rows.append({
-                "label": label,
-                "spells": _factor_count(level["spells"], is_hidden, d),
-                "retention": None if is_hidden else _float(level["retention_12m"]),
-                "ci_lower": None if is_hidden else _float(level["retention_12m_ci_lower"]),
-                "ci_upper": None if is_hidden else _float(level["retention_12m_ci_upper"]),
-                "national": None if nl is None else _float(nl["retention_12m"]),
-            })
+            rows.append(
+                {
+                    "label": label,
+                    "spells": _factor_count(level["spells"], is_hidden, d),
+                    "retention": None if is_hidden else _float(level["retention_12m"]),
+                    "ci_lower": None if is_hidden else _float(level["retention_12m_ci_lower"]),
+                    "ci_upper": None if is_hidden else _float(level["retention_12m_ci_upper"]),
+                    "national": None if nl is None else _float(nl["retention_12m"]),
+                }
+            )
     return rows
 
 
@@ -207,16 +231,27 @@ def _spinnenweb(survey: pd.DataFrame, region_code: str, d: Disclosure) -> dict[s
         if code == NATIONAL:
             name = f"{name} (Nederland)"
         perspectives[name] = [
-            d.rate(row[f"spinnenweb_{element}_mean"], row[f"spinnenweb_{element}_n"],
-                   f"Spinnenweb {name}" if code == region_code else None, label)
+            d.rate(
+                row[f"spinnenweb_{element}_mean"],
+                row[f"spinnenweb_{element}_n"],
+                f"Spinnenweb {name}" if code == region_code else None,
+                label,
+            )
             for element, label in SPINNENWEB_LABELS.items()
         ]
-    shown = {name: scores for name, scores in perspectives.items()
-             if any(score is not None for score in scores)}
-    regional_respondents = int(survey.loc[survey["region_code"] == region_code,
-                                          "respondents"].sum())
-    return {"elements": list(SPINNENWEB_LABELS.values()), "perspectives": shown,
-            "respondents": d.show_count(regional_respondents)}
+    shown = {
+        name: scores
+        for name, scores in perspectives.items()
+        if any(score is not None for score in scores)
+    }
+    regional_respondents = int(
+        survey.loc[survey["region_code"] == region_code, "respondents"].sum()
+    )
+    return {
+        "elements": list(SPINNENWEB_LABELS.values()),
+        "perspectives": shown,
+        "respondents": d.show_count(regional_respondents),
+    }
 
 
 def _data_quality(loads: pd.DataFrame) -> list[dict]:
@@ -226,19 +261,27 @@ def _data_quality(loads: pd.DataFrame) -> list[dict]:
     for source, attempts in loads.groupby("source", sort=True):
         used = attempts[attempts["status"] == "current"]
         rejected = attempts[attempts["status"] == "rejected"]
-        rows.append({
-            "source": SOURCE_LABELS.get(source, source),
-            "file": PurePath(used["file_name"].iloc[-1]).name if not used.empty else "–",
-            "revision": int(used["revision"].iloc[-1]) if not used.empty else None,
-            "rows": f"{int(used['row_count'].iloc[-1]):,}".replace(",", ".")
-            if not used.empty else "–",
-            "rejected": len(rejected),
-        })
+        rows.append(
+            {
+                "source": SOURCE_LABELS.get(source, source),
+                "file": PurePath(used["file_name"].iloc[-1]).name if not used.empty else "–",
+                "revision": int(used["revision"].iloc[-1]) if not used.empty else None,
+                "rows": f"{int(used['row_count'].iloc[-1]):,}".replace(",", ".")
+                if not used.empty
+                else "–",
+                "rejected": len(rejected),
+            }
+        )
     return rows
 
 
-def _summary(current: pd.Series, year_ago: pd.Series | None, cohort: pd.Series | None,
-             data: ReportData, d: Disclosure) -> list[str]:
+def _summary(
+    current: pd.Series,
+    year_ago: pd.Series | None,
+    cohort: pd.Series | None,
+    data: ReportData,
+    d: Disclosure,
+) -> list[str]:
     """Three sentences in plain Dutch, built only from figures that may be shown."""
     quarter = data.quarter.label_nl
     placements = d.show_count(current["placements_started"])
@@ -248,8 +291,9 @@ def _summary(current: pd.Series, year_ago: pd.Series | None, cohort: pd.Series |
         before = d.count(year_ago["placements_started"])
         now = d.count(current["placements_started"])
         if before is not None and now is not None:
-            direction = ("meer dan" if now > before else "minder dan" if now < before
-                         else "evenveel als")
+            direction = (
+                "meer dan" if now > before else "minder dan" if now < before else "evenveel als"
+            )
             first += f", {direction} een jaar eerder ({d.show_count(before)})"
     first += f"; {losses} mensen verloren hun baan."
 
@@ -259,22 +303,30 @@ def _summary(current: pd.Series, year_ago: pd.Series | None, cohort: pd.Series |
         region = d.show_rate(cohort["retention_12m"], cohort["retention_12m_cohort"])
         national = percentage(cohort["nl_retention_12m"])
         if region.startswith("n<"):
-            second = (f"Van de mensen die in {data.cohort_quarter.label_nl} begonnen, zijn er te "
-                      f"weinig om het behoud na 12 maanden te tonen; landelijk is dat {national}.")
+            second = (
+                f"Van de mensen die in {data.cohort_quarter.label_nl} begonnen, zijn er te "
+                f"weinig om het behoud na 12 maanden te tonen; landelijk is dat {national}."
+            )
         else:
             compare = _compare(cohort["retention_12m"], cohort["nl_retention_12m"])
-            second = (f"Van wie in {data.cohort_quarter.label_nl} begon, werkt na 12 maanden nog "
-                      f"{region}: {compare} het landelijke {national}.")
+            second = (
+                f"Van wie in {data.cohort_quarter.label_nl} begon, werkt na 12 maanden nog "
+                f"{region}: {compare} het landelijke {national}."
+            )
 
     if pd.isna(current["employment_rate"]):
         third = "Voor dit kwartaal zijn er nog geen cijfers uit het doelgroepregister."
     else:
-        third = (f"Van de mensen in het doelgroepregister werkt "
-                 f"{d.show_rate(current['employment_rate'], current['register_total'])} "
-                 f"(landelijk {percentage(current['nl_employment_rate'])})")
+        third = (
+            f"Van de mensen in het doelgroepregister werkt "
+            f"{d.show_rate(current['employment_rate'], current['register_total'])} "
+            f"(landelijk {percentage(current['nl_employment_rate'])})"
+        )
         if not pd.isna(current["jobs_progress"]):
-            third += (f"; de banenafspraak staat op {percentage(current['jobs_progress'])} "
-                      "van het regionale doel")
+            third += (
+                f"; de banenafspraak staat op {percentage(current['jobs_progress'])} "
+                "van het regionale doel"
+            )
         third += "."
     return [first, second, third]
 

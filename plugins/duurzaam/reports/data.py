@@ -41,7 +41,9 @@ def report_regions(settings: Settings, quarter: Quarter) -> list[str]:
     with open_warehouse(settings.warehouse_url) as warehouse:
         rows = warehouse.query(
             "select region_code from marts.mart_region_quarter where quarter = %s "
-            "order by region_code", (str(quarter),))
+            "order by region_code",
+            (str(quarter),),
+        )
     if not rows:
         raise DuurzaamError(
             f"marts.mart_region_quarter has no rows for {quarter}: ingest that quarter and "
@@ -85,8 +87,7 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
             regions,
         ),
         survey=warehouse.query_frame(
-            "select * from marts.mart_employer_survey "
-            "where region_code in (%s, %s) and wave = %s",
+            "select * from marts.mart_employer_survey where region_code in (%s, %s) and wave = %s",
             (*regions, str(quarter)),
         ),
         loads=warehouse.query_frame(

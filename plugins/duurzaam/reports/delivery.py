@@ -68,9 +68,15 @@ class SmtpServer:
             hook.smtp_connection = hook.get_connection(conn_id)
         except AirflowNotFoundException:
             return None
-        return cls(host=hook.host, port=hook.port or 25, user=hook.smtp_user,
-                   password=hook.smtp_password, starttls=hook.smtp_starttls and not hook.use_ssl,
-                   ssl=hook.use_ssl, timeout=hook.timeout)
+        return cls(
+            host=hook.host,
+            port=hook.port or 25,
+            user=hook.smtp_user,
+            password=hook.smtp_password,
+            starttls=hook.smtp_starttls and not hook.use_ssl,
+            ssl=hook.use_ssl,
+            timeout=hook.timeout,
+        )
 
 
 def send(message: EmailMessage, server: SmtpServer) -> None:
@@ -79,8 +85,9 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
     context = ssl.create_default_context()
     try:
         if server.ssl:
-            client = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout,
-                                      context=context)
+            client = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=server.timeout, context=context
+            )
         else:
             client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
         with client:
@@ -110,8 +117,7 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
         )
 
 
-def write_to_folder(message: EmailMessage, pdf: bytes, html: str, folder: Path,
-                    name: str) -> Path:
+def write_to_folder(message: EmailMessage, pdf: bytes, html: str, folder: Path, name: str) -> Path:
     """The embedded mode's delivery: the message as .eml, with its PDF and HTML beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.pdf").write_bytes(pdf)

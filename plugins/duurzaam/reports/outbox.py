@@ -44,8 +44,7 @@ class Claim:
         return f"<{self.quarter}.{self.region_code}.{self.content_hash[:16]}@duurzaamwerk.example>"
 
 
-def state(warehouse: Warehouse, region_code: str, quarter: str,
-          content_hash: str) -> OutboxState:
+def state(warehouse: Warehouse, region_code: str, quarter: str, content_hash: str) -> OutboxState:
     """What was sent before for the region and quarter (a read; `claim` decides)."""
     sent = _sent_before(warehouse, region_code, quarter)
     if any(sent_hash == content_hash for sent_hash, _ in sent):
@@ -53,8 +52,14 @@ def state(warehouse: Warehouse, region_code: str, quarter: str,
     return OutboxState(already_sent=False, corrects=_corrects(sent))
 
 
-def claim(warehouse: Warehouse, region_code: str, quarter: str, content_hash: str,
-          recipients: list[str], subject: str) -> Claim | None:
+def claim(
+    warehouse: Warehouse,
+    region_code: str,
+    quarter: str,
+    content_hash: str,
+    recipients: list[str],
+    subject: str,
+) -> Claim | None:
     """Claims the report for sending; None when exactly this report was sent already."""
     now = _now()
     key = (region_code, quarter, content_hash)
@@ -64,13 +69,16 @@ def claim(warehouse: Warehouse, region_code: str, quarter: str, content_hash: st
             return None
         existing = warehouse.query(
             "select status, claimed_at from meta.outbox where region_code = %s "
-            "and quarter = %s and content_hash = %s", key)
+            "and quarter = %s and content_hash = %s",
+            key,
+        )
         if not existing:
             warehouse.execute(
                 "insert into meta.outbox (region_code, quarter, content_hash, recipients, "
                 "subject, status, is_correction, attempts, claimed_at) "
                 "values (%s, %s, %s, %s, %s, 'claimed', %s, 1, %s)",
-                (*key, ", ".join(recipients), subject, bool(sent_before), now))
+                (*key, ", ".join(recipients), subject, bool(sent_before), now),
+            )
         else:
             status, claimed_at = existing[0]
             if status == "claimed" and claimed_at > now - CLAIM_LEASE:
@@ -83,22 +91,26 @@ def claim(warehouse: Warehouse, region_code: str, quarter: str, content_hash: st
                 "update meta.outbox set status = 'claimed', attempts = attempts + 1, "
                 "claimed_at = %s, error = null, recipients = %s, subject = %s "
                 "where region_code = %s and quarter = %s and content_hash = %s",
-                (now, ", ".join(recipients), subject, *key))
+                (now, ", ".join(recipients), subject, *key),
+            )
     return Claim(region_code, quarter, content_hash, corrects=_corrects(sent_before))
 
 
 def _sent_before(warehouse: Warehouse, region_code: str, quarter: str) -> list[tuple]:
     return warehouse.query(
         "select content_hash, sent_at from meta.outbox where region_code = %s "
-        "and quarter = %s and status = 'sent' order by sent_at", (region_code, quarter))
+        "and quarter = %s and status = 'sent' order by sent_at",
+        (region_code, quarter),
+    )
 
 
 def _corrects(sent_before: list[tuple]) -> str | None:
     return f"{sent_before[-1][1]:%d-%m-%Y}" if sent_before else None
 
 
-def mark_sent(warehouse: Warehouse, claim_: Claim, transport: str,
-              error: str | None = None) -> None:
+def mark_sent(
+    warehouse: Warehouse, claim_: Claim, transport: str, error: str | None = None
+) -> None:
     _finish(warehouse, claim_, "sent", transport, error, sent_at=_now())
 
 
@@ -106,14 +118,29 @@ def mark_failed(warehouse: Warehouse, claim_: Claim, transport: str, error: str)
     _finish(warehouse, claim_, "failed", transport, error, sent_at=None)
 
 
-def _finish(warehouse: Warehouse, claim_: Claim, status: str, transport: str,
-            error: str | None, sent_at: datetime | None) -> None:
+def _finish(
+    warehouse: Warehouse,
+    claim_: Claim,
+    status: str,
+    transport: str,
+    error: str | None,
+    sent_at: datetime | None,
+) -> None:
     with warehouse.transaction():
         warehouse.execute(
             "update meta.outbox set status = %s, transport = %s, message_id = %s, error = %s, "
             "sent_at = %s where region_code = %s and quarter = %s and content_hash = %s",
-            (status, transport, claim_.message_id, error, sent_at,
-             claim_.region_code, claim_.quarter, claim_.content_hash))
+            (
+                status,
+                transport,
+                claim_.message_id,
+                error,
+                sent_at,
+                claim_.region_code,
+                claim_.quarter,
+                claim_.content_hash,
+            ),
+        )
 
 
 def _now() -> datetime:

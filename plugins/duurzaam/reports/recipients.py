@@ -18,5 +18,6 @@ def load_recipients(path: Path | None = None) -> dict[str, list[str]]:
     path = path or Path(os.environ.get("DUURZAAM_RECIPIENTS_FILE", RECIPIENTS_FILE))
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     regions = config.get("regions") or {}
-    return {code: [str(address) for address in (addresses or [])]
-            for code, addresses in regions.items()}
+    return {
+        code: [str(address) for address in (addresses or [])] for code, addresses in regions.items()
+    }

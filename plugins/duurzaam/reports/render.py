@@ -39,8 +39,9 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 def subject(content: dict[str, Any], correction: bool = False) -> str:
-    title = (f"Kwartaalrapportage Duurzaam Werk — {content['region_name']} — "
-             f"{content['quarter_label']}")
+    title = (
+        f"Kwartaalrapportage Duurzaam Werk — {content['region_name']} — {content['quarter_label']}"
+    )
     return f"Correctie: {title}" if correction else title
 
 
@@ -52,9 +53,13 @@ def render(content: dict[str, Any], corrects: str | None = None) -> RenderedRepo
     environment = _templates(content["threshold"])
     template = environment.get_template("region_report.html.j2")
     html = template.render(**context, images={name: f"cid:{name}" for name in pngs})
-    html_for_pdf = template.render(**context, images={
-        name: "data:image/png;base64," + base64.b64encode(png).decode()
-        for name, png in pngs.items()})
+    html_for_pdf = template.render(
+        **context,
+        images={
+            name: "data:image/png;base64," + base64.b64encode(png).decode()
+            for name, png in pngs.items()
+        },
+    )
     from weasyprint import HTML  # heavy: only when a report is rendered
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per font table else
@@ -73,22 +78,30 @@ def render(content: dict[str, Any], corrects: str | None = None) -> RenderedRepo
 def draw_charts(content: dict[str, Any]) -> dict[str, bytes]:
     trend, survival = content["trend"], content["survival"]
     pngs = {
-        "trend": charts.trend_chart(trend["labels"], trend["placements"], trend["job_losses"],
-                                    suppressed_label=f"<{content['threshold']}"),
-        "survival": charts.survival_chart(content["region_name"], survival["region"],
-                                          survival["national"]),
+        "trend": charts.trend_chart(
+            trend["labels"],
+            trend["placements"],
+            trend["job_losses"],
+            suppressed_label=f"<{content['threshold']}",
+        ),
+        "survival": charts.survival_chart(
+            content["region_name"], survival["region"], survival["national"]
+        ),
         "factors": charts.factor_chart(
-            [row for row in content["factors"] if row["retention"] is not None]),
+            [row for row in content["factors"] if row["retention"] is not None]
+        ),
     }
     spinnenweb = content["spinnenweb"]
     if spinnenweb and spinnenweb["perspectives"]:
-        pngs["spinnenweb"] = charts.spinnenweb_chart(spinnenweb["elements"],
-                                                     spinnenweb["perspectives"])
+        pngs["spinnenweb"] = charts.spinnenweb_chart(
+            spinnenweb["elements"], spinnenweb["perspectives"]
+        )
     return pngs
 
 
-def build_message(report: RenderedReport, content: dict[str, Any], recipients: list[str],
-                  message_id: str) -> EmailMessage:
+def build_message(
+    report: RenderedReport, content: dict[str, Any], recipients: list[str], message_id: str
+) -> EmailMessage:
     """One message to the region's own recipients: text and HTML alternatives, the charts
     related to the HTML part, the PDF attached."""
     message = EmailMessage()
@@ -103,8 +116,9 @@ def build_message(report: RenderedReport, content: dict[str, Any], recipients: l
     message.add_alternative(report.html, subtype="html")
     html_part = message.get_payload()[1]
     for name, png in report.charts.items():
-        html_part.add_related(png, "image", "png", cid=f"<{name}>",
-                              filename=f"{name}.png", disposition="inline")
+        html_part.add_related(
+            png, "image", "png", cid=f"<{name}>", filename=f"{name}.png", disposition="inline"
+        )
     message.add_attachment(report.pdf, "application", "pdf", filename=pdf_name(content))
     return message
 
@@ -125,6 +139,7 @@ def _templates(threshold: int) -> Any:
     )
     # a count the content module withheld is None: it shows as '<10'
     environment.filters["count"] = lambda value: (
-        f"<{threshold}" if value is None else f"{int(value):,}".replace(",", "."))
+        f"<{threshold}" if value is None else f"{int(value):,}".replace(",", ".")
+    )
     environment.filters["rate"] = percentage
     return environment

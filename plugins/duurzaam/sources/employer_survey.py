@@ -21,8 +21,14 @@ from duurzaam.sources.files import iso_dates, read_delimited
 
 SOURCE = "employer_survey"
 CODEBOOK = CONFIG_DIR / "survey_codebook.yml"
-SUBMIT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
-                  "%Y-%m-%d", "%d-%m-%Y")
+SUBMIT_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+)
 INVALID_SCORE = -1.0  # a score that is not a number: fails the 1..5 rule, shown as delivered
 
 
@@ -46,8 +52,18 @@ def option_columns() -> dict[str, str]:
 
 def export_columns() -> list[str]:
     """The export's columns in order."""
-    return ["id", "submitdate", "gemeente", "grootte", "sector", "perspectief",
-            "doelgroep_in_dienst", *option_columns(), "interview", "opmerkingen"]
+    return [
+        "id",
+        "submitdate",
+        "gemeente",
+        "grootte",
+        "sector",
+        "perspectief",
+        "doelgroep_in_dienst",
+        *option_columns(),
+        "interview",
+        "opmerkingen",
+    ]
 
 
 def _raw_columns() -> list[tuple[str, str]]:
@@ -84,39 +100,47 @@ def read(path: Path) -> pd.DataFrame:
     return read_delimited(path)
 
 
-def prepare_for_validation(
-    frame: pd.DataFrame, quarter: Quarter | None = None
-) -> pd.DataFrame:
+def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:
     """Codes decoded (an unknown code keeps its text, marked with '?', so the allowed-values
     rule names it), dates to ISO, scores to numbers, plus `antwoorden_consistent`: the reasons
     and contract questions are answered only by employers of the target group, the
     reasons-not-to only by the others."""
-    book = codebook()
     prepared = frame.copy()
-    for column, codes in book["single"].items():
+    _decode_single_choices(prepared)
+    for column in ("gemeente", "sector", "doelgroep_in_dienst", "interview"):
+        if column in prepared:
+            prepared[column] = prepared[column].str.upper()
+    if "submitdate" in prepared:
+        prepared["submitdate"] = iso_dates(
+            prepared["submitdate"], SUBMIT_FORMATS, "%Y-%m-%d %H:%M:%S"
+        )
+    _parse_options(prepared)
+    if "doelgroep_in_dienst" in prepared:
+        prepared["antwoorden_consistent"] = _answers_fit_employment(prepared)
+    return prepared
+
+
+def _decode_single_choices(prepared: pd.DataFrame) -> None:
+    """Single-choice codes to their values, in place (Y/N questions stay as they are)."""
+    for column, codes in codebook()["single"].items():
         if column in prepared and column not in ("doelgroep_in_dienst", "interview"):
             key = prepared[column].str.strip()
             decoded = key.map({str(code): str(value) for code, value in codes.items()})
             prepared[column] = decoded.where(decoded.notna() | key.isna(), "?" + key)
-    for column in ("gemeente", "sector"):
-        if column in prepared:
-            prepared[column] = prepared[column].str.upper()
-    for column in ("doelgroep_in_dienst", "interview"):
-        if column in prepared:
-            prepared[column] = prepared[column].str.upper()
-    if "submitdate" in prepared:
-        prepared["submitdate"] = iso_dates(prepared["submitdate"], SUBMIT_FORMATS,
-                                           "%Y-%m-%d %H:%M:%S")
+
+
+def _parse_options(prepared: pd.DataFrame) -> None:
+    """Scale answers to numbers (an unreadable one to INVALID_SCORE, which the suite
+    rejects), yes/no options upper-cased; in place."""
     for column, stored in option_columns().items():
-        if column in prepared and stored.startswith(_scale_prefixes()):
+        if column not in prepared:
+            continue
+        if stored.startswith(_scale_prefixes()):
             numbers = pd.to_numeric(prepared[column], errors="coerce")
             invalid = numbers.isna() & prepared[column].notna()
             prepared[column] = numbers.mask(invalid, INVALID_SCORE).astype("float64")
-        elif column in prepared:
+        else:
             prepared[column] = prepared[column].str.upper()
-    if "doelgroep_in_dienst" in prepared:
-        prepared["antwoorden_consistent"] = _answers_fit_employment(prepared)
-    return prepared
 
 
 def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
@@ -143,8 +167,11 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
 def _answers_fit_employment(prepared: pd.DataFrame) -> pd.Series:
     employs = prepared["doelgroep_in_dienst"] == "Y"
     ticked = {
-        question: prepared[[c for c in option_columns() if c.startswith(f"{question}[")
-                            and c in prepared]].eq("Y").any(axis=1)
+        question: prepared[
+            [c for c in option_columns() if c.startswith(f"{question}[") and c in prepared]
+        ]
+        .eq("Y")
+        .any(axis=1)
         for question in codebook()["multiple"]
     }
     why_and_how = ticked["redenen"] | ticked["contract"]

@@ -77,10 +77,16 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=arrow_csv.ConvertOptions(
-                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                auto_dict_encode=False, include_missing_columns=False,
+                column_types={},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                auto_dict_encode=False,
+                include_missing_columns=False,
                 # every cell stays text: the suite checks types, not the reader
-                timestamp_parsers=[], true_values=[], false_values=[], null_values=[],
+                timestamp_parsers=[],
+                true_values=[],
+                false_values=[],
+                null_values=[],
             ),
         )
     except pa.ArrowInvalid:
@@ -117,13 +123,17 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
     if rest.any():
         reparsed = pd.Series(parsed.to_pandas(), dtype="datetime64[s]")
         for date_format in formats:
-            reparsed[rest] = pd.to_datetime(values[rest].array, format=date_format,
-                                            errors="coerce").as_unit("s")
+            reparsed[rest] = pd.to_datetime(
+                values[rest].array, format=date_format, errors="coerce"
+            ).as_unit("s")
             rest &= reparsed.isna().to_numpy()
         parsed = pa.array(reparsed, type=pa.timestamp("s"), from_pandas=True)
     marked = pc.binary_join_element_wise("?", text, "")
-    return pd.Series(pc.if_else(pc.is_valid(parsed), _formatted(parsed, output_format), marked),
-                     index=values.index, dtype="str")
+    return pd.Series(
+        pc.if_else(pc.is_valid(parsed), _formatted(parsed, output_format), marked),
+        index=values.index,
+        dtype="str",
+    )
 
 
 def dates_from_iso(values: pd.Series) -> pd.Series:
@@ -137,8 +147,14 @@ def dates_from_iso(values: pd.Series) -> pd.Series:
 
 
 # Where each strptime directive sits in Arrow's text of a timestamp, 'YYYY-MM-DD HH:MM:SS'.
-_TIMESTAMP_TEXT_SLICES = {"%Y": (0, 4), "%m": (5, 7), "%d": (8, 10), "%H": (11, 13),
-                          "%M": (14, 16), "%S": (17, 19)}
+_TIMESTAMP_TEXT_SLICES = {
+    "%Y": (0, 4),
+    "%m": (5, 7),
+    "%d": (8, 10),
+    "%H": (11, 13),
+    "%M": (14, 16),
+    "%S": (17, 19),
+}
 _ISO_PREFIXES = {"%Y-%m-%d": 10, "%Y-%m-%d %H:%M": 16, "%Y-%m-%d %H:%M:%S": 19}
 
 
@@ -169,10 +185,17 @@ def _misaligned_row(path: Path, text: str, delimiter: str) -> InputRejected:
         if row and len(row) != expected:
             last = rows.line_num >= text.rstrip("\n").count("\n") + 1
             cut_off = last and len(row) < expected
-            problem = (f"row {number} has {len(row)} cells where the header has {expected}"
-                       + (": the file looks cut off" if cut_off else ""))
-            hint = ("deliver the complete export again" if cut_off else
-                    "a text cell probably holds an unquoted separator; quote such cells")
+            problem = f"row {number} has {len(row)} cells where the header has {expected}" + (
+                ": the file looks cut off" if cut_off else ""
+            )
+            hint = (
+                "deliver the complete export again"
+                if cut_off
+                else "a text cell probably holds an unquoted separator; quote such cells"
+            )
             return InputRejected(str(path), problem, hint)
-    return InputRejected(str(path), "the rows do not line up with the header",
-                         "check the quoting of text cells in the export")
+    return InputRejected(
+        str(path),
+        "the rows do not line up with the header",
+        "check the quoting of text cells in the export",
+    )

@@ -14,11 +14,25 @@ from duurzaam.quarters import Quarter
 from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
 
 SOURCE = "followup_survey"
-COLUMNS = ("plaatsing_id", "golf", "datum", "nog_in_dienst", "contractvorm",
-           "rol_arbeidsdeskundige", "ondersteuning", "verstoring")
+COLUMNS = (
+    "plaatsing_id",
+    "golf",
+    "datum",
+    "nog_in_dienst",
+    "contractvorm",
+    "rol_arbeidsdeskundige",
+    "ondersteuning",
+    "verstoring",
+)
 WAVES = tuple(f"T{number}" for number in range(9))
-SUPPORT = ("jobcoach", "loonkostensubsidie", "no_riskpolis", "werkplekaanpassing",
-           "externe_hulp", "coaching")
+SUPPORT = (
+    "jobcoach",
+    "loonkostensubsidie",
+    "no_riskpolis",
+    "werkplekaanpassing",
+    "externe_hulp",
+    "coaching",
+)
 DISRUPTIONS = ("corona", "reorganisatie", "leidinggevende", "prive", "geen")
 MULTI_SELECT = {"ondersteuning": SUPPORT, "verstoring": DISRUPTIONS}
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
@@ -46,9 +60,7 @@ def read(path: Path) -> pd.DataFrame:
     return read_delimited(path)
 
 
-def prepare_for_validation(
-    frame: pd.DataFrame, quarter: Quarter | None = None
-) -> pd.DataFrame:
+def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:
     """Codes to lower/upper case, the date to ISO, the multi-selects normalised (sorted,
     ', '-separated) with a check column each (`<question>_bekend`: every option known), and
     `datum_in_kwartaal` when the file's quarter is known."""
@@ -63,19 +75,29 @@ def prepare_for_validation(
         if quarter is not None:
             in_quarter = prepared["datum"].between(str(quarter.start), str(quarter.end))
             prepared["datum_in_kwartaal"] = in_quarter | ~prepared["datum"].str.match(
-                r"^\d{4}-\d{2}-\d{2}$", na=False)  # a non-date is reported by its own rule
+                r"^\d{4}-\d{2}-\d{2}$", na=False
+            )  # a non-date is reported by its own rule
     for question, options in MULTI_SELECT.items():
         if question in prepared:
             chosen = _options(prepared[question])
             prepared[question] = _joined(chosen)
-            prepared[f"{question}_bekend"] = ~chosen.drop(columns=list(options),
-                                                          errors="ignore").any(axis=1)
+            prepared[f"{question}_bekend"] = ~chosen.drop(
+                columns=list(options), errors="ignore"
+            ).any(axis=1)
     return prepared
 
 
 def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
-    raw = prepared[["plaatsing_id", "golf", "contractvorm", "rol_arbeidsdeskundige",
-                    "ondersteuning", "verstoring"]].copy()
+    raw = prepared[
+        [
+            "plaatsing_id",
+            "golf",
+            "contractvorm",
+            "rol_arbeidsdeskundige",
+            "ondersteuning",
+            "verstoring",
+        ]
+    ].copy()
     raw["golf_nummer"] = prepared["golf"].str[1:].astype("int64")
     raw["datum"] = dates_from_iso(prepared["datum"])
     raw["nog_in_dienst"] = prepared["nog_in_dienst"] == "ja"

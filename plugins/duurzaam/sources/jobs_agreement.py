@@ -49,13 +49,19 @@ def read(path: Path) -> pd.DataFrame:
     import openpyxl  # only where a workbook is read
 
     if not zipfile.is_zipfile(path):
-        raise InputRejected(str(path), "this is not an Excel workbook (.xlsx)",
-                            "deliver the publication as .xlsx, as downloaded")
+        raise InputRejected(
+            str(path),
+            "this is not an Excel workbook (.xlsx)",
+            "deliver the publication as .xlsx, as downloaded",
+        )
     try:
         sheet = openpyxl.load_workbook(path, data_only=True).worksheets[0]
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise InputRejected(str(path), f"the workbook cannot be opened ({error})",
-                            "deliver the publication as .xlsx, as downloaded") from None
+        raise InputRejected(
+            str(path),
+            f"the workbook cannot be opened ({error})",
+            "deliver the publication as .xlsx, as downloaded",
+        ) from None
     cells = pd.DataFrame(list(sheet.iter_rows(values_only=True)))
     cells.index = pd.RangeIndex(1, len(cells) + 1, name="row")
     return _table(cells, str(path), sheet.title)
@@ -65,28 +71,37 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
     words = cells.head(HEADER_SEARCH_ROWS).map(_normalised)
     hits = words.eq("marktsector").any(axis=1)
     if not hits.any():
-        raise InputRejected(file, f"sheet {sheet!r}: no table with a 'Marktsector' header in "
-                            f"the first {HEADER_SEARCH_ROWS} rows",
-                            "deliver the publication with its table headers as published")
+        raise InputRejected(
+            file,
+            f"sheet {sheet!r}: no table with a 'Marktsector' header in "
+            f"the first {HEADER_SEARCH_ROWS} rows",
+            "deliver the publication with its table headers as published",
+        )
     header_row = hits.idxmax()
     # A vertically merged header ("Arbeidsmarktregio" over two rows) is read in the row above.
     above = words.loc[header_row - 1] if header_row > 1 else pd.Series("", index=words.columns)
     names = words.loc[header_row].where(words.loc[header_row] != "", above)
     columns = {}
     for column, keys in HEADERS.items():
-        matches = [position for position, name in names.items()
-                   if any(key in name for key in keys) and position not in columns.values()]
+        matches = [
+            position
+            for position, name in names.items()
+            if any(key in name for key in keys) and position not in columns.values()
+        ]
         if column == "regio_naam":
             matches = [m for m in matches if "code" not in names[m]]
         if matches:
             columns[column] = matches[0]
     missing = [c for c in HEADERS if c not in columns and c != "regio_code"]
     if missing:
-        raise InputRejected(file, f"sheet {sheet!r}, row {header_row}: the table has no "
-                            f"column for {', '.join(missing)} (headers found: "
-                            f"{', '.join(n for n in names if n)})",
-                            "deliver the table with its published headers")
-    body = cells.loc[header_row + 1:, list(columns.values())]
+        raise InputRejected(
+            file,
+            f"sheet {sheet!r}, row {header_row}: the table has no "
+            f"column for {', '.join(missing)} (headers found: "
+            f"{', '.join(n for n in names if n)})",
+            "deliver the table with its published headers",
+        )
+    body = cells.loc[header_row + 1 :, list(columns.values())]
     body.columns = list(columns)
     body = body.astype(object).where(body.notna(), None)
     text = body.map(lambda v: None if v is None else str(v).strip() or None)
@@ -98,9 +113,7 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
     return text[~label.str.startswith(TOTAL_LABELS)]
 
 
-def prepare_for_validation(
-    frame: pd.DataFrame, quarter: Quarter | None = None
-) -> pd.DataFrame:
+def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:
     """Numbers as numbers (Excel numbers, or Dutch text like '1.234,5'; anything else -1 so
     the non-negative rule names it); a missing region code looked up by region name."""
     prepared = frame.copy()

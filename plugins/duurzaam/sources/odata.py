@@ -20,8 +20,15 @@ class ODataError(DuurzaamError):
     """The endpoint refused or kept failing; the message says what to do."""
 
 
-def fetch_odata(url: str, destination: Path, *, session: requests.Session | None = None,
-                timeout: float = 30.0, retries: int = 4, backoff: float = 1.0) -> Path:
+def fetch_odata(
+    url: str,
+    destination: Path,
+    *,
+    session: requests.Session | None = None,
+    timeout: float = 30.0,
+    retries: int = 4,
+    backoff: float = 1.0,
+) -> Path:
     """Every row behind `url`, all pages, written as one JSON file `{"value": [...],
     "source_url": url}` (written whole or not at all)."""
     session = session or requests.Session()
@@ -35,13 +42,16 @@ def fetch_odata(url: str, destination: Path, *, session: requests.Session | None
         pages += 1
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(destination.suffix + ".partial")
-    partial.write_text(json.dumps({"value": rows, "source_url": url, "pages": pages},
-                                  ensure_ascii=False), encoding="utf-8")
+    partial.write_text(
+        json.dumps({"value": rows, "source_url": url, "pages": pages}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return partial.replace(destination)
 
 
-def _get_page(session: requests.Session, url: str, timeout: float, retries: int,
-              backoff: float) -> dict[str, Any]:
+def _get_page(
+    session: requests.Session, url: str, timeout: float, retries: int, backoff: float
+) -> dict[str, Any]:
     for attempt in range(retries + 1):
         last = attempt == retries
         try:
@@ -56,8 +66,11 @@ def _get_page(session: requests.Session, url: str, timeout: float, retries: int,
             if response.status_code in RETRYABLE_STATUS and not last:
                 pass  # the server's trouble: wait and try again
             elif response.status_code >= 400:
-                hint = ("the endpoint keeps failing; rerun later" if response.status_code >= 500
-                        else "check the table id and the $filter in sources.yml")
+                hint = (
+                    "the endpoint keeps failing; rerun later"
+                    if response.status_code >= 500
+                    else "check the table id and the $filter in sources.yml"
+                )
                 raise ODataError(
                     f"{url}: HTTP {response.status_code} {response.reason}. What to do: {hint}."
                 )

@@ -74,9 +74,7 @@ def read(path: Path) -> pd.DataFrame:
     return frame
 
 
-def prepare_for_validation(
-    frame: pd.DataFrame, quarter: Quarter | None = None
-) -> pd.DataFrame:
+def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:
     """Normalise text so the suite checks meaning, not spelling: dates to ISO (a value that is
     not a real date in either accepted format is marked and fails the date check),
     decimal commas to numbers (not a number -> missing), enumerations to lower case.

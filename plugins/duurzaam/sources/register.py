@@ -16,8 +16,7 @@ from duurzaam.quarters import Quarter
 from duurzaam.sources.odata import fetch_odata
 
 SOURCE = "register"
-FIELDS = ("RegioS", "Grondslag", "Perioden", "Status", "PersonenInRegister_1",
-          "PersonenMetBaan_2")
+FIELDS = ("RegioS", "Grondslag", "Perioden", "Status", "PersonenInRegister_1", "PersonenMetBaan_2")
 PADDED_FIELDS = ("RegioS", "Grondslag", "Perioden", "Status")
 COUNT_FIELDS = ("PersonenInRegister_1", "PersonenMetBaan_2")
 
@@ -48,34 +47,42 @@ def read(path: Path) -> pd.DataFrame:
     if not data.strip():
         raise InputRejected(str(path), "the file is empty", "fetch or export the quarter again")
     if b"\x00" in data[:65536] or data[:4] == b"PK\x03\x04":
-        raise InputRejected(str(path), "this is a binary file, not OData JSON",
-                            "deliver the JSON answer of the OData endpoint")
+        raise InputRejected(
+            str(path),
+            "this is a binary file, not OData JSON",
+            "deliver the JSON answer of the OData endpoint",
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         where = f" (line {error.lineno}, column {error.colno})" if hasattr(error, "lineno") else ""
-        raise InputRejected(str(path), f"this is not valid JSON{where}: the file may be cut off",
-                            "fetch or export the quarter again") from None
+        raise InputRejected(
+            str(path),
+            f"this is not valid JSON{where}: the file may be cut off",
+            "fetch or export the quarter again",
+        ) from None
     rows = document.get("value") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise InputRejected(str(path), "the JSON has no 'value' list of rows",
-                            "deliver the TypedDataSet answer of the OData endpoint")
+        raise InputRejected(
+            str(path),
+            "the JSON has no 'value' list of rows",
+            "deliver the TypedDataSet answer of the OData endpoint",
+        )
     frame = pd.DataFrame.from_records(rows)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame
 
 
-def prepare_for_validation(
-    frame: pd.DataFrame, quarter: Quarter | None = None
-) -> pd.DataFrame:
+def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:
     """Padding stripped, codes in canonical case, counts as numbers (a count that is not a
     whole number becomes -1 and fails the count rule), and `periode_klopt`: the row's period
     is the file's quarter."""
     prepared = frame.copy()
     for field in PADDED_FIELDS:
         if field in prepared:
-            prepared[field] = prepared[field].astype("str").str.strip().where(
-                prepared[field].notna())
+            prepared[field] = (
+                prepared[field].astype("str").str.strip().where(prepared[field].notna())
+            )
     if "RegioS" in prepared:
         prepared["RegioS"] = prepared["RegioS"].str.upper()
     if "Grondslag" in prepared:
@@ -91,13 +98,15 @@ def prepare_for_validation(
 
 
 def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
-    raw = pd.DataFrame({
-        "gemeente_code": prepared["RegioS"],
-        "grondslag": prepared["Grondslag"],
-        "periode": prepared["Perioden"],
-        "voorlopig": prepared["Status"].str.lower().str.startswith("voorlopig"),
-        "personen_in_register": prepared["PersonenInRegister_1"].astype("int64"),
-        "personen_met_baan": prepared["PersonenMetBaan_2"].astype("int64"),
-        "_row_number": prepared.index.astype("int64"),
-    }, index=prepared.index)
-    return raw
+    return pd.DataFrame(
+        {
+            "gemeente_code": prepared["RegioS"],
+            "grondslag": prepared["Grondslag"],
+            "periode": prepared["Perioden"],
+            "voorlopig": prepared["Status"].str.lower().str.startswith("voorlopig"),
+            "personen_in_register": prepared["PersonenInRegister_1"].astype("int64"),
+            "personen_met_baan": prepared["PersonenMetBaan_2"].astype("int64"),
+            "_row_number": prepared.index.astype("int64"),
+        },
+        index=prepared.index,
+    )

@@ -23,22 +23,25 @@ TICK_CHANCES = {
     "geen_reden": [0.40, 0.30, 0.35, 0.30, 0.20, 0.15],
 }
 # Mean Spinnenweb score per element for employers and for professionals.
-SPINNENWEB_MEANS = {"werkgever": [3.1, 2.8, 3.3, 3.0, 3.2, 3.4, 2.6],
-                    "professional": [3.6, 3.4, 3.5, 3.3, 3.1, 3.7, 2.9]}
+SPINNENWEB_MEANS = {
+    "werkgever": [3.1, 2.8, 3.3, 3.0, 3.2, 3.4, 2.6],
+    "professional": [3.6, 3.4, 3.5, 3.3, 3.1, 3.7, 2.9],
+}
 REMARKS = [
     "Goede samenwerking met het Werkbedrijf; de jobcoach is een aanrader.",
     "Te veel papierwerk; de aanvraag voor loonkostensubsidie duurde maanden.",
     'Onze medewerker uit Súdwest-Fryslân doet het "uitstekend"; graag meer kandidaten.',
     "Vestiging in Nuenen, Gerwen en Nederwetten zoekt nog iemand voor de kantine.",
     "Wij willen best, maar weten niet waar we moeten beginnen.",
-    "=HYPERLINK(\"https://www.werk.nl\";\"werk.nl\") noemde iemand als bron",
+    '=HYPERLINK("https://www.werk.nl";"werk.nl") noemde iemand als bron',
     "Prima; geen opmerkingen.",
     "Re-integratie via het UWV verliep soepel; één contactpersoon helpt enorm.",
 ]
 
 
-def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
-          rng: np.random.Generator) -> list[Path]:
+def write(
+    out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> list[Path]:
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     files = []
@@ -51,11 +54,14 @@ def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
     return files
 
 
-def _responses(quarter: Quarter, placements: pd.DataFrame, rng: np.random.Generator
-               ) -> pd.DataFrame:
+def _responses(
+    quarter: Quarter, placements: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     end = pd.Timestamp(quarter.end)
-    running = placements[(placements["startdatum"] <= end)
-                         & (placements["einddatum"].isna() | (placements["einddatum"] > end))]
+    running = placements[
+        (placements["startdatum"] <= end)
+        & (placements["einddatum"].isna() | (placements["einddatum"] > end))
+    ]
     employers = running.drop_duplicates("werkgever_id")
     count = min(len(employers), max(MIN_RESPONDENTS, round(RESPONSE_SHARE * len(running))))
     sample = employers.sample(n=count, random_state=rng).reset_index(drop=True)
@@ -63,15 +69,17 @@ def _responses(quarter: Quarter, placements: pd.DataFrame, rng: np.random.Genera
     size_codes = {value: code for code, value in book["single"]["grootte"].items()}
     employs = rng.random(count) < EMPLOYS_SHARE
     perspective = np.where(rng.random(count) < 0.7, "werkgever", "professional")
-    frame = pd.DataFrame({
-        "id": np.arange(1, count + 1) + 10_000 * (quarter.year * 4 + quarter.number),
-        "submitdate": _submit_dates(quarter, count, rng),
-        "gemeente": sample["gemeente_code"],
-        "grootte": sample["werkgever_grootte"].map(size_codes),
-        "sector": sample["sector"],
-        "perspectief": perspective,
-        "doelgroep_in_dienst": np.where(employs, "Y", "N"),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, count + 1) + 10_000 * (quarter.year * 4 + quarter.number),
+            "submitdate": _submit_dates(quarter, count, rng),
+            "gemeente": sample["gemeente_code"],
+            "grootte": sample["werkgever_grootte"].map(size_codes),
+            "sector": sample["sector"],
+            "perspectief": perspective,
+            "doelgroep_in_dienst": np.where(employs, "Y", "N"),
+        }
+    )
     for question, spec in book["multiple"].items():
         applies = ~employs if question == "geen_reden" else employs
         for code, chance in zip(spec["items"], TICK_CHANCES[question], strict=True):
@@ -80,8 +88,9 @@ def _responses(quarter: Quarter, placements: pd.DataFrame, rng: np.random.Genera
     scores = np.clip(np.rint(means + rng.normal(0, 0.9, means.shape)), 1, 5).astype(int)
     answered = rng.random(means.shape) > 0.1
     for column, code in enumerate(book["scale"]["spinnenweb"]["items"]):
-        frame[f"spinnenweb[{code}]"] = np.where(answered[:, column],
-                                                scores[:, column].astype(str), "")
+        frame[f"spinnenweb[{code}]"] = np.where(
+            answered[:, column], scores[:, column].astype(str), ""
+        )
     frame["interview"] = np.where(rng.random(count) < 0.3, "Y", "N")
     remarks = np.array(REMARKS, dtype=object)[rng.integers(0, len(REMARKS), count)]
     frame["opmerkingen"] = np.where(rng.random(count) < 0.25, remarks, "")

@@ -22,8 +22,9 @@ DISRUPTION_CHANCES = {"reorganisatie": 0.05, "leidinggevende": 0.07, "prive": 0.
 CORONA = (Quarter.parse("2020Q2"), Quarter.parse("2021Q2"))
 
 
-def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
-          rng: np.random.Generator) -> list[Path]:
+def write(
+    out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> list[Path]:
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     followed = placements[rng.random(len(placements)) < FOLLOWED_SHARE]
@@ -31,8 +32,10 @@ def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
     followed = followed.assign(
         role=_roles(followed["arbeidsdeskundige"].to_numpy() == "ja", rng),
         start_index=_quarter_index(followed["startdatum"]),
-        **{f"extra_{name}": rng.random(len(followed)) < chance
-           for name, chance in EXTRA_SUPPORT.items()},
+        **{
+            f"extra_{name}": rng.random(len(followed)) < chance
+            for name, chance in EXTRA_SUPPORT.items()
+        },
     )
     files = []
     for quarter in quarters:
@@ -43,12 +46,12 @@ def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
     return files
 
 
-def _wave_rows(quarter: Quarter, followed: pd.DataFrame, rng: np.random.Generator
-               ) -> pd.DataFrame:
+def _wave_rows(quarter: Quarter, followed: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     wave = quarter.year * 4 + quarter.number - 1 - followed["start_index"]
     days = pd.to_timedelta(91 * wave.clip(lower=0), unit="D")
-    date = (followed["startdatum"] + days).clip(pd.Timestamp(quarter.start),
-                                                 pd.Timestamp(quarter.end))
+    date = (followed["startdatum"] + days).clip(
+        pd.Timestamp(quarter.start), pd.Timestamp(quarter.end)
+    )
     previous = followed["startdatum"] + pd.to_timedelta(91 * (wave - 1).clip(lower=0), unit="D")
     ended = followed["einddatum"]
     # Followed up to and including the first wave at which the job has ended.
@@ -56,19 +59,23 @@ def _wave_rows(quarter: Quarter, followed: pd.DataFrame, rng: np.random.Generato
     rows = followed[(wave >= 0) & (wave < len(WAVES)) & still_followed]
     date, wave = date[rows.index], wave[rows.index]
     employed = rows["einddatum"].isna() | (rows["einddatum"] > date)
-    frame = pd.DataFrame({
-        "plaatsing_id": rows["plaatsing_id"],
-        "golf": "T" + wave.astype(str),
-        "datum": date.dt.strftime("%d-%m-%Y" if quarter.number % 2 == 0 else "%Y-%m-%d"),
-        "nog_in_dienst": np.where(employed, "ja", "nee"),
-        "contractvorm": rows["contractvorm"],
-        "rol_arbeidsdeskundige": rows["role"],
-        "ondersteuning": _listed({
-            **{name: rows[name].to_numpy() == "ja" for name in INSTRUMENTS},
-            **{name: rows[f"extra_{name}"].to_numpy() for name in EXTRA_SUPPORT},
-        }),
-        "verstoring": _disruptions(quarter, len(rows), rng),
-    })
+    frame = pd.DataFrame(
+        {
+            "plaatsing_id": rows["plaatsing_id"],
+            "golf": "T" + wave.astype(str),
+            "datum": date.dt.strftime("%d-%m-%Y" if quarter.number % 2 == 0 else "%Y-%m-%d"),
+            "nog_in_dienst": np.where(employed, "ja", "nee"),
+            "contractvorm": rows["contractvorm"],
+            "rol_arbeidsdeskundige": rows["role"],
+            "ondersteuning": _listed(
+                {
+                    **{name: rows[name].to_numpy() == "ja" for name in INSTRUMENTS},
+                    **{name: rows[f"extra_{name}"].to_numpy() for name in EXTRA_SUPPORT},
+                }
+            ),
+            "verstoring": _disruptions(quarter, len(rows), rng),
+        }
+    )
     return frame.sort_values(["plaatsing_id", "golf"])
 
 

@@ -24,14 +24,19 @@ TARGET_TO_REALISED = (0.85, 1.2)
 HEADER_ROW = 6
 
 
-def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
-          rng: np.random.Generator) -> list[Path]:
+def write(
+    out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> list[Path]:
     import openpyxl  # only where a workbook is written
 
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
-    regions = (pd.read_csv(MUNICIPALITIES_CSV, usecols=["region_code", "region"])
-               .dropna().drop_duplicates("region_code").sort_values("region_code"))
+    regions = (
+        pd.read_csv(MUNICIPALITIES_CSV, usecols=["region_code", "region"])
+        .dropna()
+        .drop_duplicates("region_code")
+        .sort_values("region_code")
+    )
     files = []
     for quarter in quarters:
         table = _table(quarter, placements, regions, rng)
@@ -45,24 +50,33 @@ def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
     return files
 
 
-def _table(quarter: Quarter, placements: pd.DataFrame, regions: pd.DataFrame,
-           rng: np.random.Generator) -> pd.DataFrame:
+def _table(
+    quarter: Quarter, placements: pd.DataFrame, regions: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     end = pd.Timestamp(quarter.end)
-    running = placements[(placements["startdatum"] <= end)
-                         & (placements["einddatum"].isna() | (placements["einddatum"] > end))]
-    jobs = (running.groupby(["region_code", "sector_type"])["uren_per_week"].sum()
-            .unstack(fill_value=0.0).reindex(regions["region_code"], fill_value=0.0))
+    running = placements[
+        (placements["startdatum"] <= end)
+        & (placements["einddatum"].isna() | (placements["einddatum"] > end))
+    ]
+    jobs = (
+        running.groupby(["region_code", "sector_type"])["uren_per_week"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(regions["region_code"], fill_value=0.0)
+    )
     jobs = jobs.reindex(columns=["markt", "overheid"], fill_value=0.0)
     noise = rng.normal(1.0, 0.03, jobs.shape)
     jobs = (jobs / HOURS_PER_JOB * JOBS_PER_PLACEMENT_JOB * noise).round(1)
     target = jobs.sum(axis=1) * rng.uniform(*TARGET_TO_REALISED, len(jobs))
-    return pd.DataFrame({
-        "naam": regions["region"].to_numpy(),
-        "code": regions["region_code"].to_numpy(),
-        "markt": jobs["markt"].to_numpy(),
-        "overheid": jobs["overheid"].to_numpy(),
-        "doelstelling": target.round(0).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "naam": regions["region"].to_numpy(),
+            "code": regions["region_code"].to_numpy(),
+            "markt": jobs["markt"].to_numpy(),
+            "overheid": jobs["overheid"].to_numpy(),
+            "doelstelling": target.round(0).to_numpy(),
+        }
+    )
 
 
 def _fill(sheet, quarter: Quarter, table: pd.DataFrame) -> None:
@@ -72,8 +86,10 @@ def _fill(sheet, quarter: Quarter, table: pd.DataFrame) -> None:
     sheet["A1"] = f"Banenafspraak: voortgang per arbeidsmarktregio, {quarter.label_nl}"
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = "Bron: UWV, doelgroepregister en polisadministratie; bewerking Werkbedrijf"
-    sheet["A3"] = ("Aantallen in banen van 25,5 uur per week; cijfers over het laatste "
-                   "kwartaal zijn voorlopig.")
+    sheet["A3"] = (
+        "Aantallen in banen van 25,5 uur per week; cijfers over het laatste "
+        "kwartaal zijn voorlopig."
+    )
     top, sub = HEADER_ROW, HEADER_ROW + 1
     for column, title in (("A", "Arbeidsmarktregio"), ("B", "Code"), ("E", "Doelstelling")):
         sheet[f"{column}{top}"] = title
@@ -84,9 +100,20 @@ def _fill(sheet, quarter: Quarter, table: pd.DataFrame) -> None:
     for row in table.itertuples(index=False):  # 35 rows, appended below the headers
         sheet.append(list(row))
     total_row = sheet.max_row + 1
-    sheet.append(["Totaal", None, round(table["markt"].sum(), 1),
-                  round(table["overheid"].sum(), 1), table["doelstelling"].sum()])
+    sheet.append(
+        [
+            "Totaal",
+            None,
+            round(table["markt"].sum(), 1),
+            round(table["overheid"].sum(), 1),
+            table["doelstelling"].sum(),
+        ]
+    )
     sheet[f"A{total_row}"].font = Font(bold=True)
     sheet.append([])
-    sheet.append(["Toelichting: de regio Súdwest-Fryslân valt onder de arbeidsmarktregio "
-                  "Friesland; Nuenen, Gerwen en Nederwetten onder Zuidoost-Brabant."])
+    sheet.append(
+        [
+            "Toelichting: de regio Súdwest-Fryslân valt onder de arbeidsmarktregio "
+            "Friesland; Nuenen, Gerwen en Nederwetten onder Zuidoost-Brabant."
+        ]
+    )

@@ -160,33 +160,34 @@ def placement_table(
     employers = world.employers
     employer = frame["employer"].to_numpy()
     end = frame["end"].to_numpy()
-    table = pd.DataFrame({
-        "plaatsing_id": _numbered(
-            "PL", pd.Series(np.arange(1, len(frame) + 1)), max(7, len(str(len(frame))))
-        ),
-        "persoon": persons[frame["person"].to_numpy()],
-        "spell": frame["spell"].to_numpy(),
-        "gemeente_code": world.municipalities.codes[frame["municipality"].to_numpy()],
-        "region_code": np.array(world.region_codes, dtype=object)[employers.region[employer]],
-        "werkgever_id": _numbered(
-            "WG", frame["employer_number"], max(6, len(str(len(employers.region))))
-        ),
-        "werkgever_grootte": _labels(SIZES, frame["werkgever_grootte"]),
-        "sector": _labels(SECTIONS, frame["section"]),
-        "sector_type": _labels(SECTOR_KINDS, frame["kind"]),
-        "startdatum": pd.to_datetime(frame["start"].to_numpy(), unit="D"),
-        "einddatum": pd.to_datetime(
-            np.where(end <= _day(last.end), end, np.iinfo(np.int64).min), unit="D"
-        ),
-        "reden_einde": np.where(
-            end <= _day(last.end), np.array(END_REASONS, dtype=object)[frame["reason"]], ""
-        ),
-        "contractvorm": _labels(CONTRACTS, frame["contractvorm"]),
-        "uren_per_week": frame["hours2"].to_numpy() / 2,
-        "grondslag": _labels(BASES, frame["grondslag"]),
-        **{name: _labels(YES_NO, frame[name]) for name in INSTRUMENTS},
-    })
-    return table
+    return pd.DataFrame(
+        {
+            "plaatsing_id": _numbered(
+                "PL", pd.Series(np.arange(1, len(frame) + 1)), max(7, len(str(len(frame))))
+            ),
+            "persoon": persons[frame["person"].to_numpy()],
+            "spell": frame["spell"].to_numpy(),
+            "gemeente_code": world.municipalities.codes[frame["municipality"].to_numpy()],
+            "region_code": np.array(world.region_codes, dtype=object)[employers.region[employer]],
+            "werkgever_id": _numbered(
+                "WG", frame["employer_number"], max(6, len(str(len(employers.region))))
+            ),
+            "werkgever_grootte": _labels(SIZES, frame["werkgever_grootte"]),
+            "sector": _labels(SECTIONS, frame["section"]),
+            "sector_type": _labels(SECTOR_KINDS, frame["kind"]),
+            "startdatum": pd.to_datetime(frame["start"].to_numpy(), unit="D"),
+            "einddatum": pd.to_datetime(
+                np.where(end <= _day(last.end), end, np.iinfo(np.int64).min), unit="D"
+            ),
+            "reden_einde": np.where(
+                end <= _day(last.end), np.array(END_REASONS, dtype=object)[frame["reason"]], ""
+            ),
+            "contractvorm": _labels(CONTRACTS, frame["contractvorm"]),
+            "uren_per_week": frame["hours2"].to_numpy() / 2,
+            "grondslag": _labels(BASES, frame["grondslag"]),
+            **{name: _labels(YES_NO, frame[name]) for name in INSTRUMENTS},
+        }
+    )
 
 
 def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:

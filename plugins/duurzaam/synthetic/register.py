@@ -17,15 +17,21 @@ from duurzaam.settings import MUNICIPALITIES_CSV
 
 SOURCE = "register"
 BASES = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
-EMPLOYMENT_RATE = {"wajong": 0.30, "wsw": 0.85, "participatiewet": 0.40, "pro_vso": 0.45,
-                   "wiw_id": 0.55}
+EMPLOYMENT_RATE = {
+    "wajong": 0.30,
+    "wsw": 0.85,
+    "participatiewet": 0.40,
+    "pro_vso": 0.45,
+    "wiw_id": 0.55,
+}
 # The placements cover only part of everyone working from the register.
 WORKING_PER_RUNNING_PLACEMENT = 3.0
 PROVISIONAL_QUARTERS = 2
 
 
-def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
-          rng: np.random.Generator) -> list[Path]:
+def write(
+    out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> list[Path]:
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     municipalities = pd.read_csv(MUNICIPALITIES_CSV, dtype={"code": str})
@@ -35,35 +41,45 @@ def write(out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame,
         provisional = position >= len(quarters) - PROVISIONAL_QUARTERS
         rows = _rows(quarter, placements, municipalities, provisional, rng)
         path = folder / f"{quarter}.json"
-        document = {"odata.metadata": "https://opendata.example.nl/ODataApi/odata/"
-                    "Doelgroepregister/$metadata#TypedDataSet", "value": rows}
+        document = {
+            "odata.metadata": "https://opendata.example.nl/ODataApi/odata/"
+            "Doelgroepregister/$metadata#TypedDataSet",
+            "value": rows,
+        }
         path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
         files.append(path)
     return files
 
 
-def _rows(quarter: Quarter, placements: pd.DataFrame, municipalities: pd.DataFrame,
-          provisional: bool, rng: np.random.Generator) -> list[dict]:
+def _rows(
+    quarter: Quarter,
+    placements: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    provisional: bool,
+    rng: np.random.Generator,
+) -> list[dict]:
     end = pd.Timestamp(quarter.end)
     codes = sorted(set(municipalities.loc[municipalities["year"] >= quarter.year, "code"]))
-    running = placements[(placements["startdatum"] <= end)
-                         & (placements["einddatum"].isna() | (placements["einddatum"] > end))]
+    running = placements[
+        (placements["startdatum"] <= end)
+        & (placements["einddatum"].isna() | (placements["einddatum"] > end))
+    ]
     placed = running.groupby(["gemeente_code", "grondslag"])["persoon"].nunique()
     grid = pd.MultiIndex.from_product([codes, BASES], names=["gemeente_code", "grondslag"])
     placed = placed.reindex(grid, fill_value=0).to_numpy()
     rate = np.tile([EMPLOYMENT_RATE[basis] for basis in BASES], len(codes))
-    working = np.maximum(
-        placed, rng.poisson(placed * WORKING_PER_RUNNING_PLACEMENT + 2 * rate)
-    )
+    working = np.maximum(placed, rng.poisson(placed * WORKING_PER_RUNNING_PLACEMENT + 2 * rate))
     register = working + rng.poisson(working * (1 - rate) / rate + 1)
     status = "Voorlopig" if provisional else "Definitief"
-    frame = pd.DataFrame({
-        "ID": np.arange(1, len(grid) + 1),
-        "RegioS": grid.get_level_values(0).str.ljust(10),
-        "Grondslag": grid.get_level_values(1).str.ljust(16),
-        "Perioden": quarter.cbs,
-        "Status": status.ljust(10),
-        "PersonenInRegister_1": register,
-        "PersonenMetBaan_2": working,
-    })
+    frame = pd.DataFrame(
+        {
+            "ID": np.arange(1, len(grid) + 1),
+            "RegioS": grid.get_level_values(0).str.ljust(10),
+            "Grondslag": grid.get_level_values(1).str.ljust(16),
+            "Perioden": quarter.cbs,
+            "Status": status.ljust(10),
+            "PersonenInRegister_1": register,
+            "PersonenMetBaan_2": working,
+        }
+    )
     return frame.to_dict(orient="records")
