@@ -7,7 +7,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from duurzaam.orchestration import MART_ASSETS
+from duurzaam.orchestration import MART_ASSETS, REPORT_MARTS
 
 
 @task
@@ -52,7 +52,7 @@ def send_report(report: dict) -> str:
 
 @dag(
     dag_id="duurzaam_report",
-    schedule=list(MART_ASSETS.values()),
+    schedule=[MART_ASSETS[mart] for mart in REPORT_MARTS],  # the regional_report exposure
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,

@@ -3,6 +3,7 @@ Light on purpose: DAG files import this at parse time."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,34 @@ RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"duurzaam://warehouse/raw/{source}")
     for source in SOURCE_NAMES
 }
+MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
+EXPOSURES_FILE = MARTS_DIR / "_marts__exposures.yml"
+
+
+def mart_names(marts_dir: Path = MARTS_DIR) -> tuple[str, ...]:
+    """Every mart of the dbt project: the models in its marts folder."""
+    return tuple(sorted(path.stem for path in marts_dir.glob("*.sql")))
+
+
+def exposure_marts(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tuple[str, ...]:
+    """The marts a dbt exposure depends on (its `ref('...')` entries), so that what triggers
+    a consumer is declared once, in dbt, where `dbt docs` shows it."""
+    with exposures_file.open(encoding="utf-8") as handle:
+        exposures = {entry["name"]: entry for entry in yaml.safe_load(handle)["exposures"]}
+    if exposure not in exposures:
+        raise ValueError(f"{exposures_file} declares no exposure {exposure!r}")
+    refs = (
+        re.fullmatch(r"ref\(\s*['\"](\w+)['\"]\s*\)", d) for d in exposures[exposure]["depends_on"]
+    )
+    return tuple(match[1] for match in refs if match)
+
+
 MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
-    for mart in (
-        "mart_region_quarter",
-        "mart_cohort_survival",
-        "mart_retention_factors",
-        "mart_employer_survey",
-        "mart_followup",
-    )
+    for mart in mart_names()
 }
+# The marts the regional report reads: the report DAG runs when all of them were rebuilt.
+REPORT_MARTS = exposure_marts("regional_report")
 
 
 def dbt_manifest_path() -> Path:

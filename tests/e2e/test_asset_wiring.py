@@ -1,0 +1,77 @@
+"""The Assets that chain the DAGs are derived from the dbt project, and the DAGs are wired to
+all of them: every mart of the manifest is published by the transform DAG, and the report DAG
+waits for exactly the marts the report reads (the `regional_report` exposure)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from duurzaam.orchestration import (
+    MART_ASSETS,
+    REPORT_MARTS,
+    dbt_manifest_path,
+    exposure_marts,
+    mart_names,
+)
+from duurzaam.settings import PROJECT_ROOT
+
+REPORT_DATA_CODE = PROJECT_ROOT / "plugins" / "duurzaam" / "reports" / "data.py"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(dbt_manifest_path().read_text())
+
+
+@pytest.fixture(scope="module")
+def dags() -> dict:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags
+
+
+def test_every_mart_of_the_manifest_has_an_asset_published_by_the_transform(manifest, dags):
+    marts = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+    assert marts == set(MART_ASSETS)
+    transform = dags["duurzaam_transform"]
+    for mart in marts:
+        publish = transform.get_task(f"publish_{mart}")
+        assert [asset.name for asset in publish.outlets] == [f"marts.{mart}"]
+
+
+def test_report_dag_waits_for_the_marts_of_the_report_exposure(manifest, dags):
+    exposure = manifest["exposures"]["exposure.duurzaam.regional_report"]
+    consumed = {node.rsplit(".", 1)[1] for node in exposure["depends_on"]["nodes"]}
+    assert set(REPORT_MARTS) == consumed
+    schedule = dags["duurzaam_report"].timetable.asset_condition.objects
+    assert {asset.name for asset in schedule} == {f"marts.{mart}" for mart in consumed}
+
+
+def test_the_report_reads_only_marts_its_exposure_declares():
+    """A mart the report queries but the exposure leaves out would never trigger a report."""
+    queried = set(re.findall(r"marts\.(mart_\w+)", REPORT_DATA_CODE.read_text()))
+    assert queried == set(REPORT_MARTS)
+
+
+def test_a_mart_missing_from_the_exposure_is_seen(tmp_path):
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    for name in ("mart_a", "mart_b"):
+        (marts / f"{name}.sql").write_text("select 1 as x\n")
+    exposures = marts / "_marts__exposures.yml"
+    exposures.write_text(
+        "exposures:\n  - name: regional_report\n    depends_on:\n      - ref('mart_a')\n"
+    )
+    assert mart_names(marts) == ("mart_a", "mart_b")
+    assert exposure_marts("regional_report", exposures) == ("mart_a",)
+    with pytest.raises(ValueError, match="no exposure 'dashboard'"):
+        exposure_marts("dashboard", exposures)
