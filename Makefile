@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo test lint validate-stack sample bench-ingest bench-dbt bench-reports clean
+.PHONY: install manifest docs demo test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports clean
 
 # The dbt manifest the transform DAG is rendered from (astronomer-cosmos), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -38,13 +38,23 @@ docs: install
 demo: install
 	$(RUN) duurzaam demo
 
-test: install
-	$(RUN) ruff check plugins dags tests
+# Everything CI runs: the checks, then every test (unit, integration against the real
+# PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs).
+test: lint
 	$(RUN) pytest
 
+# The unit tests and the fast integration tests, for the edit-test loop (under 2 minutes).
+test-fast: install
+	$(RUN) pytest -m "not slow"
+
+# The checks, also run by pre-commit (.pre-commit-config.yaml): ruff (lint and format), the
+# type checker, SQL lint of the dbt project.
 lint: install
 	$(RUN) ruff check plugins dags tests
 	$(RUN) ruff format --check plugins dags tests
+	$(RUN) pre-commit validate-config .pre-commit-config.yaml
+	UV=$(UV) bash .ci/typecheck
+	UV=$(UV) bash .ci/lint-sql
 
 # docker-compose.yml (docker-compose's parser) and the Dockerfile (hadolint), no engine needed.
 validate-stack: install

@@ -28,6 +28,14 @@ TEST_KEY = b"test-only-pseudonym-key"
 SAMPLE_QUARTERS = "2023Q1:2024Q2"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test with its layer, the folder it is in: unit, integration or e2e."""
+    for item in items:
+        layer = item.path.parent.name
+        if layer in ("unit", "integration", "e2e"):
+            item.add_marker(layer)
+
+
 def _admin_connection() -> psycopg.Connection:
     from duurzaam.warehouse import connection_parameters
 

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from duurzaam.errors import DuurzaamError, InputRejected
-from duurzaam.privacy import contains_bsn, require_key_for_bsn
+from duurzaam.privacy import bsn_rows, require_key_for_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
 from duurzaam.sources import get_source, raw_tables
@@ -116,7 +116,7 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
     text = module.read(path)
     require_key_for_bsn(text.columns, settings.pseudonym_key, extract.origin)
     prepared = module.prepare_for_validation(text, Quarter.parse(extract.quarter)).assign(
-        bsn_outside_bsn_column=_bsn_outside_bsn_column(text)
+        bsn_outside_bsn_column=bsn_rows(text)
     )
     run_name = f"{extract.source} {extract.quarter} {extract.sha256[:12]}"
     outcome = run_suite(
@@ -259,16 +259,6 @@ def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict
         "region_codes": known_region_codes(),
         "min_rows": min_rows,
     }
-
-
-def _bsn_outside_bsn_column(text: pd.DataFrame) -> pd.Series:
-    """Per row: does any text cell other than the bsn column hold a BSN (a name or note in
-    free text, a BSN pasted into an id column)? Every suite rejects such rows."""
-    found = pd.Series(False, index=text.index)
-    for column in text.columns.drop("bsn", errors="ignore"):
-        if pd.api.types.is_string_dtype(text[column]) or text[column].dtype == object:
-            found |= contains_bsn(text[column].dropna()).reindex(text.index, fill_value=False)
-    return found
 
 
 def _is_url(location: str) -> bool:

@@ -28,14 +28,26 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
     return result
 
 
-# A BSN written inside text: nine digits, maybe grouped 3-3-3 by a space, dot or dash, not
-# part of a longer number.
-_BSN_IN_TEXT = r"(?<![\d])(\d{3})[ .-]?(\d{3})[ .-]?(\d{3})(?![\d])"
+# A BSN written inside text: nine digits, maybe grouped 3-3-3 by a space, dot or dash, a
+# token of its own: not part of a longer number, nor of a code with letters (a hexadecimal
+# pseudonym such as 5f3a123456782b0c holds nine-digit runs that pass the 11-proef by chance),
+# except right after the letters "bsn" ("bsn123456782").
+_BSN_IN_TEXT = (
+    r"(?:(?<![0-9A-Za-z])|(?<=[Bb][Ss][Nn]))"
+    r"(\d{3})[ .-]?(\d{3})[ .-]?(\d{3})(?![0-9A-Za-z])"
+)
+# A cell that is one BSN-shaped number and nothing else.
+_NUMBER_CELL = r"\s*\d{3}[ .-]?\d{3}[ .-]?\d{3}\s*"
+# About one in eleven random nine-digit numbers passes the 11-proef.
+CHANCE_PASS_RATE = 1 / 11
+# A column of numbers is taken for a column of BSNs when so many pass the 11-proef that
+# chance explains it with a probability below this (a real BSN column passes 100%).
+BSN_COLUMN_P_VALUE = 1e-6
 
 
 def contains_bsn(values: pd.Series) -> pd.Series:
-    """True where the text holds a number that passes the 11-proef as a BSN (free text,
-    a wrong column): such a file must not be loaded."""
+    """True where the text holds a number of its own that passes the 11-proef as a BSN (a
+    note in free text, a BSN pasted among other words)."""
     text = values.astype("str")
     # Arrow's regex engine finds the few candidate cells; only those are taken apart.
     text = text[text.str.contains(r"\d{3}[ .-]?\d{3}[ .-]?\d{3}", regex=True, na=False)]
@@ -46,6 +58,48 @@ def contains_bsn(values: pd.Series) -> pd.Series:
     valid = is_valid_bsn(numbers)
     rows = valid[valid].index.get_level_values(0).unique()
     return pd.Series(values.index.isin(rows), index=values.index)
+
+
+def bsn_cells(values: pd.Series) -> pd.Series:
+    """True where a cell of this text column holds a BSN.
+
+    A cell that is only a nine-digit number is judged with its column: in a column of such
+    numbers (an id column of nine digits) about one in eleven passes the 11-proef by
+    chance, so the column is taken for BSNs only when far more pass than chance gives (then
+    every passing cell counts); in a column of other values (codes, names) a passing number
+    stands out and counts. A number inside other text counts when it is a token of its own
+    (contains_bsn)."""
+    text = values.dropna().astype("str")
+    whole = text.str.fullmatch(_NUMBER_CELL).fillna(False).astype(bool)
+    digits = text[whole].str.replace(r"\D", "", regex=True)
+    passing = is_valid_bsn(digits)
+    found = pd.Series(False, index=values.index)
+    numbers, passed = int(whole.sum()), int(passing.sum())
+    if passed and (2 * numbers < len(text) or more_than_chance(passed, numbers)):
+        found[passing[passing].index] = True
+    free_text = contains_bsn(text[~whole])
+    found[free_text[free_text].index] = True
+    return found
+
+
+def more_than_chance(passed: int, numbers: int) -> bool:
+    """Do `passed` of `numbers` random nine-digit numbers pass the 11-proef too often to be
+    chance? The binomial tail, or (few numbers) every one of at least three passing."""
+    from scipy.stats import binom
+
+    tail = float(binom.sf(passed - 1, numbers, CHANCE_PASS_RATE))
+    return tail < BSN_COLUMN_P_VALUE or (numbers >= 3 and passed == numbers)
+
+
+def bsn_rows(text: pd.DataFrame, skip: tuple[str, ...] = ("bsn",)) -> pd.Series:
+    """Per row: does a text cell outside the `skip` columns hold a BSN (a note in free text,
+    a BSN pasted into an id column, a column of BSNs under another name)? Every suite
+    rejects such rows."""
+    found = pd.Series(False, index=text.index)
+    for column in text.columns.drop(list(skip), errors="ignore"):
+        if pd.api.types.is_string_dtype(text[column]) or text[column].dtype == object:
+            found |= bsn_cells(text[column])
+    return found
 
 
 def mask_bsn_like(values: pd.Series) -> pd.Series:

@@ -1,9 +1,19 @@
 import hashlib
 import hmac
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from duurzaam.privacy import is_valid_bsn, pseudonymise, suppress_count, suppress_rate
+from duurzaam.privacy import (
+    bsn_cells,
+    bsn_rows,
+    is_valid_bsn,
+    pseudonymise,
+    suppress_count,
+    suppress_rate,
+)
+from tests.extracts import VALID_BSNS
 
 
 def test_bsn_11_proef():
@@ -48,3 +58,70 @@ def test_secondary_suppression_protects_a_single_small_cell():
     assert cells_to_suppress([40, 5, 3, 80], 10) == [False, True, True, False]  # two: enough
     assert cells_to_suppress([40, 80], 10) == [False, False]
     assert cells_to_suppress([5], 10) == [True]
+
+
+def random_nine_digit_ids(n: int, seed: int = 3) -> pd.Series:
+    numbers = np.random.default_rng(seed).integers(100_000_000, 999_999_999, n)
+    return pd.Series(numbers.astype(str))
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "zie dossier bsn 123456782",
+        "zie dossier BSN: 123.456.782",
+        "bsn 123 456 782 gebeld",
+        "bsn-nummer 123-456-782",
+        "bsn123456782",
+    ],
+)
+def test_a_bsn_in_free_text_is_found(note):
+    notes = pd.Series(["geen bijzonderheden", note, "contract verlengd"])
+    assert bsn_cells(notes).tolist() == [False, True, False]
+
+
+def test_a_bsn_pasted_into_an_id_column_is_found():
+    ids = pd.Series([f"WG{n:04d}" for n in range(200)])
+    ids[17] = "123456782"
+    ids[40] = " 111.222.333 "
+    assert bsn_cells(ids)[bsn_cells(ids)].index.tolist() == [17, 40]
+
+
+def test_a_column_of_bsns_under_another_name_is_found():
+    numbers = pd.Series(VALID_BSNS * 20)
+    assert bsn_cells(numbers).all()
+    # a few, too: three numbers that all pass are no chance
+    assert bsn_cells(pd.Series(VALID_BSNS[:3])).all()
+
+
+def test_digit_runs_inside_a_pseudonym_are_not_bsns():
+    """A 16-character hexadecimal pseudonym whose nine-digit run passes the 11-proef."""
+    pseudonyms = pd.Series(["5f123456782ab0c1", "a0111222333bcdef", "9d3e4f5a6b7c8d9e"])
+    assert is_valid_bsn(pd.Series(["123456782", "111222333"])).all()  # the runs would pass
+    assert not bsn_cells(pseudonyms).any()
+
+
+def test_nine_digit_ids_that_pass_by_chance_are_not_bsns():
+    ids = random_nine_digit_ids(5000)
+    passing = is_valid_bsn(ids).mean()
+    assert 0.07 < passing < 0.11  # about one in eleven pass the 11-proef by chance
+    assert not bsn_cells(ids).any()
+    sequential = pd.Series([str(n) for n in range(100_000_001, 100_002_001)])
+    assert not bsn_cells(sequential).any()
+
+
+def test_a_column_of_nine_digit_ids_with_mostly_bsns_is_found():
+    ids = random_nine_digit_ids(300)
+    ids[:150] = (VALID_BSNS * 30)[:150]
+    assert bsn_cells(ids)[:150].all()
+
+
+def test_bsn_rows_skips_the_bsn_column_and_flags_rows():
+    text = pd.DataFrame(
+        {
+            "bsn": VALID_BSNS[:3],
+            "persoon_id": ["5f123456782ab0c1", "P000002", "P000003"],
+            "opmerking": [None, "bsn 111 222 333", "geen"],
+        }
+    )
+    assert bsn_rows(text).tolist() == [False, True, False]
