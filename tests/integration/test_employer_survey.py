@@ -105,6 +105,10 @@ def edited(export: pd.DataFrame, row: int, **cells: str) -> pd.DataFrame:
         (lambda f: edited(f, 1, **{"spinnenweb[SQ002]": "goed"}), r"spinnenweb\[SQ002\]: .*row 3"),
         (lambda f: edited(f, 3, perspectief="klant"), r"column perspectief: .*row 5"),
         (
+            lambda f: edited(f, 3, submitdate="2024-10-15 09:30:00"),
+            r"column submitdate_in_wave: .*open_weeks.*row 5",
+        ),
+        (
             lambda f: edited(f, 4, doelgroep_in_dienst="N", **{"redenen[SQ001]": "Y"}),
             r"antwoorden_consistent: .*row 6",
         ),
@@ -119,6 +123,7 @@ def edited(export: pd.DataFrame, row: int, **cells: str) -> pd.DataFrame:
         "score-out-of-range",
         "score-not-a-number",
         "bad-value",
+        "submitted-after-the-wave",
         "inconsistent-answers",
         "missing-column",
         "renamed-column",
@@ -131,6 +136,13 @@ def test_each_bad_value_is_rejected_with_file_row_column_and_rule(
     message = rejected(settings, path)
     assert str(path) in message and "What to do" in message
     assert pd.Series([message]).str.contains(expected, regex=True).iat[0], message
+
+
+def test_a_response_in_the_weeks_the_survey_stays_open_loads(settings, tmp_path, export):
+    """2024Q2 ends on 30 June; the survey stays open eight weeks (sources.yml)."""
+    frame = edited(export, 2, submitdate="2024-08-20 16:45:00")
+    outcome = ingest("employer_survey", QUARTER, settings, file=write(tmp_path, frame))
+    assert outcome["status"] == "loaded" and outcome["rows"] == len(frame)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ the Spinnenweb scores). The free-text `opmerkingen` is loaded as literal text.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 import yaml
 
 from duurzaam.quarters import Quarter
-from duurzaam.settings import CONFIG_DIR
+from duurzaam.settings import CONFIG_DIR, sources_config_path
 from duurzaam.sources.files import iso_dates, read_delimited
 
 SOURCE = "employer_survey"
@@ -30,6 +31,12 @@ SUBMIT_FORMATS = (
     "%d-%m-%Y",
 )
 INVALID_SCORE = -1.0  # a score that is not a number: fails the 1..5 rule, shown as delivered
+
+
+def open_weeks() -> int:
+    """How many weeks after its quarter a wave may still be answered (sources.yml)."""
+    with sources_config_path().open(encoding="utf-8") as handle:
+        return int(yaml.safe_load(handle)[SOURCE].get("open_weeks", 8))
 
 
 @cache
@@ -114,10 +121,21 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
         prepared["submitdate"] = iso_dates(
             prepared["submitdate"], SUBMIT_FORMATS, "%Y-%m-%d %H:%M:%S"
         )
+        if quarter is not None:
+            prepared["submitdate_in_wave"] = _submitted_in_wave(prepared["submitdate"], quarter)
     _parse_options(prepared)
     if "doelgroep_in_dienst" in prepared:
         prepared["antwoorden_consistent"] = _answers_fit_employment(prepared)
     return prepared
+
+
+def _submitted_in_wave(submitted: pd.Series, quarter: Quarter) -> pd.Series:
+    """True where the response was submitted in the wave's quarter or in the weeks after it
+    that the survey stays open; a value that is no date is reported by its own rule."""
+    closes = quarter.end + timedelta(weeks=open_weeks())
+    day = submitted.str[:10]
+    in_wave = day.between(str(quarter.start), str(closes))
+    return in_wave | ~day.str.match(r"^\d{4}-\d{2}-\d{2}$", na=False)
 
 
 def _decode_single_choices(prepared: pd.DataFrame) -> None:
