@@ -4,7 +4,8 @@
     after (post-hook of every mart, dbt_project.yml):
     - duurzaam_analyst reads every row;
     - duurzaam_regional_analyst reads the rows of the regions whose role
-      (duurzaam_region_am05 for region_code 'AM05') the logged-in user is a member of.
+      (duurzaam_region_am05 for region_code 'AM05') the logged-in user is a member of, and
+      the national rows (region_code 'NL'), which every report puts beside its region.
     The owner (the transform's user) is not bound by the policies. DuckDB has no roles:
     nothing happens there.
 #}
@@ -16,7 +17,7 @@
             for select to duurzaam_analyst using (true);
         create policy regional_analyst_reads_own_region on {{ this }}
             for select to duurzaam_regional_analyst
-            using (exists (
+            using (region_code = 'NL' or exists (
                 select from pg_roles
                 where rolname = 'duurzaam_region_' || lower(region_code)
                     and pg_has_role(current_user, oid, 'member')

@@ -23,15 +23,35 @@ def main(argv: list[str] | None = None) -> int:
     except InputRejected as rejection:
         print(f"REJECTED {rejection}", file=sys.stderr)
         return EXIT_REJECTED
-    except (DuurzaamError, ValueError, OSError) as error:
-        print(f"ERROR {error}", file=sys.stderr)
+    except Exception as error:
+        if getattr(arguments, "debug", False):
+            raise
+        print(f"ERROR {_describe(error)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
+def _describe(error: Exception) -> str:
+    """One line for the user: ours say what to do; the database's get a hint; anything else
+    is named as unexpected (the traceback is one --debug away)."""
+    if isinstance(error, DuurzaamError | ValueError | OSError):
+        return str(error)
+    from duurzaam.warehouse import describe_database_error
+
+    described = describe_database_error(error)
+    if described:
+        return described
+    return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="duurzaam", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    # --debug before or after the command: a traceback instead of the one-line message
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    parser = argparse.ArgumentParser(prog="duurzaam", description=__doc__, parents=[common])
+    commands = _Commands(parser.add_subparsers(required=True, metavar="COMMAND"), common)
 
     generate = commands.add_parser("generate", help="write a synthetic landing zone")
     generate.add_argument("--out", type=Path, required=True, help="landing zone folder")
@@ -90,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(command=_demo)
     return parser
+
+
+class _Commands:
+    """The subcommands, each with the common options."""
+
+    def __init__(self, subparsers: Any, common: argparse.ArgumentParser):
+        self.subparsers, self.common = subparsers, common
+
+    def add_parser(self, name: str, **options: Any) -> argparse.ArgumentParser:
+        return self.subparsers.add_parser(name, parents=[self.common], **options)
 
 
 def _generate(arguments: argparse.Namespace) -> None:
@@ -187,7 +217,7 @@ def _query(arguments: argparse.Namespace) -> None:
     from duurzaam.settings import load_settings
     from duurzaam.warehouse import open_warehouse
 
-    with open_warehouse(load_settings().warehouse_url) as warehouse:
+    with open_warehouse(load_settings().warehouse_url, read_only=True) as warehouse:
         frame = warehouse.query_frame(arguments.sql)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(frame.to_string(index=False))

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from duurzaam.errors import DuurzaamError
 from duurzaam.settings import warehouse_backend
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -180,11 +181,24 @@ class Warehouse:
 
 
 class DuckDBWarehouse(Warehouse):
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         import duckdb
 
+        if read_only and not path.exists():
+            raise WarehouseUnavailable(
+                f"the DuckDB warehouse {path} does not exist yet: load a quarter "
+                "(`duurzaam ingest`) and build the marts (`duurzaam transform`), or point "
+                "DUURZAAM_WAREHOUSE_URL at the right file"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = duckdb.connect(str(path))
+        try:
+            self.connection = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise WarehouseUnavailable(
+                f"the DuckDB warehouse {path} is in use by another process ({_first_line(error)}"
+                "): DuckDB lets one process write at a time; wait for that run to finish, or "
+                "use the PostgreSQL warehouse for concurrent work"
+            ) from error
         self._depth = 0
 
     def execute(self, sql: str, params: Any = ()) -> None:
@@ -229,10 +243,20 @@ class DuckDBWarehouse(Warehouse):
 
 
 class PostgresWarehouse(Warehouse):
-    def __init__(self, conninfo: dict[str, Any]):
+    def __init__(self, conninfo: dict[str, Any], read_only: bool = False):
         import psycopg
 
-        self.connection = psycopg.connect(**conninfo, autocommit=True)
+        # A read-only session refuses every write, whatever the user's privileges.
+        options = "-c default_transaction_read_only=on" if read_only else None
+        try:
+            self.connection = psycopg.connect(**conninfo, autocommit=True, options=options)
+        except psycopg.OperationalError as error:
+            where = f"{conninfo['host']}:{conninfo['port']}/{conninfo['dbname']}"
+            raise WarehouseUnavailable(
+                f"cannot connect to the PostgreSQL warehouse at {where} as "
+                f"{conninfo['user']} ({_first_line(error)}): is the server running, and is "
+                "DUURZAAM_WAREHOUSE_URL right?"
+            ) from error
 
     def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
         """The tables, then the pending migrations (the warehouse roles)."""
@@ -301,16 +325,54 @@ def duckdb_path(url: str) -> Path:
 
 
 @contextmanager
-def open_warehouse(url: str) -> Iterator[Warehouse]:
+def open_warehouse(url: str, read_only: bool = False) -> Iterator[Warehouse]:
+    """The warehouse behind `url`; `read_only` refuses every write (analysts' queries)."""
     warehouse: Warehouse
     if warehouse_backend(url) == "duckdb":
-        warehouse = DuckDBWarehouse(duckdb_path(url))
+        warehouse = DuckDBWarehouse(duckdb_path(url), read_only)
     else:
-        warehouse = PostgresWarehouse(connection_parameters(url))
+        warehouse = PostgresWarehouse(connection_parameters(url), read_only)
     try:
         yield warehouse
     finally:
         warehouse.close()
+
+
+class WarehouseUnavailable(DuurzaamError):
+    """The warehouse cannot be opened: server down, file missing or locked."""
+
+
+# What the database said -> what to do about it, for the errors a user meets.
+_DATABASE_HINTS = (
+    (
+        ("does not exist", "UndefinedTable", "CatalogException"),
+        "is the warehouse built? Load a quarter (`duurzaam ingest`) and build the marts "
+        '(`duurzaam transform`); `duurzaam query "select table_schema, table_name from '
+        'information_schema.tables"` lists what there is',
+    ),
+    (
+        ("read-only", "read_only", "ReadOnlySqlTransaction"),
+        "`duurzaam query` only reads; the pipeline's own steps write the warehouse",
+    ),
+    (("syntax error", "Parser Error", "SyntaxError"), "check the SQL"),
+)
+
+
+def describe_database_error(error: BaseException) -> str | None:
+    """One line for an error the database raised (a missing table, bad SQL, a write in a
+    read-only session): what it said and what to do. None for any other error."""
+    module = type(error).__module__.split(".")[0]
+    if module not in ("duckdb", "_duckdb", "psycopg"):
+        return None
+    said = f"{type(error).__name__}: {_first_line(error)}"
+    for clues, hint in _DATABASE_HINTS:
+        if any(clue in said for clue in clues):
+            return f"the warehouse refused the statement ({said}): {hint}"
+    return f"the warehouse refused the statement ({said})"
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _qmark(sql: str) -> str:
