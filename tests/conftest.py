@@ -16,6 +16,10 @@ import pytest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings, load_settings
 
+# Under pytest-xdist each worker runs dbt with a target folder of its own: dbt's partial-parse
+# state and artifacts are not meant to be written by two processes at once.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("DBT_TARGET_PATH", f"target/{os.environ['PYTEST_XDIST_WORKER']}")
 # Airflow, when a test imports it, keeps its files in a throwaway home, not in ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="duurzaam-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

@@ -73,7 +73,8 @@ def generate_docs(settings: Settings) -> Path:
     types, row counts) in one self-contained HTML file. Returns its path."""
     prepare_warehouse(settings)
     run_dbt(["docs", "generate", "--static"], settings)
-    return DBT_PROJECT_DIR / "target" / "static_index.html"
+    # dbt's own target folder, or the one DBT_TARGET_PATH names (relative to the project)
+    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "static_index.html"
 
 
 def _failed_nodes(results: Any) -> list[str]:
