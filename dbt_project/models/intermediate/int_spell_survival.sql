@@ -1,6 +1,6 @@
 -- Kaplan-Meier survival of in-work spells per region and for the whole country (region_code
 -- 'NL') x cohort quarter (quarter of the spell start) x whole month 0..survival_max_month.
--- Definitions: _intermediate__models.yml.
+-- Definitions: int_spell_survival.yml.
 
 {%- set max_month = var('survival_max_month') | int %}
 

@@ -1,6 +1,6 @@
 -- One row per in-work spell: start, end (null while running), the region of the
 -- municipality of its first placement, and what survival analysis needs (duration in whole
--- months, event or censored). Definitions: _intermediate__models.yml.
+-- months, event or censored). Definitions: int_spells.yml.
 
 with
 

@@ -1,6 +1,6 @@
 -- One row per labour-market region (all 35, also when a count is 0) x extract quarter
 -- present in raw.placements: flows and 12-month retention, with the national figures
--- beside them. Definitions: _intermediate__models.yml and _marts__models.yml.
+-- beside them. Definitions: the intermediate models' ymls and mart_region_quarter.yml.
 
 with
 
@@ -176,7 +176,7 @@ final as (
         cast(regional.placements_started as {{ dbt.type_bigint() }}) as placements_started,
         cast(regional.job_to_job_moves as {{ dbt.type_bigint() }}) as job_to_job_moves,
         cast(regional.spell_ends as {{ dbt.type_bigint() }}) as spell_ends,
-        -- every spell end is a job loss (definition in _marts__models.yml)
+        -- every spell end is a job loss (definition in mart_region_quarter.yml)
         cast(regional.spell_ends as {{ dbt.type_bigint() }}) as job_losses,
         cast(regional.job_losses_provisional as {{ dbt.type_bigint() }}) as job_losses_provisional,
         cast(regional.retention_12m as {{ type_double() }}) as retention_12m,
