@@ -21,5 +21,5 @@ extracts as (
 select *
 from extracts
 where start_date > quarter_end
-   or end_date < quarter_start
-   or end_date > quarter_end
+    or end_date < quarter_start
+    or end_date > quarter_end

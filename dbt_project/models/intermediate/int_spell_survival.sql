@@ -64,9 +64,10 @@ final as (
         cast(survival.censored as {{ dbt.type_bigint() }}) as censored,
         {{ round_double('survival.survival_raw') }} as survival,
         survival.greenwood_sum,
-        observation.observation_end
+        (
+            observation.observation_end
             >= {{ add_months(quarter_end_date('survival.cohort_quarter'), 'survival.month') }}
-            as is_observable
+        ) as is_observable
     from survival
     cross join observation
 

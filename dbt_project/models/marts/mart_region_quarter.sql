@@ -62,9 +62,9 @@ retention as (
         region_code,
         cohort_quarter,
         max(cohort_size) as cohort_size,
-        {%- for months in [6, 12, 24] %}
-        max(case when month = {{ months }} and is_observable then survival end)
-            as retention_{{ months }}m{{ "," if not loop.last }}
+        {%- for k in [6, 12, 24] %}
+        max(case when month = {{ k }} and is_observable then survival end) as retention_{{ k }}m
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref('int_spell_survival') }}
     where month in (6, 12, 24)
@@ -140,7 +140,7 @@ flows as (
         retention.retention_24m,
         coalesce(retention.cohort_size, 0) as retention_12m_cohort
     from (
-        select region_code, quarter
+        select regions.region_code, quarters.quarter
         from regions
         cross join quarters
         union all
