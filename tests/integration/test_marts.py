@@ -1,13 +1,23 @@
-"""mart_cohort_survival against an independent Kaplan-Meier and Greenwood computation made
-here with numpy from the spells, on both backends."""
+"""mart_cohort_survival and mart_retention_factors against an independent Kaplan-Meier and
+Greenwood computation made here with numpy, on both backends."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from duurzaam.quarters import parse_quarter_range
 from duurzaam.warehouse import open_warehouse
-from tests.integration.test_transform import built_mart  # noqa: F401 (a fixture)
+from tests.conftest import SAMPLE_QUARTERS
+from tests.integration.test_transform import (
+    _whole_months,
+    built_mart,  # noqa: F401 (a fixture)
+    current_placements,
+    region_at_start,
+    spells_and_moves,
+)
 
 Z_95 = 1.959963984540054
 MAX_MONTH = 36
@@ -87,3 +97,78 @@ def test_the_planted_generator_effects_come_out_with_the_right_sign(settings, bu
     assert retention["arbeidsdeskundige", "ja"] > retention["arbeidsdeskundige", "nee"]
     assert retention["contractvorm", "tijdelijk"] < retention["contractvorm", "vast"]
     assert retention["contractvorm", "oproep"] < retention["contractvorm", "vast"]
+
+
+# The factors checked against mart_retention_factors, by their names there.
+CHECKED_FACTORS = ("contractvorm", "jobcoach", "arbeidsdeskundige", "uren_band")
+HOURS_BANDS = ["<12", "12-24", "24-32", "32+"]
+
+
+def test_retention_factors_match_an_independent_kaplan_meier(
+    settings,
+    built_mart,  # noqa: F811
+    generated_landing,
+):
+    spells = factor_spells(generated_landing)
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        mart = warehouse.query_frame("select * from marts.mart_retention_factors")
+    mart = mart.set_index(["region_code", "factor", "level"]).sort_index()
+    region = spells["region_code"].value_counts().index[0]
+    checked = 0
+    for region_code, group in (("NL", spells), (region, spells[spells["region_code"] == region])):
+        for factor in CHECKED_FACTORS:
+            got = mart.loc[(region_code, factor)]
+            levels = group.groupby(factor)
+            assert sorted(got.index) == sorted(levels.groups), (region_code, factor)
+            for level, rows in levels:
+                where = f"{region_code} {factor}={level}"
+                row = got.loc[level]
+                assert int(row["spells"]) == len(rows), where
+                curve = kaplan_meier(rows["duration"].to_numpy(), rows["event"].to_numpy())
+                if 12 not in curve.index:  # nobody followed for 12 months
+                    assert int(row["spells_followed_12m"]) == 0, where
+                    assert pd.isna(row["retention_12m"]), where
+                    continue
+                expected = curve.loc[12]
+                assert int(row["spells_followed_12m"]) == expected["at_risk"], where
+                np.testing.assert_allclose(
+                    row[["retention_12m", "retention_12m_ci_lower", "retention_12m_ci_upper"]]
+                    .astype(float)
+                    .to_numpy(),
+                    expected[["survival", "ci_lower", "ci_upper"]].astype(float).to_numpy(),
+                    rtol=0,
+                    atol=1e-9,
+                    err_msg=where,
+                )
+                checked += 1
+    assert checked >= 20
+    # the levels differ: a comparison that holds for one number would not do
+    national = mart.loc[("NL", "contractvorm"), "retention_12m"].astype(float)
+    assert national.max() - national.min() > 0.01
+
+
+def factor_spells(landing: Path) -> pd.DataFrame:
+    """The spells that started within the observation window, counted from the extract
+    files: follow-up in whole months, event or censored at the observation end, region, and
+    the levels of the checked factors from the spell's first placement."""
+    placements, observation_end = current_placements(landing)
+    spells, _ = spells_and_moves(placements)
+    spells["region_code"] = region_at_start(spells)
+    first_start = pd.Timestamp(parse_quarter_range(SAMPLE_QUARTERS)[0].start)
+    spells = spells[spells["start"] >= first_start].reset_index(drop=True)
+    spells["event"] = spells["end"].notna() & (spells["end"] <= observation_end)
+    follow_up_end = spells["end"].where(spells["event"], observation_end)
+    spells["duration"] = [
+        _whole_months(start, end) for start, end in zip(spells["start"], follow_up_end, strict=True)
+    ]
+    first = placements.set_index("plaatsing_id").loc[spells["first_placement"]].reset_index()
+    contract = first["contractvorm"].str.strip().str.lower()
+    spells["contractvorm"] = contract.where(contract != "", "onbekend")
+    for instrument in ("jobcoach", "arbeidsdeskundige"):
+        is_yes = first[instrument].str.strip().str.lower() == "ja"
+        spells[instrument] = np.where(is_yes, "ja", "nee")
+    hours = pd.to_numeric(first["uren_per_week"].str.replace(",", "."), errors="coerce")
+    bands = pd.cut(hours, [-np.inf, 12, 24, 32, np.inf], right=False, labels=HOURS_BANDS)
+    # unknown hours fall in the last band, as int_placements has it
+    spells["uren_band"] = bands.astype(object).fillna(HOURS_BANDS[-1])
+    return spells

@@ -170,6 +170,7 @@ def spells_and_moves(placements: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
                 continue
             spell = {
                 "spell_key": f"{person}-{len(spells)}",
+                "first_placement": row.plaatsing_id,
                 "start": row.start,
                 "municipality": row.gemeente_code,
                 "running": int(pd.isna(row.end)),

@@ -32,8 +32,10 @@ final as (
         observation_start,
         observation_end,
         -- every quarter between the first and the last one has been loaded
-        quarter_count * 3 = {{ whole_months_between('observation_start', add_days('observation_end', 1)) }}
-            as is_contiguous
+        (
+            quarter_count * 3
+            = {{ whole_months_between('observation_start', add_days('observation_end', 1)) }}
+        ) as is_contiguous
     from window_bounds
 
 )

@@ -26,8 +26,10 @@ final as (
         spells.region_code,
         spells.start_quarter = quarters.quarter as is_spell_start,
         coalesce(spells.end_quarter = quarters.quarter, false) as is_spell_end,
-        spells.spell_end_date is null
-            or spells.spell_end_date > quarters.quarter_end as is_in_work_at_quarter_end
+        (
+            spells.spell_end_date is null
+            or spells.spell_end_date > quarters.quarter_end
+        ) as is_in_work_at_quarter_end
     from spells
     inner join quarters
         on spells.spell_start_date <= quarters.quarter_end

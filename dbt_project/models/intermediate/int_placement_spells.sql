@@ -1,5 +1,5 @@
 -- Each placement with the in-work spell it belongs to and its kind (spell start, job-to-job
--- move or concurrent job). Definitions: its description in _intermediate__models.yml.
+-- move or concurrent job). Definitions: its description in int_placement_spells.yml.
 
 with
 

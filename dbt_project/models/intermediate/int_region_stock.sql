@@ -33,8 +33,10 @@ register_regions as (
     from register
     inner join municipality_regions
         on register.municipality_code = municipality_regions.municipality_code
-        and cast(substring(register.quarter, 1, 4) as {{ dbt.type_int() }})
+        and (
+            cast(substring(register.quarter, 1, 4) as {{ dbt.type_int() }})
             between municipality_regions.valid_from_year and municipality_regions.valid_to_year
+        )
 
 ),
 
@@ -75,7 +77,12 @@ jobs_rows as (
 
     union all
 
-    select 'NL' as region_code, quarter, sum(jobs_market), sum(jobs_government), sum(jobs_target)
+    select
+        'NL' as region_code,
+        quarter,
+        sum(jobs_market) as jobs_market,
+        sum(jobs_government) as jobs_government,
+        sum(jobs_target) as jobs_target
     from jobs
     group by quarter
 

@@ -1,6 +1,6 @@
 -- Kaplan-Meier survival of in-work spells per region and for the whole country (region_code
 -- 'NL') x cohort quarter (quarter of the spell start) x whole month 0..survival_max_month.
--- Definitions: _intermediate__models.yml.
+-- Definitions: int_spell_survival.yml.
 
 {%- set max_month = var('survival_max_month') | int %}
 
@@ -64,9 +64,10 @@ final as (
         cast(survival.censored as {{ dbt.type_bigint() }}) as censored,
         {{ round_double('survival.survival_raw') }} as survival,
         survival.greenwood_sum,
-        observation.observation_end
+        (
+            observation.observation_end
             >= {{ add_months(quarter_end_date('survival.cohort_quarter'), 'survival.month') }}
-            as is_observable
+        ) as is_observable
     from survival
     cross join observation
 

@@ -1,6 +1,6 @@
 -- One row per in-work spell: start, end (null while running), the region of the
 -- municipality of its first placement, and what survival analysis needs (duration in whole
--- months, event or censored). Definitions: _intermediate__models.yml.
+-- months, event or censored). Definitions: int_spells.yml.
 
 with
 
@@ -62,15 +62,19 @@ joined as (
         municipality_regions.region_name,
         observation.observation_end,
         -- the spell counts as ended only once its end lies within the observation window
-        spells.spell_end_date is not null
-            and spells.spell_end_date <= observation.observation_end as is_ended
+        (
+            spells.spell_end_date is not null
+            and spells.spell_end_date <= observation.observation_end
+        ) as is_ended
     from spells
     inner join first_placements
         on spells.spell_id = first_placements.spell_id
     left join municipality_regions
         on first_placements.municipality_code = municipality_regions.municipality_code
-        and extract(year from spells.spell_start_date)
+        and (
+            extract(year from spells.spell_start_date)
             between municipality_regions.valid_from_year and municipality_regions.valid_to_year
+        )
     cross join observation
 
 ),
@@ -102,8 +106,10 @@ final as (
         municipality_code,
         region_code,
         region_name,
-        spell_end_date is not null
-            and {{ add_months('spell_end_date', 3) }} > observation_end as is_provisional_end,
+        (
+            spell_end_date is not null
+            and {{ add_months('spell_end_date', 3) }} > observation_end
+        ) as is_provisional_end,
         follow_up_end_date,
         {{ whole_months_between('spell_start_date', 'follow_up_end_date') }} as duration_months,
         is_ended as is_event

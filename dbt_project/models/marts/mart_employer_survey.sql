@@ -25,8 +25,10 @@ regional as (
     from responses
     inner join municipality_regions
         on responses.municipality_code = municipality_regions.municipality_code
-        and cast(substring(responses.wave, 1, 4) as {{ dbt.type_int() }})
+        and (
+            cast(substring(responses.wave, 1, 4) as {{ dbt.type_int() }})
             between municipality_regions.valid_from_year and municipality_regions.valid_to_year
+        )
 
     union all
 
@@ -49,9 +51,12 @@ final as (
         {%- for prefix, keys in options.items() %}
         {#- reasons and contracts are asked of employers of the target group, the
             reasons-not-to of the others #}
-        {%- set asked = 'not employs_target_group' if prefix == 'geen_reden' else 'employs_target_group' %}
+        {%- set asked = 'employs_target_group' %}
+        {%- if prefix == 'geen_reden' %}{% set asked = 'not employs_target_group' %}{% endif %}
         {%- set answers = [] %}
-        {%- for key in keys %}{% do answers.append('sum(case when ' ~ prefix ~ '_' ~ key ~ ' then 1 else 0 end)') %}{% endfor %}
+        {%- for key in keys %}
+        {%- do answers.append('sum(case when ' ~ prefix ~ '_' ~ key ~ ' then 1 else 0 end)') %}
+        {%- endfor %}
         {%- for key in keys %}
         {{ ratio(answers[loop.index0], 'sum(case when ' ~ asked ~ ' then 1 else 0 end)') }}
             as {{ prefix }}_{{ key }}_of_respondents,
@@ -59,9 +64,10 @@ final as (
             as {{ prefix }}_{{ key }}_of_answers,
         {%- endfor %}
         {%- endfor %}
-        {%- for element in spinnenweb_elements() %}
-        cast(avg(spinnenweb_{{ element }}) as {{ type_double() }}) as spinnenweb_{{ element }}_mean,
-        cast(count(spinnenweb_{{ element }}) as {{ dbt.type_bigint() }}) as spinnenweb_{{ element }}_n{{ "," if not loop.last }}
+        {%- for name in spinnenweb_elements() %}
+        cast(avg(spinnenweb_{{ name }}) as {{ type_double() }}) as spinnenweb_{{ name }}_mean,
+        cast(count(spinnenweb_{{ name }}) as {{ dbt.type_bigint() }}) as spinnenweb_{{ name }}_n
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from regional
     group by region_code, wave, perspective

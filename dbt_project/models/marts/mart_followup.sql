@@ -64,8 +64,9 @@ final as (
         {{ ratio('sum(case when disruption_' ~ option ~ ' then 1 else 0 end)', 'count(*)') }}
             as disruption_{{ option }}_share,
         {%- endfor %}
-        cast(sum(case when still_employed and still_employed_next_wave is not null
-                      then 1 else 0 end) as {{ dbt.type_bigint() }}) as followed_to_next_wave,
+        cast(sum(
+            case when still_employed and still_employed_next_wave is not null then 1 else 0 end
+        ) as {{ dbt.type_bigint() }}) as followed_to_next_wave,
         {{ ratio('sum(case when still_employed and still_employed_next_wave then 1 else 0 end)',
                  'sum(case when still_employed and still_employed_next_wave is not null
                            then 1 else 0 end)') }} as retention_to_next_wave

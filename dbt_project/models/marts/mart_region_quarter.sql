@@ -1,6 +1,6 @@
 -- One row per labour-market region (all 35, also when a count is 0) x extract quarter
 -- present in raw.placements: flows and 12-month retention, with the national figures
--- beside them. Definitions: _intermediate__models.yml and _marts__models.yml.
+-- beside them. Definitions: the intermediate models' ymls and mart_region_quarter.yml.
 
 with
 
@@ -62,9 +62,9 @@ retention as (
         region_code,
         cohort_quarter,
         max(cohort_size) as cohort_size,
-        {%- for months in [6, 12, 24] %}
-        max(case when month = {{ months }} and is_observable then survival end)
-            as retention_{{ months }}m{{ "," if not loop.last }}
+        {%- for k in [6, 12, 24] %}
+        max(case when month = {{ k }} and is_observable then survival end) as retention_{{ k }}m
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref('int_spell_survival') }}
     where month in (6, 12, 24)
@@ -140,7 +140,7 @@ flows as (
         retention.retention_24m,
         coalesce(retention.cohort_size, 0) as retention_12m_cohort
     from (
-        select region_code, quarter
+        select regions.region_code, quarters.quarter
         from regions
         cross join quarters
         union all
@@ -176,7 +176,7 @@ final as (
         cast(regional.placements_started as {{ dbt.type_bigint() }}) as placements_started,
         cast(regional.job_to_job_moves as {{ dbt.type_bigint() }}) as job_to_job_moves,
         cast(regional.spell_ends as {{ dbt.type_bigint() }}) as spell_ends,
-        -- every spell end is a job loss (definition in _marts__models.yml)
+        -- every spell end is a job loss (definition in mart_region_quarter.yml)
         cast(regional.spell_ends as {{ dbt.type_bigint() }}) as job_losses,
         cast(regional.job_losses_provisional as {{ dbt.type_bigint() }}) as job_losses_provisional,
         cast(regional.retention_12m as {{ type_double() }}) as retention_12m,

@@ -49,11 +49,13 @@ final as (
         cast(group_size as {{ dbt.type_bigint() }}) as spells,
         cast(at_risk as {{ dbt.type_bigint() }}) as spells_followed_12m,
         case when at_risk > 0 then retention end as retention_12m,
-        case when at_risk > 0
-            then {{ round_double(loglog_bound('retention', 'greenwood_sum', 'lower')) }}
+        case
+            when at_risk > 0
+                then {{ round_double(loglog_bound('retention', 'greenwood_sum', 'lower')) }}
         end as retention_12m_ci_lower,
-        case when at_risk > 0
-            then {{ round_double(loglog_bound('retention', 'greenwood_sum', 'upper')) }}
+        case
+            when at_risk > 0
+                then {{ round_double(loglog_bound('retention', 'greenwood_sum', 'upper')) }}
         end as retention_12m_ci_upper
     from at_twelve_months
 

@@ -30,6 +30,12 @@ renamed as (
         cast(interview as boolean) as willing_to_be_interviewed
     from source
 
+),
+
+final as (
+
+    select * from renamed
+
 )
 
-select * from renamed
+select * from final

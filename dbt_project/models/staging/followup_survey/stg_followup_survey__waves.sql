@@ -23,10 +23,17 @@ renamed as (
         cast(ondersteuning_{{ option }} as boolean) as support_{{ option }},
         {%- endfor %}
         {%- for option in followup_disruption_options() %}
-        cast(verstoring_{{ option }} as boolean) as disruption_{{ option }}{{ "," if not loop.last }}
+        cast(verstoring_{{ option }} as boolean) as disruption_{{ option }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from source
 
+),
+
+final as (
+
+    select * from renamed
+
 )
 
-select * from renamed
+select * from final

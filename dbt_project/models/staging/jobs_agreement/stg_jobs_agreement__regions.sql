@@ -18,6 +18,12 @@ renamed as (
         cast(doelstelling as {{ type_double() }}) as jobs_target
     from source
 
+),
+
+final as (
+
+    select * from renamed
+
 )
 
-select * from renamed
+select * from final

@@ -19,6 +19,12 @@ renamed as (
         cast(personen_met_baan as {{ dbt.type_bigint() }}) as persons_working
     from source
 
+),
+
+final as (
+
+    select * from renamed
+
 )
 
-select * from renamed
+select * from final
