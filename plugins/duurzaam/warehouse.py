@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from duurzaam.migrations import apply_migrations
 from duurzaam.settings import warehouse_backend
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -236,8 +237,6 @@ class PostgresWarehouse(Warehouse):
 
     def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
         """The tables, then the pending migrations (the warehouse roles)."""
-        from duurzaam.migrations import apply_migrations
-
         super().ensure_schema(raw_tables)
         apply_migrations(self)
 
