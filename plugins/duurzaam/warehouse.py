@@ -249,6 +249,7 @@ class PostgresWarehouse(Warehouse):
 
     def query_frame(self, sql: str, params: Any = ()) -> pd.DataFrame:
         cursor = self.connection.execute(sql, params)
+        assert cursor.description is not None, "query_frame needs a statement that returns rows"
         columns = [d.name for d in cursor.description]
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 

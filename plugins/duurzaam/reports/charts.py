@@ -14,6 +14,7 @@ import textwrap
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
 from duurzaam.reports.figures import (
@@ -35,6 +36,7 @@ from duurzaam.reports.figures import (
     TICK_SIZE,
     TITLE_SIZE,
     WIDE,
+    Handle,
     legend,
     legend_above,
     nan,
@@ -147,7 +149,7 @@ def survival_chart(
     if not region and not national:
         return placeholder(figure, axes, title)
     style_axes(axes, xlabel="Maanden na plaatsing", ylabel="Nog aan het werk (%)")
-    handles = []
+    handles: list[tuple[Patch, Line2D]] = []
     if national:
         handles.append(
             _survival_series(
@@ -171,9 +173,9 @@ def survival_chart(
         )
     labels = [curve.get_label() for _, curve in handles]
     # A last entry without a symbol explains the bands around both lines.
-    handles.append(Line2D([], [], linestyle="none"))
+    entries: list[Handle] = [*handles, Line2D([], [], linestyle="none")]
     labels.append(f"(vlak: {CI_LABEL})")
-    legend_above(axes, handles, title, labels=labels)
+    legend_above(axes, entries, title, labels=labels)
     last_month = max(p[0] for p in (*region, *national))
     axes.set_xlim(0, max(last_month, 1))
     axes.set_ylim(0, 100)
@@ -278,6 +280,7 @@ def spinnenweb_chart(elements: list[str], perspectives: dict[str, list[float | N
     figure, axes = new_figure(
         SQUARE, polar=True, left=RADAR_SIDE, right=RADAR_SIDE, top=RADAR_TOP, bottom=RADAR_BOTTOM
     )
+    assert isinstance(axes, PolarAxes)  # new_figure(polar=True)
     axes.set_title(title, fontsize=TITLE_SIZE, loc="left", pad=18)
     axes.set_theta_offset(math.pi / 2)
     axes.set_theta_direction(-1)

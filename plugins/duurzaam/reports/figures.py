@@ -7,11 +7,16 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from typing import Any
 
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+
+# A legend entry: an artist, or a tuple of them drawn on top of each other.
+Handle = Artist | tuple[Artist, ...]
 
 DPI = 100
 WIDE = (7.0, 3.5)
@@ -77,7 +82,9 @@ def new_figure(
 
 def text_width(figure: Figure, labels: Sequence[str], size: float) -> float:
     """The width in inches of the widest label, measured without drawing the figure."""
-    renderer = figure.canvas.get_renderer()
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # new_figure gives every figure one
+    renderer = canvas.get_renderer()
     font = FontProperties(size=size)
     widest = max(
         (renderer.get_text_width_height_descent(label, font, ismath=False)[0] for label in labels),
@@ -104,7 +111,7 @@ def style_axes(axes: Axes, xlabel: str = "", ylabel: str = "") -> None:
         axes.spines[side].set_visible(False)
 
 
-def legend(axes: Axes, handles: Sequence | None = None, **options) -> None:
+def legend(axes: Axes, handles: Sequence[Handle] | None = None, **options: Any) -> None:
     """A small legend without a frame."""
     if handles is None:
         axes.legend(fontsize=TICK_SIZE, frameon=False, **options)
@@ -112,7 +119,7 @@ def legend(axes: Axes, handles: Sequence | None = None, **options) -> None:
         axes.legend(handles=handles, fontsize=TICK_SIZE, frameon=False, **options)
 
 
-def legend_above(axes: Axes, handles: Sequence, title: str, **options) -> None:
+def legend_above(axes: Axes, handles: Sequence[Handle], title: str, **options: Any) -> None:
     """The title with a one-row legend between it and the plot, so the legend never hides
     data."""
     legend(

@@ -3,6 +3,7 @@ benchmarks. `generate()` (synthetic/generate.py) simulates placements and derive
 source from the same simulated people, employers and placements, so the sources agree with
 each other the way real extracts do."""
 
-from duurzaam.synthetic.generate import GenerationSummary, generate
+from duurzaam.synthetic.generate import generate
+from duurzaam.synthetic.summary import GenerationSummary
 
 __all__ = ["GenerationSummary", "generate"]
