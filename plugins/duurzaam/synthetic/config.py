@@ -10,6 +10,7 @@ import numpy as np
 import yaml
 
 from duurzaam.settings import CONFIG_DIR
+from duurzaam.sources.placements import YES_NO_COLUMNS
 
 CONFIG_PATH = CONFIG_DIR / "synthetic.yml"
 SIZES = ("<10", "10-99", "100+")
@@ -17,14 +18,7 @@ SECTOR_KINDS = ("markt", "overheid")
 SECTIONS = tuple("ABCDEFGHIJKLMNOPQRS")
 CONTRACTS = ("vast", "tijdelijk", "oproep", "detachering", "uitzend", "anders")
 BASES = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
-INSTRUMENTS = (
-    "loonkostensubsidie",
-    "jobcoach",
-    "no_riskpolis",
-    "werkplekaanpassing",
-    "proefplaatsing",
-    "arbeidsdeskundige",
-)
+INSTRUMENTS = YES_NO_COLUMNS  # the contract's yes/no columns, one per instrument
 YES_NO = ("nee", "ja")
 # Code 0: no end yet. JOB_TO_JOB is the reason of every end followed by a next placement.
 END_REASONS = (
