@@ -4,7 +4,8 @@ A late source fails its own wait_for_<source> task after the wait set in sources
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, dag, task
@@ -18,8 +19,10 @@ from duurzaam.orchestration import (
 )
 
 
-@task.sensor(mode="reschedule", poke_interval=timedelta(minutes=POKE_MINUTES))
-def wait_for(source: str, params: dict | None = None, logical_date=None) -> PokeReturnValue:
+@task.sensor(mode="reschedule", poke_interval=POKE_MINUTES * 60)  # seconds
+def wait_for(
+    source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
+) -> PokeReturnValue:
     from duurzaam.ingest import extract_available, source_location
     from duurzaam.settings import load_settings
 
@@ -36,7 +39,9 @@ def wait_for(source: str, params: dict | None = None, logical_date=None) -> Poke
 
 
 @task
-def pull(source: str, params: dict | None = None, logical_date=None) -> dict:
+def pull(
+    source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
+) -> dict[str, Any]:
     from dataclasses import asdict
 
     from duurzaam.ingest import pull as pull_extract
@@ -47,7 +52,7 @@ def pull(source: str, params: dict | None = None, logical_date=None) -> dict:
 
 
 @task
-def validate(extract: dict) -> dict:
+def validate(extract: dict[str, Any]) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from duurzaam.errors import InputRejected
@@ -62,7 +67,7 @@ def validate(extract: dict) -> dict:
 
 
 @task
-def load(extract: dict, validated: dict) -> dict:
+def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     from duurzaam.ingest import Extract, describe
     from duurzaam.ingest import load as load_extract
     from duurzaam.settings import load_settings
@@ -81,15 +86,20 @@ def load(extract: dict, validated: dict) -> dict:
     params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
     tags=["duurzaam", "ingest"],
 )
-def duurzaam_ingest():
+def duurzaam_ingest() -> None:
     for source in SOURCE_NAMES:
         waited = wait_for.override(
             task_id=f"wait_for_{source}", timeout=timedelta(hours=WAIT_HOURS[source])
         )(source)
         extract = pull.override(task_id=f"pull_{source}")(source)
         waited >> extract
-        validated = validate.override(task_id=f"validate_{source}")(extract)
-        load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(extract, validated)
+        # The tasks take XComArgs here and get the dicts when they run: Airflow's Task type
+        # can only say the latter.
+        validated = validate.override(task_id=f"validate_{source}")(extract)  # type: ignore[arg-type]
+        load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
+            extract,  # type: ignore[arg-type]
+            validated,  # type: ignore[arg-type]
+        )
 
 
 duurzaam_ingest()

@@ -38,7 +38,8 @@ def send_report(report: dict) -> str:
     from duurzaam.reports.delivery import smtp_server
     from duurzaam.settings import load_settings
 
-    get_current_context()["region"] = report["region_code"]  # names the mapped task
+    # names the mapped task (map_index_template); Context is typed without custom keys
+    get_current_context()["region"] = report["region_code"]  # type: ignore[typeddict-unknown-key]
     settings = load_settings()
     delivery = deliver_report(
         Quarter.parse(report["quarter"]),
@@ -59,7 +60,7 @@ def send_report(report: dict) -> str:
     params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
     tags=["duurzaam", "reports"],
 )
-def duurzaam_report():
+def duurzaam_report() -> None:
     send_report.expand(report=plan_reports())
 
 

@@ -8,7 +8,7 @@ from functools import reduce
 from operator import or_
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Context, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
     InvocationMode,
@@ -32,7 +32,7 @@ def prepare_warehouse() -> None:
     prepare(load_settings())
 
 
-def export_dbt_environment(context) -> None:
+def export_dbt_environment(context: Context) -> None:
     """profiles.yml reads its connection from variables derived from DUURZAAM_WAREHOUSE_URL;
     set them in the task's process right before dbt runs (never in the DAG definition, which
     the UI shows)."""
@@ -71,7 +71,7 @@ def publish_mart() -> None:
     max_active_tasks=1 if BACKEND == "duckdb" else 4,
     tags=["duurzaam", "dbt"],
 )
-def duurzaam_transform():
+def duurzaam_transform() -> None:
     models = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(

@@ -22,7 +22,7 @@ from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.privacy import bsn_rows, require_key_for_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings
-from duurzaam.sources import get_source, raw_tables
+from duurzaam.sources import get_fetched_source, get_source, raw_tables
 from duurzaam.validation import start_importing_great_expectations
 from duurzaam.validation import validate as run_suite
 from duurzaam.warehouse import LoadManifest, open_warehouse
@@ -70,20 +70,22 @@ def extract_available(source: str, quarter: str, settings: Settings) -> bool:
     if not _is_url(location):
         return Path(location).is_file()
     with tempfile.TemporaryDirectory() as folder:
-        fetched = get_source(source).fetch(location, quarter, Path(folder) / "probe.json")
+        fetched = get_fetched_source(source).fetch(location, quarter, Path(folder) / "probe.json")
         return bool(json.loads(fetched.read_text(encoding="utf-8")).get("value"))
 
 
 def pull(source: str, quarter: str, settings: Settings, file: Path | None = None) -> Extract:
     """Copy (or download) the quarter's extract into the work area, so validation and load
     see the same bytes whatever happens to the landing zone."""
-    module = get_source(source)
+    get_source(source)  # an unknown name fails before anything runs
     quarter = str(Quarter.parse(quarter))
     origin = str(file) if file else source_location(source, quarter, settings)
     folder = settings.work_dir / "pulled" / source
     folder.mkdir(parents=True, exist_ok=True)
     if _is_url(origin):
-        downloaded = module.fetch(origin, quarter, folder / f"{quarter}-download.json")
+        downloaded = get_fetched_source(source).fetch(
+            origin, quarter, folder / f"{quarter}-download.json"
+        )
     elif Path(origin).is_file():
         downloaded = Path(shutil.copyfile(origin, folder / f"{quarter}-copy{Path(origin).suffix}"))
     else:

@@ -6,20 +6,33 @@ prepares the warehouse (every ingest and transform)."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, Protocol
 
 from duurzaam.errors import DuurzaamError
 from duurzaam.settings import PROJECT_ROOT
-from duurzaam.warehouse import Warehouse
 
 MIGRATIONS_DIR = PROJECT_ROOT / "include" / "migrations" / "postgres"
+
+
+class MigrationTarget(Protocol):
+    """What applying migrations needs of a warehouse. Declared here, not imported from
+    duurzaam.warehouse, because the warehouse applies the migrations when it prepares its
+    schema."""
+
+    def execute(self, sql: str, params: Any = ()) -> None: ...
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
 
 
 def migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return sorted((int(path.name.split("_", 1)[0]), path) for path in folder.glob("*.sql"))
 
 
-def apply_migrations(warehouse: Warehouse, folder: Path = MIGRATIONS_DIR) -> list[int]:
+def apply_migrations(warehouse: MigrationTarget, folder: Path = MIGRATIONS_DIR) -> list[int]:
     """Applies the pending migrations; returns their versions."""
     warehouse.execute(
         "create table if not exists meta.schema_migrations (version integer primary key, "

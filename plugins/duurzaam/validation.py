@@ -68,7 +68,7 @@ class ValidationOutcome:
     def quarantine_rows(self, text: pd.DataFrame) -> pd.DataFrame:
         """One row per (failing row, rule): what failed, the offending value and the whole
         record as JSON, with any BSN masked."""
-        records = []
+        records: list[dict[str, Any] | pd.DataFrame] = []
         for failure in self.failures:
             if not failure.rows:
                 records.append(

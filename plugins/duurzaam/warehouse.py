@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from duurzaam.errors import DuurzaamError
+from duurzaam.migrations import apply_migrations
 from duurzaam.settings import warehouse_backend
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -260,8 +261,6 @@ class PostgresWarehouse(Warehouse):
 
     def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
         """The tables, then the pending migrations (the warehouse roles)."""
-        from duurzaam.migrations import apply_migrations
-
         super().ensure_schema(raw_tables)
         apply_migrations(self)
 
@@ -274,6 +273,7 @@ class PostgresWarehouse(Warehouse):
 
     def query_frame(self, sql: str, params: Any = ()) -> pd.DataFrame:
         cursor = self.connection.execute(sql, params)
+        assert cursor.description is not None, "query_frame needs a statement that returns rows"
         columns = [d.name for d in cursor.description]
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 

@@ -14,7 +14,7 @@ from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
 from duurzaam.synthetic import employer_survey as synthetic_survey
-from duurzaam.synthetic.placements import generate
+from duurzaam.synthetic import generate
 from duurzaam.warehouse import open_warehouse
 
 QUARTER = "2024Q2"

@@ -11,7 +11,7 @@ import pytest
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
-from duurzaam.synthetic.placements import generate
+from duurzaam.synthetic import generate
 from duurzaam.warehouse import open_warehouse
 
 QUARTER = "2020Q3"

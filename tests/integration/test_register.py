@@ -20,7 +20,7 @@ from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
 from duurzaam.sources.odata import ODataError, fetch_odata
-from duurzaam.synthetic.placements import generate
+from duurzaam.synthetic import generate
 from duurzaam.warehouse import open_warehouse
 
 QUARTER = "2024Q1"

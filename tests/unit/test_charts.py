@@ -4,11 +4,11 @@ from functools import cache
 import pytest
 from matplotlib.image import imread
 
-from duurzaam.reports import charts
+from duurzaam.reports import charts, figures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-WIDE_PIXELS = (round(3.5 * charts.DPI), round(7 * charts.DPI))  # (height, width)
-SQUARE_PIXELS = (5 * charts.DPI, 5 * charts.DPI)
+WIDE_PIXELS = (round(3.5 * figures.DPI), round(7 * figures.DPI))  # (height, width)
+SQUARE_PIXELS = (5 * figures.DPI, 5 * figures.DPI)
 
 QUARTERS = [f"{year}-K{k}" for year in (2023, 2024) for k in (1, 2, 3, 4)]
 PLACEMENTS = [42, 51, None, 47, 60, 55, 63, 58]
@@ -82,8 +82,8 @@ def test_each_chart_is_a_deterministic_png_of_the_expected_size(name):
     if name == "spinnenweb":
         assert approx_size((height, width), SQUARE_PIXELS)
     elif name == "factor":
-        assert width == pytest.approx(7 * charts.DPI, abs=2)
-        assert height == pytest.approx((1.5 + 0.28 * 4) * charts.DPI, abs=2)
+        assert width == pytest.approx(7 * figures.DPI, abs=2)
+        assert height == pytest.approx((1.5 + 0.28 * 4) * figures.DPI, abs=2)
     else:
         assert approx_size((height, width), WIDE_PIXELS)
     assert CHARTS[name]() == png
@@ -151,7 +151,7 @@ def test_the_factor_chart_grows_with_the_number_of_rows():
         pixels(charts.factor_chart(factor_rows(8)))[0],
     )
     assert two < four < eight
-    assert eight - four == pytest.approx(4 * 0.28 * charts.DPI, abs=2)
+    assert eight - four == pytest.approx(4 * 0.28 * figures.DPI, abs=2)
 
 
 def test_mismatched_lengths_are_refused():

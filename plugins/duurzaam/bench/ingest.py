@@ -92,7 +92,7 @@ def bare_copy(url: str, extract: Path) -> tuple[float, int]:
                 while block := source.read(1 << 20):
                     copy.write(block)
         elapsed = time.perf_counter() - started
-        (rows,) = connection.execute("select count(*) from bare").fetchone()
+        (rows,) = connection.execute("select count(*) from bare").fetchall()[0]
         return elapsed, rows
 
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from duurzaam.ingest import ingest
 from duurzaam.quarters import Quarter
@@ -29,7 +30,7 @@ class CountingInbox:
     def __init__(self) -> None:
         self.received = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         self.received += 1
         return "250 Message accepted for delivery"
 
@@ -37,7 +38,7 @@ class CountingInbox:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def main() -> None:

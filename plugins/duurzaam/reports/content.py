@@ -82,9 +82,9 @@ class Disclosure:
 def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
     disclosure = Disclosure(threshold)
     rows = data.region_quarters.set_index("quarter")
-    current = rows.loc[str(data.quarter)]
+    current = _row(rows, str(data.quarter))
     year_ago_quarter = str(data.quarter - 4)
-    year_ago = rows.loc[year_ago_quarter] if year_ago_quarter in rows.index else None
+    year_ago = _row(rows, year_ago_quarter) if year_ago_quarter in rows.index else None
     cohort = year_ago  # its 12-month retention is the latest that has been observed
     content = {
         "region_code": data.region_code,
@@ -106,6 +106,13 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         for section, items in sorted(disclosure.withheld.items())
     ]
     return content
+
+
+def _row(rows: pd.DataFrame, quarter: str) -> pd.Series:
+    """The quarter's row (the index holds each quarter once)."""
+    row = rows.loc[quarter]
+    assert isinstance(row, pd.Series)
+    return row
 
 
 def _headline(current: pd.Series, cohort: pd.Series | None, d: Disclosure) -> list[dict]:
@@ -166,7 +173,8 @@ def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict
     for region_code, rows in data.survival.groupby("region_code"):
         followed = rows[rows["at_risk"] >= d.threshold]
         curves[region_code] = [
-            (int(r.month), float(r.survival), _float(r.ci_lower), _float(r.ci_upper))
+            # pandas-stubs type itertuples' fields as any scalar
+            (int(r.month), float(r.survival), _float(r.ci_lower), _float(r.ci_upper))  # type: ignore[arg-type]
             for r in followed.itertuples()
         ]
     region = curves.get(data.region_code, [])
@@ -191,7 +199,7 @@ def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dic
         levels = levels.sort_values("level")
         hidden = cells_to_suppress(levels["spells"].tolist(), d.threshold)
         for (_, level), is_hidden in zip(levels.iterrows(), hidden, strict=True):
-            label = f"{FACTOR_LABELS.get(factor, factor)}: {level['level']}"
+            label = f"{FACTOR_LABELS.get(str(factor), str(factor))}: {level['level']}"
             nl = (
                 national.loc[(factor, level["level"])]
                 if (factor, level["level"]) in national.index
@@ -227,7 +235,7 @@ def _spinnenweb(survey: pd.DataFrame, region_code: str, d: Disclosure) -> dict[s
     perspectives = {}
     for (code, perspective), rows in survey.groupby(["region_code", "perspective"]):
         row = rows.iloc[0]
-        name = PERSPECTIVES.get(perspective, perspective)
+        name = PERSPECTIVES.get(str(perspective), str(perspective))
         if code == NATIONAL:
             name = f"{name} (Nederland)"
         perspectives[name] = [
@@ -263,7 +271,7 @@ def _data_quality(loads: pd.DataFrame) -> list[dict]:
         rejected = attempts[attempts["status"] == "rejected"]
         rows.append(
             {
-                "source": SOURCE_LABELS.get(source, source),
+                "source": SOURCE_LABELS.get(str(source), str(source)),
                 "file": PurePath(used["file_name"].iloc[-1]).name if not used.empty else "–",
                 "revision": int(used["revision"].iloc[-1]) if not used.empty else None,
                 "rows": f"{int(used['row_count'].iloc[-1]):,}".replace(",", ".")

@@ -84,6 +84,7 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
     every recipient."""
     context = ssl.create_default_context()
     try:
+        client: smtplib.SMTP
         if server.ssl:
             client = smtplib.SMTP_SSL(
                 server.host, server.port, timeout=server.timeout, context=context

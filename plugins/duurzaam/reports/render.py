@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate
 from functools import cache
 from typing import Any
@@ -114,7 +114,10 @@ def build_message(
     message["X-Duurzaam-Quarter"] = content["quarter"]
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
-    html_part = message.get_payload()[1]
+    parts = message.get_payload()
+    assert isinstance(parts, list)  # multipart since add_alternative
+    html_part = parts[1]
+    assert isinstance(html_part, MIMEPart)
     for name, png in report.charts.items():
         html_part.add_related(
             png, "image", "png", cid=f"<{name}>", filename=f"{name}.png", disposition="inline"

@@ -185,11 +185,12 @@ def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
 def _answers_fit_employment(prepared: pd.DataFrame) -> pd.Series:
     employs = prepared["doelgroep_in_dienst"] == "Y"
     ticked = {
-        question: prepared[
-            [c for c in option_columns() if c.startswith(f"{question}[") and c in prepared]
-        ]
-        .eq("Y")
-        .any(axis=1)
+        question: (
+            prepared[
+                [c for c in option_columns() if c.startswith(f"{question}[") and c in prepared]
+            ]
+            == "Y"
+        ).any(axis=1)
         for question in codebook()["multiple"]
     }
     why_and_how = ticked["redenen"] | ticked["contract"]

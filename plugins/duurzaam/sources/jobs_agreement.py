@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from collections.abc import Hashable
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -69,7 +71,7 @@ def read(path: Path) -> pd.DataFrame:
 
 def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
     words = cells.head(HEADER_SEARCH_ROWS).map(_normalised)
-    hits = words.eq("marktsector").any(axis=1)
+    hits = (words == "marktsector").any(axis=1)
     if not hits.any():
         raise InputRejected(
             file,
@@ -77,11 +79,14 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
             f"the first {HEADER_SEARCH_ROWS} rows",
             "deliver the publication with its table headers as published",
         )
-    header_row = hits.idxmax()
+    header_row = cast(int, hits.idxmax())  # rows are numbered from 1
     # A vertically merged header ("Arbeidsmarktregio" over two rows) is read in the row above.
     above = words.loc[header_row - 1] if header_row > 1 else pd.Series("", index=words.columns)
-    names = words.loc[header_row].where(words.loc[header_row] != "", above)
-    columns = {}
+    header = words.loc[header_row]
+    # position in the sheet -> normalised header text (ignore: .loc of one row label gives a
+    # Series, pandas-stubs say it may be a frame)
+    names: dict[Hashable, str] = header.where(header != "", above).to_dict()  # type: ignore[arg-type]
+    columns: dict[str, Hashable] = {}  # column name -> position in the sheet
     for column, keys in HEADERS.items():
         matches = [
             position
@@ -98,7 +103,7 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
             file,
             f"sheet {sheet!r}, row {header_row}: the table has no "
             f"column for {', '.join(missing)} (headers found: "
-            f"{', '.join(n for n in names if n)})",
+            f"{', '.join(n for n in names.values() if n)})",
             "deliver the table with its published headers",
         )
     body = cells.loc[header_row + 1 :, list(columns.values())]
@@ -108,7 +113,7 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
     # The table ends at its first empty row; notes may follow.
     empty = text.isna().all(axis=1)
     if empty.any():
-        text = text.loc[: empty.idxmax() - 1]
+        text = text.loc[: cast(int, empty.idxmax()) - 1]
     label = text.get("regio_naam", pd.Series(dtype=object)).fillna("").map(_normalised)
     return text[~label.str.startswith(TOTAL_LABELS)]
 

@@ -55,7 +55,11 @@ def read(path: Path) -> pd.DataFrame:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        where = f" (line {error.lineno}, column {error.colno})" if hasattr(error, "lineno") else ""
+        where = (
+            f" (line {error.lineno}, column {error.colno})"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
         raise InputRejected(
             str(path),
             f"this is not valid JSON{where}: the file may be cut off",

@@ -49,8 +49,10 @@ def write(
 def _wave_rows(quarter: Quarter, followed: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     wave = quarter.year * 4 + quarter.number - 1 - followed["start_index"]
     days = pd.to_timedelta(91 * wave.clip(lower=0), unit="D")
-    date = (followed["startdatum"] + days).clip(
-        pd.Timestamp(quarter.start), pd.Timestamp(quarter.end)
+    date = (followed["startdatum"] + days).clip(  # type: ignore[call-overload]
+        # pandas-stubs type the bounds as numbers only; Timestamps clip datetimes
+        pd.Timestamp(quarter.start),
+        pd.Timestamp(quarter.end),
     )
     previous = followed["startdatum"] + pd.to_timedelta(91 * (wave - 1).clip(lower=0), unit="D")
     ended = followed["einddatum"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,8 @@ def _table(
     jobs = (
         running.groupby(["region_code", "sector_type"])["uren_per_week"]
         .sum()
-        .unstack(fill_value=0.0)
+        # pandas-stubs allow only an int or str fill; a float keeps the sums' dtype
+        .unstack(fill_value=0.0)  # type: ignore[arg-type]
         .reindex(regions["region_code"], fill_value=0.0)
     )
     jobs = jobs.reindex(columns=["markt", "overheid"], fill_value=0.0)
@@ -79,7 +81,7 @@ def _table(
     )
 
 
-def _fill(sheet, quarter: Quarter, table: pd.DataFrame) -> None:
+def _fill(sheet: Any, quarter: Quarter, table: pd.DataFrame) -> None:  # an openpyxl Worksheet
     from openpyxl.styles import Font
 
     sheet.title = "Banenafspraak"

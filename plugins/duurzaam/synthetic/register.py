@@ -64,9 +64,13 @@ def _rows(
         (placements["startdatum"] <= end)
         & (placements["einddatum"].isna() | (placements["einddatum"] > end))
     ]
-    placed = running.groupby(["gemeente_code", "grondslag"])["persoon"].nunique()
     grid = pd.MultiIndex.from_product([codes, BASES], names=["gemeente_code", "grondslag"])
-    placed = placed.reindex(grid, fill_value=0).to_numpy()
+    placed = (
+        running.groupby(["gemeente_code", "grondslag"])["persoon"]
+        .nunique()
+        .reindex(grid, fill_value=0)
+        .to_numpy()
+    )
     rate = np.tile([EMPLOYMENT_RATE[basis] for basis in BASES], len(codes))
     working = np.maximum(placed, rng.poisson(placed * WORKING_PER_RUNNING_PLACEMENT + 2 * rate))
     register = working + rng.poisson(working * (1 - rate) / rate + 1)
