@@ -8,6 +8,7 @@ meta.loads written together, or nothing happens at all.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from duurzaam.settings import warehouse_backend
+
+logger = logging.getLogger(__name__)
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
     "loads": [
@@ -121,18 +124,22 @@ class Warehouse:
         The replaced rows move to history.<table>, so figures published from an earlier
         revision stay explainable (their _load_id names the revision in meta.loads)."""
         with self.transaction():
+            logger.debug("raw.%s: partition swap started (%s)", table, manifest.load_id)
             self.execute(
                 f"insert into history.{table} select * from raw.{table} where quarter = %s",
                 (manifest.quarter,),
             )
             self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
+            logger.debug("raw.%s: replaced rows moved to history.%s", table, table)
             self.bulk_insert(f"raw.{table}", frame)
+            logger.debug("raw.%s: %d rows inserted, committing", table, len(frame))
             self.execute(
                 "update meta.loads set status = 'superseded' "
                 "where source = %s and quarter = %s and status = 'current'",
                 (manifest.source, manifest.quarter),
             )
             self._insert_manifest(manifest)
+        logger.debug("raw.%s: partition swap committed (%s)", table, manifest.load_id)
 
     def record_rejection(self, manifest: LoadManifest, quarantine: pd.DataFrame) -> None:
         """Keep why a file was refused. Rejecting the same file again replaces the record."""
