@@ -13,7 +13,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -78,6 +78,16 @@ def start_smtp(inbox: Inbox, port: int, **options) -> Controller:
     inbox.controller = controller
     controller.start()
     return controller
+
+
+@contextmanager
+def receiving(inbox: Inbox, port: int, **options) -> Iterator[Inbox]:
+    """The SMTP server delivering into `inbox` runs for the duration of the block."""
+    controller = start_smtp(inbox, port, **options)
+    try:
+        yield inbox
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
@@ -359,9 +369,8 @@ def test_a_report_another_attempt_is_sending_is_refused_until_its_claim_expires(
     report_settings, smtp_port
 ):
     inbox = Inbox()
-    controller = start_smtp(inbox, smtp_port)
     server = SmtpServer("127.0.0.1", smtp_port)
-    try:
+    with receiving(inbox, smtp_port):
         with open_warehouse(report_settings.warehouse_url) as warehouse:
             prepared = prepare_report(warehouse, QUARTER, "AM01", report_settings)
             held = outbox.claim(  # another attempt is sending it right now
@@ -386,8 +395,6 @@ def test_a_report_another_attempt_is_sending_is_refused_until_its_claim_expires(
                 (expired - timedelta(minutes=1),),
             )
         taken_over = deliver_report(QUARTER, "AM01", report_settings, server)
-    finally:
-        controller.stop()
     assert taken_over.status == "sent" and len(inbox.messages) == 1
     assert inbox.messages[0]["Message-ID"] == held.message_id
     ((status, attempts, delivered, _),) = outbox_rows(report_settings, "AM01")
@@ -405,12 +412,8 @@ def test_a_partial_delivery_is_recorded_and_the_retry_sends_only_to_the_refused(
     server = SmtpServer("127.0.0.1", smtp_port)
 
     first = Inbox(refuse={refused})
-    controller = start_smtp(first, smtp_port)
-    try:
-        with pytest.raises(PartialDelivery, match=refused) as partial:
-            deliver_report(QUARTER, "AM01", report_settings, server)
-    finally:
-        controller.stop()
+    with receiving(first, smtp_port), pytest.raises(PartialDelivery, match=refused) as partial:
+        deliver_report(QUARTER, "AM01", report_settings, server)
     assert partial.value.refused == [refused]
     assert first.envelopes == [[addresses[0], addresses[2]]]
     ((status, attempts, delivered, message_id),) = outbox_rows(report_settings, "AM01")
@@ -419,12 +422,9 @@ def test_a_partial_delivery_is_recorded_and_the_retry_sends_only_to_the_refused(
 
     # The mailbox works again: the retry sends to it alone, as the same message.
     second = Inbox()
-    controller = start_smtp(second, smtp_port)
-    try:
+    with receiving(second, smtp_port):
         retry = deliver_report(QUARTER, "AM01", report_settings, server)
         rerun = deliver_report(QUARTER, "AM01", report_settings, server)
-    finally:
-        controller.stop()
     assert (retry.status, rerun.status) == ("sent", "unchanged")
     assert second.envelopes == [[refused]]
     assert second.messages[0]["To"] == ", ".join(addresses)
@@ -451,29 +451,21 @@ def test_starttls_and_smtps_with_a_verified_certificate(
     starttls_url = f"smtp://rapportage:geheim@127.0.0.1:{smtp_port}?starttls=true"
 
     inbox = Inbox()
-    controller = start_smtp(inbox, smtp_port, tls_context=context, require_starttls=True, **login)
-    try:
+    with receiving(inbox, smtp_port, tls_context=context, require_starttls=True, **login):
         # The client checks the certificate: an unknown one is refused ...
         with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
             deliver_report(QUARTER, "AM01", report_settings, SmtpServer.from_url(starttls_url))
         # ... and one it trusts is used (OpenSSL reads the trusted certificates from here).
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
         sent = deliver_report(QUARTER, "AM01", report_settings, SmtpServer.from_url(starttls_url))
-    finally:
-        controller.stop()
     assert sent.status == "sent" and inbox.over_tls == [True]
 
     implicit = Inbox()
     # TLS from the first byte: aiosmtpd, which only knows of STARTTLS, is told that AUTH is
     # safe here (over_tls below checks that the connection was encrypted).
-    controller = start_smtp(
-        implicit, smtp_port, ssl_context=context, auth_require_tls=False, **login
-    )
-    try:
-        url = f"smtps://rapportage:geheim@127.0.0.1:{smtp_port}"
-        sent = deliver_report(QUARTER, "AM02", report_settings, SmtpServer.from_url(url))
-    finally:
-        controller.stop()
+    smtps_url = f"smtps://rapportage:geheim@127.0.0.1:{smtp_port}"
+    with receiving(implicit, smtp_port, ssl_context=context, auth_require_tls=False, **login):
+        sent = deliver_report(QUARTER, "AM02", report_settings, SmtpServer.from_url(smtps_url))
     assert sent.status == "sent" and implicit.over_tls == [True]
     assert [m["X-Duurzaam-Region"] for m in inbox.messages + implicit.messages] == ["AM01", "AM02"]
 

@@ -12,16 +12,11 @@ import psycopg
 import pytest
 
 from duurzaam.migrations import apply_migrations, migration_files
+from duurzaam.orchestration import MART_ASSETS
 from duurzaam.warehouse import connection_parameters, open_warehouse
 from tests.conftest import as_user, login_role
 
-MARTS = (
-    "mart_region_quarter",
-    "mart_cohort_survival",
-    "mart_retention_factors",
-    "mart_employer_survey",
-    "mart_followup",
-)
+MARTS = tuple(MART_ASSETS)  # the five marts
 
 
 @pytest.fixture(scope="module")
