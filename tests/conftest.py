@@ -7,11 +7,13 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings, load_settings
@@ -46,18 +48,50 @@ def _admin_connection() -> psycopg.Connection:
     return psycopg.connect(**connection_parameters(POSTGRES_ADMIN_URL), autocommit=True)
 
 
+@contextmanager
+def throwaway_database(template: str | None = None) -> Iterator[str]:
+    """A new database on the real server (empty, or a copy of the database `template`, which
+    nobody may be connected to), dropped afterwards. Yields its URL."""
+    name = f"duurzaam_test_{uuid.uuid4().hex[:10]}"
+    with _admin_connection() as admin:
+        admin.execute(f"create database {name}" + (f" template {template}" if template else ""))
+    try:
+        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        drop_database(name)
+
+
+def drop_database(name: str) -> None:
+    with _admin_connection() as admin:
+        admin.execute(f"drop database if exists {name} with (force)")
+
+
+@contextmanager
+def login_role(*groups: str) -> Iterator[str]:
+    """A login of its own that is a member of the given group roles, as people and services
+    log in (docs/operations.md, include/migrations/postgres/0001_roles.sql). Roles belong to
+    the whole cluster: the name is unique and the role is dropped afterwards, once the
+    databases holding its objects are gone."""
+    name = f"duurzaam_test_{uuid.uuid4().hex[:8]}"
+    with _admin_connection() as admin:
+        admin.execute(f"create role {name} login in role {', '.join(groups)}")
+    try:
+        yield name
+    finally:
+        with _admin_connection() as admin:
+            admin.execute(f"drop role if exists {name}")
+
+
+def as_user(url: str, user: str) -> str:
+    """The PostgreSQL URL logged in as another user (trust authentication: no password)."""
+    return make_url(url).set(username=user, password=None).render_as_string(hide_password=False)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the real server, dropped afterwards."""
-    name = f"duurzaam_test_{uuid.uuid4().hex[:10]}"
-    with _admin_connection() as admin:
-        admin.execute(f"create database {name}")
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with _admin_connection() as admin:
-            admin.execute(f"drop database if exists {name} with (force)")
+    with throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -89,3 +123,49 @@ def settings(tmp_path: Path, warehouse_url: str) -> Settings:
         work_dir=tmp_path / "work",
         pseudonym_key=TEST_KEY,
     )
+
+
+@dataclass(frozen=True)
+class RoleBuiltWarehouse:
+    url: str  # as the administrator
+    database: str
+    loader: str  # the login roles that loaded and built it
+    transformer: str
+    loads: list[dict]  # what each of the loader's ingests returned
+
+
+@pytest.fixture(scope="session")
+def role_built_postgres(
+    tmp_path_factory: pytest.TempPathFactory, generated_landing: Path
+) -> Iterator[RoleBuiltWarehouse]:
+    """A PostgreSQL warehouse as production runs it: prepared by the administrator (schemas,
+    migrations), every source of the sample quarters ingested by a login of
+    duurzaam_loader, the marts built by `transform` (dbt) logged in as a member of
+    duurzaam_transformer. Built once per session; read it, or copy it (throwaway_database
+    with it as template) to change it."""
+    from duurzaam.ingest import ingest
+    from duurzaam.sources import SOURCES
+    from duurzaam.transform import prepare_warehouse, transform
+
+    folder = tmp_path_factory.mktemp("role-built")
+    with throwaway_database() as url:
+        settings = replace(
+            load_settings(),
+            warehouse_url=url,
+            landing_dir=generated_landing,
+            work_dir=folder / "work",
+            pseudonym_key=TEST_KEY,
+        )
+        prepare_warehouse(settings)  # as the administrator: creates the group roles too
+        with login_role("duurzaam_loader") as loader, login_role("duurzaam_transformer") as dbt:
+            try:
+                as_loader = replace(settings, warehouse_url=as_user(url, loader))
+                loads = [
+                    ingest(source, str(quarter), as_loader)
+                    for quarter in parse_quarter_range(SAMPLE_QUARTERS)
+                    for source in SOURCES
+                ]
+                transform(replace(settings, warehouse_url=as_user(url, dbt)))
+                yield RoleBuiltWarehouse(url, make_url(url).database, loader, dbt, loads)
+            finally:
+                drop_database(make_url(url).database)  # before its objects' owners

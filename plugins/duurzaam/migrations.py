@@ -27,18 +27,22 @@ class MigrationTarget(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
+    def existing_tables(self) -> set[tuple[str, str]]: ...
+
 
 def migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return sorted((int(path.name.split("_", 1)[0]), path) for path in folder.glob("*.sql"))
 
 
 def apply_migrations(warehouse: MigrationTarget, folder: Path = MIGRATIONS_DIR) -> list[int]:
-    """Applies the pending migrations; returns their versions."""
-    warehouse.execute(
-        "create table if not exists meta.schema_migrations (version integer primary key, "
-        "name text not null, sha256 text not null, applied_at timestamp not null default "
-        "current_timestamp)"
-    )
+    """Applies the pending migrations; returns their versions. With nothing pending it only
+    reads, so the loader and transformer roles can run it."""
+    if ("meta", "schema_migrations") not in warehouse.existing_tables():
+        warehouse.execute(
+            "create table if not exists meta.schema_migrations (version integer primary key, "
+            "name text not null, sha256 text not null, applied_at timestamp not null default "
+            "current_timestamp)"
+        )
     applied = []
     for version, path in migration_files(folder):
         sql = path.read_text(encoding="utf-8")

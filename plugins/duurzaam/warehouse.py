@@ -8,6 +8,7 @@ meta.loads written together, or nothing happens at all.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from sqlalchemy.engine import make_url
 from duurzaam.errors import DuurzaamError
 from duurzaam.migrations import apply_migrations
 from duurzaam.settings import warehouse_backend
+
+logger = logging.getLogger(__name__)
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
     "loads": [
@@ -56,7 +59,7 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("content_hash", "text not null"),
         ("recipients", "text not null"),
         ("subject", "text not null"),
-        ("status", "text not null"),  # claimed | sent | failed
+        ("status", "text not null"),  # claimed | sent | partial | failed
         ("is_correction", "boolean not null"),
         ("attempts", "integer not null"),
         ("transport", "text"),
@@ -64,6 +67,8 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("error", "text"),
         ("claimed_at", "timestamp not null"),
         ("sent_at", "timestamp"),
+        # the recipients the server accepted the message for, over all attempts
+        ("delivered_to", "text"),
         ("primary key", "(region_code, quarter, content_hash)"),  # a table constraint
     ],
 }
@@ -93,14 +98,49 @@ class Warehouse:
 
     def ensure_schema(self, raw_tables: dict[str, list[tuple[str, str]]]) -> None:
         """raw.<source> per source, history.<source> with the same columns (the partitions
-        that later revisions replaced), and the meta tables."""
+        that later revisions replaced), and the meta tables. Only what is missing is
+        created, so the roles that may not create them (the loader, the transformer) work
+        on a prepared warehouse."""
         schemas = (("raw", raw_tables), ("history", raw_tables), ("meta", META_TABLES))
+        existing = self.existing_tables()
+        missing = [
+            (schema, table, columns)
+            for schema, tables in schemas
+            for table, columns in tables.items()
+            if (schema, table) not in existing
+        ]
+        added = self._missing_meta_columns(existing)
+        if not missing and not added:
+            return
         with self.transaction():
-            for schema, tables in schemas:
+            for schema in dict.fromkeys(schema for schema, _, _ in missing):
                 self.execute(f"create schema if not exists {schema}")
-                for table, columns in tables.items():
-                    body = ", ".join(f"{name} {kind}" for name, kind in columns)
-                    self.execute(f"create table if not exists {schema}.{table} ({body})")
+            for schema, table, columns in missing:
+                body = ", ".join(f"{name} {kind}" for name, kind in columns)
+                self.execute(f"create table if not exists {schema}.{table} ({body})")
+            for table, name, kind in added:
+                self.execute(f"alter table meta.{table} add column if not exists {name} {kind}")
+
+    def _missing_meta_columns(self, existing: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """Columns of the meta tables added since the warehouse was created."""
+        present = set(
+            self.query(
+                "select table_name, column_name from information_schema.columns "
+                "where table_schema = 'meta'"
+            )
+        )
+        return [
+            (table, name, kind)
+            for table, columns in META_TABLES.items()
+            if ("meta", table) in existing
+            for name, kind in columns
+            if name != "primary key" and (table, name) not in present
+        ]
+
+    def existing_tables(self) -> set[tuple[str, str]]:
+        """(schema, table) of every table, whatever this user may do with it."""
+        rows = self.query("select schemaname, tablename from pg_catalog.pg_tables")
+        return {(str(schema), str(table)) for schema, table in rows}
 
     def current_load(self, source: str, quarter: str) -> dict[str, Any] | None:
         rows = self.query(
@@ -123,18 +163,22 @@ class Warehouse:
         The replaced rows move to history.<table>, so figures published from an earlier
         revision stay explainable (their _load_id names the revision in meta.loads)."""
         with self.transaction():
+            logger.debug("raw.%s: partition swap started (%s)", table, manifest.load_id)
             self.execute(
                 f"insert into history.{table} select * from raw.{table} where quarter = %s",
                 (manifest.quarter,),
             )
             self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
+            logger.debug("raw.%s: replaced rows moved to history.%s", table, table)
             self.bulk_insert(f"raw.{table}", frame)
+            logger.debug("raw.%s: %d rows inserted, committing", table, len(frame))
             self.execute(
                 "update meta.loads set status = 'superseded' "
                 "where source = %s and quarter = %s and status = 'current'",
                 (manifest.source, manifest.quarter),
             )
             self._insert_manifest(manifest)
+        logger.debug("raw.%s: partition swap committed (%s)", table, manifest.load_id)
 
     def record_rejection(self, manifest: LoadManifest, quarantine: pd.DataFrame) -> None:
         """Keep why a file was refused. Rejecting the same file again replaces the record."""

@@ -22,6 +22,7 @@ DAGS_FOLDER = PROJECT_ROOT / "dags"
 
 def test_dagbag_imports_every_dag_without_errors():
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
 
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     assert bag.import_errors == {}
@@ -47,6 +48,20 @@ def test_dagbag_imports_every_dag_without_errors():
         publish = transform.get_task(f"publish_{mart}")
         assert publish.upstream_task_ids == {f"dbt.{mart}_model_build"}
         assert [a.name for a in publish.outlets] == [asset.name]
+
+    # The report DAG: runs once every mart's Asset is updated; one send_report task per
+    # region, mapped over plan_reports' output, retried on its own and named by its region.
+    report = bag.dags["duurzaam_report"]
+    condition = report.timetable.asset_condition
+    assert type(condition).__name__ == "AssetAll"
+    assert [a.name for a in condition.objects] == [a.name for a in MART_ASSETS.values()]
+    send = report.get_task("send_report")
+    assert isinstance(send, MappedOperator)
+    mapped_over = send.op_kwargs_expand_input.value["report"]
+    assert (mapped_over.operator.task_id, mapped_over.key) == ("plan_reports", "return_value")
+    assert send.upstream_task_ids == {"plan_reports"}
+    assert send.retries >= 1 and send.retry_delay.total_seconds() > 0
+    assert send.map_index_template == "{{ region }}"
 
 
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():

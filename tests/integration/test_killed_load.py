@@ -112,8 +112,44 @@ def test_postgres_copy_killed_midway_keeps_the_previous_partition(
     assert partition_state(settings)[0] == revised_rows
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2])
-def test_duckdb_load_killed_at_any_moment_leaves_one_whole_version(tmp_path, revisions, delay):
+# `duurzaam ingest` with the package's debug log on stderr (as a host that configures logging
+# sees it): inside its transaction the load logs each step of the partition swap.
+INGEST_WITH_DEBUG_LOG = (
+    "import logging, sys; logging.basicConfig(format='%(message)s'); "
+    "logging.getLogger('duurzaam').setLevel(logging.DEBUG); "
+    "from duurzaam.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+SWAP_STARTED, SWAP_COMMITTED = "partition swap started", "partition swap committed"
+# Two moments inside the transaction: the old rows just moved to history and deleted; every
+# new row inserted, only the manifest and the commit to go.
+SWAP_STEPS = ("replaced rows moved to history", "rows inserted, committing")
+
+
+def kill_inside_the_swap(command: list[str], env: dict[str, str], step: str) -> None:
+    """Runs the load and SIGKILLs it the moment it logs `step` of the partition swap; asserts
+    that the swap had started and had not been committed: the kill was inside the
+    transaction."""
+    command = [sys.executable, "-c", INGEST_WITH_DEBUG_LOG, *command[1:]]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if step in line:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+    seen.append(process.stderr.read())
+    process.wait()
+    log = "".join(seen)
+    assert SWAP_STARTED in log and step in log, log[-2000:]
+    assert process.returncode == -signal.SIGKILL, "the load ended before it was killed"
+    assert SWAP_COMMITTED not in log
+
+
+def test_duckdb_load_killed_inside_its_transaction_keeps_the_previous_partition(
+    tmp_path, revisions
+):
     settings = settings_for(f"duckdb:///{tmp_path / 'killed.duckdb'}", tmp_path)
     first, revised = revisions
     command, env = ingest_command(settings, first)
@@ -121,19 +157,13 @@ def test_duckdb_load_killed_at_any_moment_leaves_one_whole_version(tmp_path, rev
     first_rows = partition_state(settings)[0]
     revised_rows = len(revised.read_bytes().splitlines()) - 1
 
-    validated = settings.work_dir / "validated" / "placements"
-    before = set(validated.glob("*.parquet"))
-    seen: list[float] = []
-
-    def loading() -> bool:
-        # The load starts once validation has written its Parquet file; wait `delay` more.
-        if not seen and set(validated.glob("*.parquet")) - before:
-            seen.append(time.monotonic())
-        return bool(seen) and time.monotonic() - seen[0] >= delay
-
     command, env = ingest_command(settings, revised)
-    kill_when(command, env, loading)
-    assert_one_whole_version(settings, first_rows, revised_rows)
+    for step in SWAP_STEPS:
+        kill_inside_the_swap(command, env, step)
+        assert assert_one_whole_version(settings, first_rows, revised_rows).endswith("/r1")
+        assert partition_state(settings)[0] == first_rows
+        with open_warehouse(settings.warehouse_url) as warehouse:
+            assert warehouse.query("select count(*) from history.placements") == [(0,)], step
 
     subprocess.run(command, env=env, check=True, capture_output=True)
     assert assert_one_whole_version(settings, first_rows, revised_rows).endswith("/r2")

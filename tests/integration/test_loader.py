@@ -129,12 +129,25 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
     rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(VALID_BSNS, start=1)]
     write_extract(extract_path(landing), rows)
     ingest("placements", QUARTER, settings)
+    # A revised file: the first placement ended, the last one withdrawn. The rows it
+    # replaces move to history.placements.
+    revised = [with_bsn(placement_row(1, einddatum="2024-03-01"), VALID_BSNS[0]), *rows[1:-1]]
+    write_extract(extract_path(landing), revised)
+    assert ingest("placements", QUARTER, settings)["revision"] == 2
 
     raw = table(settings, "select persoon_id from raw.placements")
     assert raw["persoon_id"].str.fullmatch(r"[0-9a-f]{64}").all()
-    for schema_table in ("raw.placements", "meta.loads", "meta.quarantine"):
+    assert len(table(settings, "select * from history.placements")) == len(rows)
+    for schema_table in ("raw.placements", "history.placements", "meta.loads", "meta.quarantine"):
         dump = table(settings, f"select * from {schema_table}").to_csv()
         assert not any(bsn in dump for bsn in VALID_BSNS), schema_table
+
+    # The validated Parquet files the load step reads, one per revision.
+    validated = sorted((settings.work_dir / "validated" / "placements").glob("*.parquet"))
+    assert len(validated) == 2
+    for path in validated:
+        dump = pd.read_parquet(path).astype(str).to_csv()
+        assert "persoon_id" in dump and not any(bsn in dump for bsn in VALID_BSNS), path.name
 
 
 def test_a_bsn_outside_the_bsn_column_rejects_the_file_and_is_stored_masked(settings, landing):

@@ -1,64 +1,66 @@
-"""Warehouse roles on the real PostgreSQL server: the migration creates them (once), the
-analyst reads the marts and nothing else, a regional analyst sees only its region's rows."""
+"""Warehouse roles on the real PostgreSQL server, on a warehouse that the loader role loaded
+and the transformer role built (fixture role_built_postgres): the migration creates the roles
+(once), the analyst reads the marts and nothing else, a regional analyst sees only its
+region's rows of every mart."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from contextlib import ExitStack
 
 import psycopg
 import pytest
 
-from duurzaam.ingest import ingest
 from duurzaam.migrations import apply_migrations, migration_files
-from duurzaam.settings import load_settings
-from duurzaam.transform import transform
+from duurzaam.orchestration import MART_ASSETS
 from duurzaam.warehouse import connection_parameters, open_warehouse
-from tests.conftest import TEST_KEY, _admin_connection
+from tests.conftest import as_user, login_role
 
-PRIVATE_TABLES = {
-    "raw": "raw.placements",
-    "history": "history.placements",
-    "meta": "meta.loads",
-    "staging": "staging.stg_placements__extracts",
-    "intermediate": "intermediate.int_spells",
-    "reference": "reference.municipalities",
-}
+MARTS = tuple(MART_ASSETS)  # the five marts
 
 
-@pytest.fixture
-def built_postgres(postgres_url, tmp_path, generated_landing) -> str:
-    settings = replace(
-        load_settings(),
-        warehouse_url=postgres_url,
-        landing_dir=generated_landing,
-        work_dir=tmp_path / "work",
-        pseudonym_key=TEST_KEY,
-    )
-    ingest("placements", "2023Q1", settings)
-    transform(settings)
-    return postgres_url
+@pytest.fixture(scope="module")
+def built_postgres(role_built_postgres) -> str:
+    return role_built_postgres.url
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def private_tables(built_postgres) -> list[str]:
+    """Every table and view outside the schema marts: raw, history, meta, reference,
+    staging, ..."""
+    with open_warehouse(built_postgres) as warehouse:
+        tables = warehouse.query(
+            "select n.nspname || '.' || c.relname from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'v', 'm', "
+            "'p') and n.nspname not in ('marts', 'information_schema') "
+            "and n.nspname !~ '^pg_'"
+        )
+    names = [name for (name,) in tables]
+    assert {name.split(".")[0] for name in names} >= {
+        "raw",
+        "history",
+        "meta",
+        "reference",
+        "staging",
+        "intermediate",
+    }
+    return names
+
+
+def connect(url: str) -> psycopg.Connection:
+    return psycopg.connect(**connection_parameters(url), autocommit=True)
+
+
+@pytest.fixture(scope="module")
 def login_as(built_postgres) -> Iterator:
-    """Makes login roles that are members of the given group roles; dropped afterwards."""
-    made = []
+    """Connects with a login of its own that is a member of the given group roles."""
+    with ExitStack() as stack:
 
-    def connect(*groups: str) -> psycopg.Connection:
-        name = f"duurzaam_test_{uuid.uuid4().hex[:8]}"
-        with _admin_connection() as admin:
-            admin.execute(f"create role {name} login in role {', '.join(groups)}")
-        made.append(name)
-        parameters = {**connection_parameters(built_postgres), "user": name}
-        parameters.pop("password", None)
-        return psycopg.connect(**parameters, autocommit=True)
+        def connect_as(*groups: str) -> psycopg.Connection:
+            user = stack.enter_context(login_role(*groups))
+            return stack.enter_context(connect(as_user(built_postgres, user)))
 
-    yield connect
-    with _admin_connection() as admin:
-        for name in made:
-            admin.execute(f"drop role if exists {name}")
+        yield connect_as
 
 
 def can_read(connection: psycopg.Connection, table: str) -> bool:
@@ -69,46 +71,89 @@ def can_read(connection: psycopg.Connection, table: str) -> bool:
     return True
 
 
-def test_the_analyst_reads_the_marts_and_nothing_else(login_as):
-    with login_as("duurzaam_analyst") as analyst:
-        for mart in (
-            "mart_region_quarter",
-            "mart_cohort_survival",
-            "mart_retention_factors",
-            "mart_employer_survey",
-            "mart_followup",
-        ):
-            assert can_read(analyst, f"marts.{mart}"), mart
-        regions = analyst.execute(
-            "select count(distinct region_code) from marts.mart_region_quarter"
+def test_the_loader_role_loaded_every_source(role_built_postgres):
+    loads = role_built_postgres.loads
+    assert loads and {load["status"] for load in loads} == {"loaded"}
+    with connect(as_user(role_built_postgres.url, role_built_postgres.loader)) as loader:
+        assert loader.execute("select current_user").fetchone() == (role_built_postgres.loader,)
+        assert not loader.execute(
+            "select rolsuper or rolcreaterole or rolbypassrls from pg_roles "
+            "where rolname = current_user"
         ).fetchone()[0]
-        assert regions == 35  # every row
-        for schema, table in PRIVATE_TABLES.items():
-            assert not can_read(analyst, table), schema
-
-
-def test_a_regional_analyst_sees_only_its_region(login_as):
-    with login_as("duurzaam_region_am05") as regional:
-        for mart in ("mart_region_quarter", "mart_cohort_survival", "mart_retention_factors"):
-            codes = regional.execute(f"select distinct region_code from marts.{mart}").fetchall()
-            assert {code for (code,) in codes} - {"NL"} == {"AM05"}, mart
-        # the national rows, which the report puts beside the region, are for everyone
-        for mart in ("mart_cohort_survival", "mart_retention_factors"):
-            national = f"select count(*) from marts.{mart} where region_code = 'NL'"
-            assert regional.execute(national).fetchone()[0] > 0, mart
-        assert not can_read(regional, "raw.placements")
-    with login_as("duurzaam_region_am05", "duurzaam_region_am06") as two_regions:
-        codes = two_regions.execute(
-            "select distinct region_code from marts.mart_region_quarter order by 1"
-        ).fetchall()
-        assert codes == [("AM05",), ("AM06",)]
-
-
-def test_the_loader_writes_raw_but_cannot_read_the_marts(login_as):
-    with login_as("duurzaam_loader") as loader:
-        loader.execute("delete from raw.placements where quarter = 'none'")  # allowed
-        assert can_read(loader, "meta.loads")
+        current = loader.execute("select load_id from meta.loads where status = 'current'")
+        assert sorted(r[0] for r in current) == sorted(load["load_id"] for load in loads)
+        assert loader.execute("select count(*) from raw.placements").fetchone()[0] > 0
+        loader.execute("delete from raw.placements where quarter = 'none'")  # may write
         assert not can_read(loader, "marts.mart_region_quarter")
+
+
+def test_dbt_built_the_marts_as_the_transformer_role(role_built_postgres):
+    """Every mart (and the schema marts) belongs to the transformer's login, and its grants
+    and row-level security were set by that login's build, not by a superuser's."""
+    with connect(role_built_postgres.url) as admin:
+        rows = admin.execute(
+            "select c.relname, pg_get_userbyid(c.relowner), c.relrowsecurity, "
+            "(select count(*) from pg_policies p where p.schemaname = 'marts' "
+            "and p.tablename = c.relname), "
+            "has_table_privilege('duurzaam_analyst', c.oid, 'select'), "
+            "(select rolsuper from pg_roles where oid = c.relowner) "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'marts' and c.relkind = 'r' and c.relname = any(%s)",
+            (list(MARTS),),
+        ).fetchall()
+        schema_owner = admin.execute(
+            "select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'marts'"
+        ).fetchone()[0]
+    transformer = role_built_postgres.transformer
+    assert schema_owner == transformer
+    assert sorted(rows) == sorted((mart, transformer, True, 2, True, False) for mart in MARTS)
+
+
+def test_the_analyst_reads_the_marts_and_nothing_else(login_as, private_tables):
+    analyst = login_as("duurzaam_analyst")
+    for mart in MARTS:
+        assert can_read(analyst, f"marts.{mart}"), mart
+    regions = analyst.execute(
+        "select count(distinct region_code) from marts.mart_region_quarter"
+    ).fetchone()[0]
+    assert regions == 35  # every row
+    assert [table for table in private_tables if can_read(analyst, table)] == []
+
+
+def test_a_regional_analyst_sees_its_region_and_the_country_in_every_mart(login_as, private_tables):
+    """Its own region's rows and the national ones (region_code 'NL'), which every report
+    puts beside the region; no other region's."""
+    analyst = login_as("duurzaam_analyst")
+    regional = login_as("duurzaam_region_am05")
+    for mart in MARTS:
+        every = {code for (code,) in analyst.execute(f"select region_code from marts.{mart}")}
+        assert "AM05" in every and len(every - {"NL"}) > 1, mart
+        national = {"NL"} & every  # mart_region_quarter has the country in columns instead
+        codes = {code for (code,) in regional.execute(f"select region_code from marts.{mart}")}
+        assert codes == {"AM05"} | national, mart
+        ((visible,),) = analyst.execute(
+            f"select count(*) from marts.{mart} where region_code in ('AM05', 'NL')"
+        ).fetchall()
+        assert regional.execute(f"select count(*) from marts.{mart}").fetchone() == (visible,)
+    assert national_marts(analyst) >= 4
+    assert [table for table in private_tables if can_read(regional, table)] == []
+
+    two_regions = login_as("duurzaam_region_am05", "duurzaam_region_am06")
+    codes = two_regions.execute(
+        "select distinct region_code from marts.mart_region_quarter order by 1"
+    ).fetchall()
+    assert codes == [("AM05",), ("AM06",)]
+
+
+def national_marts(connection: psycopg.Connection) -> int:
+    """How many marts have national rows."""
+    return sum(
+        connection.execute(
+            f"select count(*) from marts.{mart} where region_code = 'NL'"
+        ).fetchone()[0]
+        > 0
+        for mart in MARTS
+    )
 
 
 def test_migrations_are_applied_once_and_guarded_against_edits(built_postgres, tmp_path):

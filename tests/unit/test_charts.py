@@ -1,10 +1,13 @@
 import io
 from functools import cache
 
+import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from duurzaam.reports import charts, figures
+from duurzaam.quarters import Quarter
+from duurzaam.reports import charts, content, figures
+from duurzaam.reports.data import ReportData
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDE_PIXELS = (round(3.5 * figures.DPI), round(7 * figures.DPI))  # (height, width)
@@ -159,3 +162,53 @@ def test_mismatched_lengths_are_refused():
         charts.trend_chart(QUARTERS, PLACEMENTS[:-1], JOB_LOSSES)
     with pytest.raises(ValueError, match="Werkgevers"):
         charts.spinnenweb_chart(ELEMENTS, {"Werkgevers": [3.0]})
+
+
+def survival_frame(region_code: str, at_risk: list[int]) -> pd.DataFrame:
+    """mart_cohort_survival rows of one region, a month every quarter, survival falling."""
+    months = [3 * i for i in range(len(at_risk))]
+    return pd.DataFrame(
+        {
+            "region_code": region_code,
+            "month": months,
+            "at_risk": at_risk,
+            "survival": [1 - 0.04 * i for i in range(len(at_risk))],
+            "ci_lower": [0.9 - 0.04 * i for i in range(len(at_risk))],
+            "ci_upper": [1.0 - 0.03 * i for i in range(len(at_risk))],
+        }
+    )
+
+
+def test_the_survival_curve_stops_where_fewer_than_the_threshold_are_at_risk(monkeypatch):
+    threshold = 10
+    # AM05 falls below the threshold at month 9; the later 12 at month 12 (people entering
+    # late, or a correction) must not bring the curve back.
+    region = survival_frame("AM05", [60, 41, 23, 9, 12, 4])
+    national = survival_frame("NL", [900, 800, 700, 600, 500, 400])
+    data = ReportData(
+        quarter=Quarter.parse("2024Q2"),
+        region_code="AM05",
+        region_quarters=pd.DataFrame(),
+        survival=pd.concat([national, region]),
+        factors=pd.DataFrame(),
+        survey=pd.DataFrame(),
+        loads=pd.DataFrame(),
+    )
+    survival = content._survival(data, None, content.Disclosure(threshold))
+
+    drawn: dict[str, tuple[list, float]] = {}  # label -> (the line's x data, band's last x)
+    draw_series = charts._survival_series
+
+    def recording(axes, points, label, line, band):
+        handles = draw_series(axes, points, label, line, band)
+        band_x = axes.collections[-1].get_paths()[0].vertices[:, 0]
+        drawn[label] = (list(handles[1].get_xdata()), float(band_x.max()))
+        return handles
+
+    monkeypatch.setattr(charts, "_survival_series", recording)
+    charts.survival_chart("Twente", survival["region"], survival["national"])
+
+    first_too_few = 9
+    assert drawn["Twente"] == ([0, 3, 6], 6.0)  # nothing from month 9 on
+    assert max(drawn["Twente"][0]) < first_too_few
+    assert drawn["Nederland"] == ([0, 3, 6, 9, 12, 15], 15.0)  # every month followed

@@ -146,24 +146,26 @@ def send_prepared(
     if claim.corrects != prepared.state.corrects:  # the outbox changed meanwhile
         report = render(prepared.content, corrects=claim.corrects)
     transport = "smtp" if server else "folder"
+    pending = claim.pending(prepared.recipients)  # all, unless an attempt delivered to some
     try:
         message = build_message(report, prepared.content, prepared.recipients, claim.message_id)
-        if server:
-            send(message, server)
-        else:
+        if not server:
             name = f"{prepared.region_code}-{_slug(prepared.content['region_name'])}"
             where = str(
                 write_to_folder(
                     message, report.pdf, report.html, settings.outbox_dir / quarter, name
                 )
             )
+        elif pending:
+            send(message, server, to=pending)
     except PartialDelivery as error:
-        outbox.mark_sent(warehouse, claim, transport, error=str(error))
+        delivered = [address for address in pending if address not in error.refused]
+        outbox.mark_partial(warehouse, claim, transport, delivered, str(error)[:2000])
         raise
     except Exception as error:
         outbox.mark_failed(warehouse, claim, transport, error=str(error)[:2000])
         raise
-    outbox.mark_sent(warehouse, claim, transport)
+    outbox.mark_sent(warehouse, claim, transport, pending)
     status = "correction" if claim.corrects else "sent"
     return Delivery(prepared.region_code, status, where, report.seconds)
 

@@ -168,10 +168,11 @@ def _trend(rows: pd.DataFrame, d: Disclosure) -> dict[str, list]:
 
 def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict[str, Any]:
     """The Kaplan-Meier curve of the cohort placed a year ago, as long as enough people are
-    still followed (at risk) for the estimate to be shown."""
+    still followed (at risk) for the estimate to be shown: it stops at the first month with
+    fewer, and nothing after that month is shown."""
     curves = {}
-    for region_code, rows in data.survival.groupby("region_code"):
-        followed = rows[rows["at_risk"] >= d.threshold]
+    for region_code, rows in data.survival.sort_values("month").groupby("region_code"):
+        followed = rows[(rows["at_risk"] >= d.threshold).astype(int).cummin().astype(bool)]
         curves[region_code] = [
             # pandas-stubs type itertuples' fields as any scalar
             (int(r.month), float(r.survival), _float(r.ci_lower), _float(r.ci_upper))  # type: ignore[arg-type]

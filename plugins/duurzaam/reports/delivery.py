@@ -19,7 +19,11 @@ class DeliveryError(DuurzaamError):
 
 
 class PartialDelivery(DeliveryError):
-    """Some recipients received the message, others were refused."""
+    """Some recipients received the message, others (`refused`) were refused."""
+
+    def __init__(self, message: str, refused: list[str]) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,9 @@ class SmtpServer:
         )
 
 
-def send(message: EmailMessage, server: SmtpServer) -> None:
-    """Hands the message to the server; raises DeliveryError when it is not accepted for
-    every recipient."""
+def send(message: EmailMessage, server: SmtpServer, to: list[str] | None = None) -> None:
+    """Hands the message to the server for `to` (default: the addresses of its headers);
+    raises DeliveryError when it is not accepted for every one of them."""
     context = ssl.create_default_context()
     try:
         client: smtplib.SMTP
@@ -96,7 +100,7 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
                 client.starttls(context=context)
             if server.user:
                 client.login(server.user, server.password)
-            refused = client.send_message(message)
+            refused = client.send_message(message, to_addrs=to)
     except smtplib.SMTPRecipientsRefused as error:
         raise DeliveryError(
             f"the SMTP server {server.host}:{server.port} refused every recipient "
@@ -114,7 +118,8 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
         raise PartialDelivery(
             f"the SMTP server {server.host}:{server.port} refused {', '.join(refused)}; the "
             "other recipients received the report. Fix the addresses in "
-            "include/config/recipients.yml"
+            "include/config/recipients.yml; a retry sends it to the refused addresses only",
+            list(refused),
         )
 
 

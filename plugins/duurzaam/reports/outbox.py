@@ -1,8 +1,10 @@
 """Exactly-once sending through meta.outbox: one row per (region, quarter, content hash).
 
-A send is claimed (a row in state `claimed`) before it is attempted and marked `sent` or
-`failed` after. A report already `sent` is never sent again; a `failed` one is sent by the
-next attempt; a `claimed` one whose attempt died is taken over once its lease has run out.
+A send is claimed (a row in state `claimed`) before it is attempted and marked `sent`,
+`partial` or `failed` after. A report already `sent` is never sent again; a `failed` one is
+sent by the next attempt; a `partial` one (the server refused some recipients) is sent by the
+next attempt to the recipients that have not received it, and only to them; a `claimed` one
+whose attempt died is taken over once its lease has run out.
 A report whose content changed (revised data) has a new hash: it is sent again, as a
 correction of the one sent before.
 
@@ -38,6 +40,11 @@ class Claim:
     quarter: str
     content_hash: str
     corrects: str | None  # the date of the report this one corrects, if any
+    delivered: tuple[str, ...] = ()  # recipients an earlier attempt delivered it to
+
+    def pending(self, recipients: list[str]) -> list[str]:
+        """The recipients still to receive the report."""
+        return [address for address in recipients if address not in self.delivered]
 
     @property
     def message_id(self) -> str:
@@ -68,10 +75,11 @@ def claim(
         if any(sent_hash == content_hash for sent_hash, _ in sent_before):
             return None
         existing = warehouse.query(
-            "select status, claimed_at from meta.outbox where region_code = %s "
+            "select status, claimed_at, delivered_to from meta.outbox where region_code = %s "
             "and quarter = %s and content_hash = %s",
             key,
         )
+        delivered = _addresses(existing[0][2]) if existing else ()
         if not existing:
             warehouse.execute(
                 "insert into meta.outbox (region_code, quarter, content_hash, recipients, "
@@ -80,7 +88,7 @@ def claim(
                 (*key, ", ".join(recipients), subject, bool(sent_before), now),
             )
         else:
-            status, claimed_at = existing[0]
+            status, claimed_at, _ = existing[0]
             if status == "claimed" and claimed_at > now - CLAIM_LEASE:
                 raise AlreadyClaimed(
                     f"the {quarter} report of {region_code} is being sent by another attempt "
@@ -93,7 +101,13 @@ def claim(
                 "where region_code = %s and quarter = %s and content_hash = %s",
                 (now, ", ".join(recipients), subject, *key),
             )
-    return Claim(region_code, quarter, content_hash, corrects=_corrects(sent_before))
+    return Claim(
+        region_code, quarter, content_hash, corrects=_corrects(sent_before), delivered=delivered
+    )
+
+
+def _addresses(text: str | None) -> tuple[str, ...]:
+    return tuple(address for address in (text or "").split(", ") if address)
 
 
 def _sent_before(warehouse: Warehouse, region_code: str, quarter: str) -> list[tuple]:
@@ -108,14 +122,21 @@ def _corrects(sent_before: list[tuple]) -> str | None:
     return f"{sent_before[-1][1]:%d-%m-%Y}" if sent_before else None
 
 
-def mark_sent(
-    warehouse: Warehouse, claim_: Claim, transport: str, error: str | None = None
+def mark_sent(warehouse: Warehouse, claim_: Claim, transport: str, delivered: list[str]) -> None:
+    """Every recipient has the report now (`delivered`: those of this attempt)."""
+    _finish(warehouse, claim_, "sent", transport, None, delivered)
+
+
+def mark_partial(
+    warehouse: Warehouse, claim_: Claim, transport: str, delivered: list[str], error: str
 ) -> None:
-    _finish(warehouse, claim_, "sent", transport, error, sent_at=_now())
+    """The server accepted the report for `delivered` and refused the others: the next
+    attempt sends it to those others only."""
+    _finish(warehouse, claim_, "partial", transport, error, delivered)
 
 
 def mark_failed(warehouse: Warehouse, claim_: Claim, transport: str, error: str) -> None:
-    _finish(warehouse, claim_, "failed", transport, error, sent_at=None)
+    _finish(warehouse, claim_, "failed", transport, error, [])
 
 
 def _finish(
@@ -124,18 +145,21 @@ def _finish(
     status: str,
     transport: str,
     error: str | None,
-    sent_at: datetime | None,
+    delivered: list[str],
 ) -> None:
+    everyone = [*claim_.delivered, *(a for a in delivered if a not in claim_.delivered)]
     with warehouse.transaction():
         warehouse.execute(
             "update meta.outbox set status = %s, transport = %s, message_id = %s, error = %s, "
-            "sent_at = %s where region_code = %s and quarter = %s and content_hash = %s",
+            "sent_at = %s, delivered_to = %s "
+            "where region_code = %s and quarter = %s and content_hash = %s",
             (
                 status,
                 transport,
                 claim_.message_id,
                 error,
-                sent_at,
+                None if status == "failed" else _now(),
+                ", ".join(everyone) or None,
                 claim_.region_code,
                 claim_.quarter,
                 claim_.content_hash,
