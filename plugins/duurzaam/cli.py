@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from duurzaam.errors import DuurzaamError, InputRejected
+from duurzaam.errors import DuurzaamError, InputRejected, describe_database_error
 from duurzaam.quarters import Quarter, parse_quarter_range
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
@@ -36,8 +36,6 @@ def _describe(error: Exception) -> str:
     is named as unexpected (the traceback is one --debug away)."""
     if isinstance(error, DuurzaamError | ValueError | OSError):
         return str(error)
-    from duurzaam.warehouse import describe_database_error
-
     described = describe_database_error(error)
     if described:
         return described

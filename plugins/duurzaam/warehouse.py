@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
-from duurzaam.errors import DuurzaamError
+from duurzaam.errors import WarehouseUnavailable, first_line
 from duurzaam.migrations import apply_migrations
 from duurzaam.settings import warehouse_backend
 
@@ -240,7 +240,7 @@ class DuckDBWarehouse(Warehouse):
             self.connection = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
             raise WarehouseUnavailable(
-                f"the DuckDB warehouse {path} is in use by another process ({_first_line(error)}"
+                f"the DuckDB warehouse {path} is in use by another process ({first_line(error)}"
                 "): DuckDB lets one process write at a time; wait for that run to finish, or "
                 "use the PostgreSQL warehouse for concurrent work"
             ) from error
@@ -299,7 +299,7 @@ class PostgresWarehouse(Warehouse):
             where = f"{conninfo['host']}:{conninfo['port']}/{conninfo['dbname']}"
             raise WarehouseUnavailable(
                 f"cannot connect to the PostgreSQL warehouse at {where} as "
-                f"{conninfo['user']} ({_first_line(error)}): is the server running, and is "
+                f"{conninfo['user']} ({first_line(error)}): is the server running, and is "
                 "DUURZAAM_WAREHOUSE_URL right?"
             ) from error
 
@@ -380,43 +380,6 @@ def open_warehouse(url: str, read_only: bool = False) -> Iterator[Warehouse]:
         yield warehouse
     finally:
         warehouse.close()
-
-
-class WarehouseUnavailable(DuurzaamError):
-    """The warehouse cannot be opened: server down, file missing or locked."""
-
-
-# What the database said -> what to do about it, for the errors a user meets.
-_DATABASE_HINTS = (
-    (
-        ("does not exist", "UndefinedTable", "CatalogException"),
-        "is the warehouse built? Load a quarter (`duurzaam ingest`) and build the marts "
-        '(`duurzaam transform`); `duurzaam query "select table_schema, table_name from '
-        'information_schema.tables"` lists what there is',
-    ),
-    (
-        ("read-only", "read_only", "ReadOnlySqlTransaction"),
-        "`duurzaam query` only reads; the pipeline's own steps write the warehouse",
-    ),
-    (("syntax error", "Parser Error", "SyntaxError"), "check the SQL"),
-)
-
-
-def describe_database_error(error: BaseException) -> str | None:
-    """One line for an error the database raised (a missing table, bad SQL, a write in a
-    read-only session): what it said and what to do. None for any other error."""
-    module = type(error).__module__.split(".")[0]
-    if module not in ("duckdb", "_duckdb", "psycopg"):
-        return None
-    said = f"{type(error).__name__}: {_first_line(error)}"
-    for clues, hint in _DATABASE_HINTS:
-        if any(clue in said for clue in clues):
-            return f"the warehouse refused the statement ({said}): {hint}"
-    return f"the warehouse refused the statement ({said})"
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _qmark(sql: str) -> str:

@@ -13,28 +13,9 @@ import pytest
 from duurzaam.quarters import Quarter, parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
 from duurzaam.synthetic import GenerationSummary, generate
+from tests.extracts import HEADER
 
-COLUMNS = [
-    "plaatsing_id",
-    "persoon_id",
-    "gemeente_code",
-    "werkgever_id",
-    "werkgever_grootte",
-    "sector",
-    "sector_type",
-    "startdatum",
-    "einddatum",
-    "reden_einde",
-    "contractvorm",
-    "uren_per_week",
-    "grondslag",
-    "loonkostensubsidie",
-    "jobcoach",
-    "no_riskpolis",
-    "werkplekaanpassing",
-    "proefplaatsing",
-    "arbeidsdeskundige",
-]
+COLUMNS = HEADER  # the placements contract, spelled out once for the tests
 INSTRUMENTS = COLUMNS[-6:]
 STATIC = [c for c in COLUMNS if c not in ("einddatum", "reden_einde")]
 GAP_DAYS = 90  # a next placement within 3 months continues the spell
