@@ -41,11 +41,12 @@ demo: install
 # Everything CI runs: the checks, then every test (unit, integration against the real
 # PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs).
 test: lint
-	$(RUN) pytest
+	$(RUN) pytest -n 2
 
-# The unit tests and the fast integration tests, for the edit-test loop (under 2 minutes).
+# The unit tests and the fast integration tests on the embedded warehouse (DuckDB), for the
+# edit-test loop; `make test` adds the slow ones and the PostgreSQL runs.
 test-fast: install
-	$(RUN) pytest -m "not slow"
+	$(RUN) pytest -n 2 -m "not slow and not postgres"
 
 # The checks, also run by pre-commit (.pre-commit-config.yaml): ruff (lint and format), the
 # type checker, SQL lint of the dbt project.

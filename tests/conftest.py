@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from duurzaam.quarters import parse_quarter_range
-from duurzaam.settings import Settings, load_settings
+from duurzaam.settings import PROJECT_ROOT, Settings, load_settings
 
 # Under pytest-xdist each worker runs dbt with a target folder of its own: dbt's partial-parse
 # state and artifacts are not meant to be written by two processes at once.
@@ -94,7 +94,19 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+def recipients_for(folder: Path, regions: list[str]) -> Path:
+    """A recipients file with the configured recipients of these regions only: the report
+    DAG maps a task over the regions that have recipients (the others are named in its log)."""
+    import yaml
+
+    configured = yaml.safe_load((PROJECT_ROOT / "include/config/recipients.yml").read_text())
+    path = folder / "recipients.yml"
+    chosen = {code: configured["regions"][code] for code in regions}
+    path.write_text(yaml.safe_dump({"regions": chosen}))
+    return path
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each test using this runs once per backend."""
     if request.param == "duckdb":

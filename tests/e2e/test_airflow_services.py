@@ -25,8 +25,11 @@ from cryptography.fernet import Fernet
 
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.warehouse import connection_parameters
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, recipients_for
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
+
+# Starts Airflow's services and runs the pipeline through them.
+pytestmark = pytest.mark.slow
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -102,12 +105,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
     )
     (tmp_path / "passwords.json").write_text(json.dumps({"admin": secrets.token_hex(12)}))
     # three regions have recipients here: each is a mapped task (the 35 are tested elsewhere)
-    all_recipients = yaml.safe_load((PROJECT_ROOT / "include/config/recipients.yml").read_text())
-    (tmp_path / "recipients.yml").write_text(
-        yaml.safe_dump(
-            {"regions": {code: all_recipients["regions"][code] for code in REGIONS_WITH_RECIPIENTS}}
-        )
-    )
+    recipients_for(tmp_path, REGIONS_WITH_RECIPIENTS)
     import os
 
     env = {

@@ -19,6 +19,9 @@ from duurzaam.settings import Settings, load_settings
 from duurzaam.synthetic import generate
 from duurzaam.warehouse import connection_parameters, open_warehouse
 
+# Each test kills a real loading process mid-transaction: tens of seconds.
+pytestmark = pytest.mark.slow
+
 QUARTER = "2024Q1"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.warehouse import open_warehouse
@@ -18,6 +19,9 @@ from tests.integration.test_transform import (
     region_at_start,
     spells_and_moves,
 )
+
+# Every test runs dbt build on a generated landing zone.
+pytestmark = pytest.mark.slow
 
 Z_95 = 1.959963984540054
 MAX_MONTH = 36

@@ -40,6 +40,9 @@ from duurzaam.warehouse import open_warehouse
 from tests.certificates import self_signed_certificate
 from tests.conftest import SAMPLE_QUARTERS, TEST_KEY, throwaway_database
 
+# The marts are built once per module (dbt), then reports are rendered and sent.
+pytestmark = pytest.mark.slow
+
 QUARTER = parse_quarter_range(SAMPLE_QUARTERS)[-1]
 SOME = ["AM01", "AM02", "AM05", "AM08", "AM13", "AM20", "AM27", "AM35"]  # a smaller batch
 

@@ -16,6 +16,9 @@ from duurzaam.orchestration import MART_ASSETS
 from duurzaam.warehouse import connection_parameters, open_warehouse
 from tests.conftest import as_user, login_role
 
+# The warehouse is built by the loader and transformer logins (ingest and dbt).
+pytestmark = pytest.mark.slow
+
 MARTS = tuple(MART_ASSETS)  # the five marts
 
 

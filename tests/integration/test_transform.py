@@ -19,6 +19,9 @@ from duurzaam.transform import generate_docs, transform
 from duurzaam.warehouse import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 
+# Every test runs dbt build on a generated landing zone.
+pytestmark = pytest.mark.slow
+
 GAP = pd.DateOffset(months=3)
 
 
