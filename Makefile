@@ -41,7 +41,7 @@ demo: install
 # Everything CI runs: the checks, then every test (unit, integration against the real
 # PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs).
 test: lint
-	$(RUN) pytest -n 2
+	$(RUN) pytest -n 2 --durations=15
 
 # The unit tests and the fast integration tests on the embedded warehouse (DuckDB), for the
 # edit-test loop; `make test` adds the slow ones and the PostgreSQL runs.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -112,6 +112,58 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def built_warehouses(
+    tmp_path_factory: pytest.TempPathFactory, generated_landing: Path
+) -> Iterator[dict[str, Settings]]:
+    """Per backend, once per session when first asked for: a warehouse with the generated
+    placements of every sample quarter loaded and dbt built (its Settings). Both stay until
+    the session ends, whatever order the tests run in; the tests using them only read."""
+    from duurzaam.ingest import ingest
+    from duurzaam.transform import transform
+
+    with ExitStack() as stack:
+
+        def build(backend: str) -> Settings:
+            folder = tmp_path_factory.mktemp(f"built-{backend}")
+            if backend == "duckdb":
+                url = f"duckdb:///{folder / 'warehouse.duckdb'}"
+            else:
+                url = stack.enter_context(throwaway_database())
+            settings = replace(
+                load_settings(),
+                warehouse_url=url,
+                landing_dir=generated_landing,
+                outbox_dir=folder / "outbox",
+                work_dir=folder / "work",
+                pseudonym_key=TEST_KEY,
+            )
+            for quarter in parse_quarter_range(SAMPLE_QUARTERS):
+                assert ingest("placements", str(quarter), settings)["status"] == "loaded"
+            transform(settings)  # dbt build: raises when a model or a data/unit test fails
+            return settings
+
+        yield _BuiltOnDemand(build)
+
+
+class _BuiltOnDemand(dict[str, Settings]):
+    """backend -> Settings, built the first time a backend is asked for."""
+
+    def __init__(self, build: Callable[[str], Settings]):
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, backend: str) -> Settings:
+        self[backend] = settings = self.build(backend)
+        return settings
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def built_warehouse(request: pytest.FixtureRequest, built_warehouses) -> Settings:
+    """Each test using this runs once per backend, on the session's built warehouse."""
+    return built_warehouses[request.param]
 
 
 @pytest.fixture(scope="session")

@@ -108,31 +108,21 @@ def _airflow() -> str:
 
 @pytest.mark.slow
 def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path):
-    """As a backfill of two quarters runs: both quarters' extracts, one dbt build (a task per
-    model), the reports of the second quarter for the regions with recipients."""
+    """The runs of `make demo` (duurzaam.demo: `airflow dags test` in one process) over two
+    quarters, as a backfill goes: both quarters' extracts of every source, one dbt build (a
+    task per model), the reports of the second quarter for the regions with recipients."""
     regions = ["AM01", "AM05", "AM12", "AM25", "AM38"]
-    airflow_env = {
-        **airflow_env,
-        "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, regions)),
-    }
-    runs = [
-        ("duurzaam_ingest", "2023-04-01"),
-        ("duurzaam_ingest", "2023-07-01"),
-        ("duurzaam_transform", "2023-07-01"),
-        ("duurzaam_report", "2023-07-01"),
-    ]
-    output = []  # what the runs logged
-    for dag_id, run_date in runs:
-        conf = json.dumps({"quarter": "2023Q2"}) if dag_id == "duurzaam_report" else "{}"
-        result = subprocess.run(
-            [_airflow(), "dags", "test", dag_id, run_date, "--conf", conf],
-            env=airflow_env,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        assert "state=success" in result.stdout + result.stderr, dag_id
-        output.append(result.stdout + result.stderr)
+    env = {**airflow_env, "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, regions))}
+    log = tmp_path / "run.log"
+    result = subprocess.run(
+        [sys.executable, "-m", "duurzaam.demo", str(log), "2023Q1", "2023Q2"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, log.read_text()[-3000:]
+    assert result.stdout.count("success") == 4  # two ingests, the transform, the reports
+    output = [log.read_text()]
 
     reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
     assert [path.name.split("-")[0] for path in reports] == regions
@@ -205,38 +195,3 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_e
         assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
     assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
     assert "starting task_id=pull_placements" not in output  # nothing ran past the wait
-
-
-@pytest.mark.slow
-def test_one_quarter_of_every_source_through_airflow_on_postgres(
-    airflow_env, tmp_path, postgres_url
-):
-    """The DAGs as `airflow dags test` runs them (in one process, see duurzaam.demo), all
-    five sources, on the PostgreSQL warehouse. Two regions have recipients here (all 35 are
-    sent in the test above and in tests/integration/test_reports.py)."""
-
-    env = {
-        **airflow_env,
-        "DUURZAAM_WAREHOUSE_URL": postgres_url,
-        "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, ["AM05", "AM38"])),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "duurzaam.demo", str(tmp_path / "run.log"), "2023Q1"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, (tmp_path / "run.log").read_text()[-3000:]
-    assert result.stdout.count("success") == len(DAGS)
-
-    from duurzaam.warehouse import open_warehouse
-
-    with open_warehouse(postgres_url) as warehouse:
-        loads = dict(
-            warehouse.query("select source, row_count from meta.loads where status = 'current'")
-        )
-        marts = warehouse.query("select count(*) from marts.mart_region_quarter")[0][0]
-    assert set(loads) == set(SOURCE_NAMES) and all(rows > 0 for rows in loads.values())
-    assert marts == 35
-    sent = sorted(path.name for path in (tmp_path / "outbox" / "2023Q1").glob("*.eml"))
-    assert [name.split("-")[0] for name in sent] == ["AM05", "AM38"]

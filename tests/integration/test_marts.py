@@ -14,7 +14,6 @@ from duurzaam.warehouse import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 from tests.integration.test_transform import (
     _whole_months,
-    built_mart,  # noqa: F401 (a fixture)
     current_placements,
     region_at_start,
     spells_and_moves,
@@ -27,8 +26,8 @@ Z_95 = 1.959963984540054
 MAX_MONTH = 36
 
 
-def test_survival_and_interval_match_an_independent_kaplan_meier(settings, built_mart):  # noqa: F811
-    with open_warehouse(settings.warehouse_url) as warehouse:
+def test_survival_and_interval_match_an_independent_kaplan_meier(built_warehouse):
+    with open_warehouse(built_warehouse.warehouse_url) as warehouse:
         spells = warehouse.query_frame(
             "select spells.region_code, spells.start_quarter, spells.duration_months, "
             "spells.is_event from intermediate.int_spells as spells "
@@ -90,8 +89,8 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
     ).set_index("month")
 
 
-def test_the_planted_generator_effects_come_out_with_the_right_sign(settings, built_mart):  # noqa: F811
-    with open_warehouse(settings.warehouse_url) as warehouse:
+def test_the_planted_generator_effects_come_out_with_the_right_sign(built_warehouse):
+    with open_warehouse(built_warehouse.warehouse_url) as warehouse:
         factors = warehouse.query_frame(
             "select factor, level, retention_12m from marts.mart_retention_factors "
             "where region_code = 'NL'"
@@ -109,12 +108,11 @@ HOURS_BANDS = ["<12", "12-24", "24-32", "32+"]
 
 
 def test_retention_factors_match_an_independent_kaplan_meier(
-    settings,
-    built_mart,  # noqa: F811
+    built_warehouse,
     generated_landing,
 ):
     spells = factor_spells(generated_landing)
-    with open_warehouse(settings.warehouse_url) as warehouse:
+    with open_warehouse(built_warehouse.warehouse_url) as warehouse:
         mart = warehouse.query_frame("select * from marts.mart_retention_factors")
     mart = mart.set_index(["region_code", "factor", "level"]).sort_index()
     region = spells["region_code"].value_counts().index[0]

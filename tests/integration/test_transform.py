@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
 from duurzaam.transform import generate_docs, transform
@@ -26,12 +24,8 @@ GAP = pd.DateOffset(months=3)
 
 
 @pytest.fixture
-def built_mart(settings, generated_landing) -> pd.DataFrame:
-    settings = replace(settings, landing_dir=generated_landing)
-    for quarter in parse_quarter_range(SAMPLE_QUARTERS):
-        assert ingest("placements", str(quarter), settings)["status"] == "loaded"
-    transform(settings)  # dbt build: raises when a model or a data/unit test fails
-    with open_warehouse(settings.warehouse_url) as warehouse:
+def built_mart(built_warehouse) -> pd.DataFrame:
+    with open_warehouse(built_warehouse.warehouse_url) as warehouse:
         return warehouse.query_frame("select * from marts.mart_region_quarter")
 
 
