@@ -36,6 +36,9 @@ _BSN_IN_TEXT = (
     r"(?:(?<![0-9A-Za-z])|(?<=[Bb][Ss][Nn]))"
     r"(\d{3})[ .-]?(\d{3})[ .-]?(\d{3})(?![0-9A-Za-z])"
 )
+# What masking hides: every BSN-shaped run of nine digits, inside codes too (broader than
+# what detection counts: a masked pseudonym costs nothing, an unmasked BSN does).
+_BSN_SHAPED = r"(?<!\d)\d{3}[ .-]?\d{3}[ .-]?\d{3}(?!\d)"
 # A cell that is one BSN-shaped number and nothing else.
 _NUMBER_CELL = r"\s*\d{3}[ .-]?\d{3}[ .-]?\d{3}\s*"
 # About one in eleven random nine-digit numbers passes the 11-proef.
@@ -105,7 +108,7 @@ def bsn_rows(text: pd.DataFrame, skip: tuple[str, ...] = ("bsn",)) -> pd.Series:
 def mask_bsn_like(values: pd.Series) -> pd.Series:
     """Text with every BSN-shaped number replaced by the mask (valid or not: a mistyped
     BSN is still personal data)."""
-    return values.str.replace(_BSN_IN_TEXT, BSN_MASK, regex=True)
+    return values.str.replace(_BSN_SHAPED, BSN_MASK, regex=True)
 
 
 def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None:

@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 
 from duurzaam.privacy import (
+    BSN_MASK,
     bsn_cells,
     bsn_rows,
     is_valid_bsn,
+    mask_bsn_like,
     pseudonymise,
     suppress_count,
     suppress_rate,
@@ -125,3 +127,9 @@ def test_bsn_rows_skips_the_bsn_column_and_flags_rows():
         }
     )
     assert bsn_rows(text).tolist() == [False, True, False]
+
+
+def test_masking_hides_every_bsn_shaped_run_even_inside_codes():
+    """Detection skips digit runs inside codes; what is stored masked hides them all."""
+    masked = mask_bsn_like(pd.Series(["P111222333", "zie bsn 123.456.782", "PL000123"]))
+    assert masked.tolist() == [f"P{BSN_MASK}", f"zie bsn {BSN_MASK}", "PL000123"]
