@@ -2,7 +2,9 @@
 -- Spinnenweb element withheld below the threshold ('<10'); every share withheld when fewer
 -- respondents were asked the question ('n<10': the reasons and contract types are asked of
 -- the employers of the target group, the reasons-not-to of the others), every mean score
--- when fewer scored the element.
+-- when fewer scored the element. The respondents of both perspectives together are published
+-- too (what a report says it rests on); beside that total, a small perspective would follow
+-- from the other one, which is then withheld as well ('x').
 
 with
 
@@ -12,17 +14,45 @@ mart as (
 
 ),
 
+{%- set t = suppress_below() %}
+
+totals as (
+
+    select
+        *,
+        cast(sum(respondents) over (partition by region_code, wave) as {{ dbt.type_bigint() }})
+            as wave_respondents,
+        sum(case when respondents < {{ t }} then 1 else 0 end)
+            over (partition by region_code, wave) as small_perspectives
+    from mart
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by region_code, wave, respondents < {{ t }}
+            order by respondents, {{ binary_order('perspective') }}
+        ) as rank_among_shown
+    from totals
+
+),
+
 asked as (
 
     select
         *,
+        wave_respondents >= {{ t }} and small_perspectives = 1
+        and respondents >= {{ t }} and rank_among_shown = 1 as is_protecting,
         {#- the shares were computed over these numbers of respondents (exact: a share times
             its denominator, rounded) #}
         cast(round(respondents * coalesce(employing_share, 0)) as {{ dbt.type_bigint() }})
             as asked_employing,
         cast(round(respondents * (1 - coalesce(employing_share, 0))) as {{ dbt.type_bigint() }})
             as asked_not_employing
-    from mart
+    from ranked
 
 ),
 
@@ -34,8 +64,9 @@ final as (
         region_code,
         wave,
         perspective,
-        {{ published_count('respondents') }},
-        {{ published_rate('employing_share', 'respondents') }},
+        {{ published_count('respondents', hidden_also='is_protecting') }},
+        {{ published_count('wave_respondents') }},
+        {{ published_rate('employing_share', 'respondents', hidden_also='is_protecting') }},
         {%- for prefix, keys in options.items() %}
         {%- set denominator = 'asked_not_employing' if prefix == 'geen_reden' else 'asked_employing' %}
         {%- for key in keys %}
