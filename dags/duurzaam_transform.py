@@ -1,6 +1,8 @@
 """Transform: when any raw table is updated, dbt builds and tests the project one model at a
 time (astronomer-cosmos renders a task per model from the manifest built at install, so
-parsing this file runs no dbt), then each mart's task updates the Asset the reports wait for."""
+parsing this file runs no dbt), the retention-effects model is fitted between the spells it
+reads and the mart that publishes it, then each mart's task updates the Asset the reports
+wait for."""
 
 from __future__ import annotations
 
@@ -57,6 +59,15 @@ PROFILE = ProfileConfig(
 
 
 @task
+def fit_retention_effects() -> None:
+    """The Cox model of the retention effects, fitted on the spells dbt has just built and
+    tested; it writes only its estimates, which mart_retention_effects publishes."""
+    from duurzaam.effects.store import fit_retention_effects as fit
+
+    fit(load_settings())
+
+
+@task
 def publish_mart() -> None:
     """Marks the mart's Asset as updated once its model and tests have passed."""
 
@@ -106,6 +117,11 @@ def duurzaam_transform() -> None:
         **DBT_TASK_ARGS,
     )
     prepare_warehouse() >> test_sources >> models
+    (
+        models.tasks_map["model.duurzaam.int_effect_spells"]
+        >> fit_retention_effects()
+        >> models.tasks_map["model.duurzaam.mart_retention_effects"]
+    )
     for mart, asset in MART_ASSETS.items():
         (
             models.tasks_map[f"model.duurzaam.{mart}"]
