@@ -23,6 +23,7 @@ class ReportData:
     region_quarters: pd.DataFrame  # mart_region_quarter, the last 8 quarters of the region
     survival: pd.DataFrame  # mart_cohort_survival, the cohort of a year ago, region and NL
     factors: pd.DataFrame  # mart_retention_factors, region and NL
+    effects: pd.DataFrame  # mart_retention_effects, region and NL
     survey: pd.DataFrame  # mart_employer_survey, the quarter's wave, region and NL
     loads: pd.DataFrame  # meta.loads of the quarter, every source and attempt
 
@@ -84,6 +85,10 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
         ),
         factors=warehouse.query_frame(
             "select * from marts.mart_retention_factors where region_code in (%s, %s)",
+            regions,
+        ),
+        effects=warehouse.query_frame(
+            "select * from marts.mart_retention_effects where region_code in (%s, %s)",
             regions,
         ),
         survey=warehouse.query_frame(
