@@ -28,9 +28,9 @@ levels as (
     select
         spell_id,
         {% for factor in factors %}
-        max(case when factor = '{{ factor }}' then level end) as {{ factor }}
-        {{- "," if not loop.last }}
+        max(case when factor = '{{ factor }}' then level end) as {{ factor }},
         {% endfor %}
+        count(*) as factor_count
     from spell_factors
     group by spell_id
 
@@ -39,17 +39,14 @@ levels as (
 final as (
 
     select
-        spells.spell_id,
+        levels.*,
         spells.region_code,
         cast(extract(year from spells.spell_start_date) as {{ dbt.type_int() }}) as start_year,
         cast(
             {{ dbt.datediff('spells.spell_start_date', 'spells.follow_up_end_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as duration_days,
-        spells.is_event,
-        {% for factor in factors %}
-        levels.{{ factor }}{{ "," if not loop.last }}
-        {% endfor %}
+        spells.is_event
     from levels
     inner join spells
         on levels.spell_id = spells.spell_id

@@ -119,9 +119,14 @@ def fit_cox(spells: pd.DataFrame, factors: Sequence[str]) -> CoxFit:
         },
         index=matrix.columns,
     )
-    residuals = result.schoenfeld_residuals
+    columns = matrix.columns
+    assert isinstance(columns, pd.MultiIndex)  # design_matrix names columns (factor, level)
     ph = proportional_hazards_test(
-        residuals, np.asarray(result.cov_params()), model.endog, model.status, matrix.columns
+        result.schoenfeld_residuals,
+        np.asarray(result.cov_params()),
+        model.endog,
+        model.status,
+        columns,
     )
     return CoxFit(
         estimates=estimates,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,6 @@ from duurzaam.effects.model import (
     MIN_LEVEL_EVENTS,
     REGION_FACTOR,
     CoxFit,
-    design_matrix,
     fit_cox,
     no_fit,
 )
@@ -106,8 +106,10 @@ def effect_rows(spells: pd.DataFrame) -> pd.DataFrame:
         national, national_note = no_fit(spells, factors), f"no national model: {error}"
     identity = run_id(spells)
     rows = _scope_rows(NATIONAL, spells, factors, {NATIONAL: national}, national_note)
+    # a regional model has a parameter per non-reference level of the factors
+    parameters = sum(spells[factor].nunique() - 1 for factor in FACTORS)
     for region, regional in spells.dropna(subset=["region_code"]).groupby("region_code"):
-        fits, note = {NATIONAL: national}, _too_few_events(regional)
+        fits, note = {NATIONAL: national}, _too_few_events(regional, parameters)
         if note is None:
             try:
                 fits[str(region)] = fit_cox(regional, FACTORS)
@@ -119,9 +121,8 @@ def effect_rows(spells: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _too_few_events(spells: pd.DataFrame) -> str | None:
+def _too_few_events(spells: pd.DataFrame, parameters: int) -> str | None:
     """Why a region gets no model of its own, or None when it has enough job losses."""
-    parameters = design_matrix(spells, FACTORS)[0].shape[1]
     needed = EVENTS_PER_PARAMETER * max(parameters, 1)
     events = int(spells["is_event"].sum())
     if events >= needed:
@@ -135,7 +136,7 @@ def _too_few_events(spells: pd.DataFrame) -> str | None:
 def _scope_rows(
     region: str,
     spells: pd.DataFrame,
-    factors: list[str],
+    factors: Sequence[str],
     fits: dict[str, CoxFit],
     region_note: str | None,
 ) -> list[list[Any]]:
@@ -169,6 +170,7 @@ def _estimate(fit: CoxFit, key: tuple[str, str]) -> list[Any]:
     if key not in fit.estimates.index:  # too rare even nationally: no estimate
         return [reference, False, None, None, None, None]
     row = fit.estimates.loc[key]
+    assert isinstance(row, pd.Series)  # the index holds each level once
     return [reference, False, *(float(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
 
 
@@ -176,5 +178,6 @@ def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> l
     ph: list[Any] = [None] * 4
     if factor in fit.ph_test.index:
         test = fit.ph_test.loc[factor]
+        assert isinstance(test, pd.Series)  # one test per factor
         ph = [float(test["chi2"]), int(test["df"]), float(test["p_value"]), bool(test["violated"])]
     return [source, note, *ph, fit.spells, fit.events]

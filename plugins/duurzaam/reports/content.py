@@ -321,12 +321,13 @@ def _summary(
             )
         else:
             interval = _interval_at_12_months(data)
+            lower, upper = interval if interval else (None, None)
             second = retention_sentence(
                 data.cohort_quarter.label_nl,
                 d.show_count(cohort["retention_12m_cohort"]),
                 region,
                 interval,
-                compare(cohort["retention_12m"], *(interval or (None, None)), national_rate),
+                compare(cohort["retention_12m"], lower, upper, national_rate),
                 national,
             )
 

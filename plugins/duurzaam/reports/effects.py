@@ -69,6 +69,7 @@ def _regional(
     if key not in regional.index:
         return None
     row = regional.loc[key]
+    assert isinstance(row, pd.Series)  # one row per factor and level
     if row["model_region_code"] != region_code or pd.isna(row["hazard_ratio"]):
         return None
     if d.count(row["events"], SECTION, name) is None or d.count(row["spells"]) is None:

@@ -219,9 +219,8 @@ class Simulation:
         chances = {}
         for name in INSTRUMENTS:
             share = float(shares["instruments"][name])
-            odds = share / (1 - share) * np.exp(
-                float(slopes.get(name, 0.0)) * (risk - self.typical_log_risk)
-            )
+            shift = float(slopes.get(name, 0.0)) * (risk - self.typical_log_risk)
+            odds = share / (1 - share) * np.exp(shift)
             chances[name] = odds / (1 + odds)
         return chances
 
