@@ -3,7 +3,7 @@ from the marts, and what the quarter's loads and validations recorded in meta.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,9 +23,10 @@ class ReportData:
     region_quarters: pd.DataFrame  # mart_region_quarter, the last 8 quarters of the region
     survival: pd.DataFrame  # mart_cohort_survival, the cohort of a year ago, region and NL
     factors: pd.DataFrame  # mart_retention_factors, region and NL
-    effects: pd.DataFrame  # mart_retention_effects, region and NL
     survey: pd.DataFrame  # mart_employer_survey, the quarter's wave, region and NL
     loads: pd.DataFrame  # meta.loads of the quarter, every source and attempt
+    # mart_retention_effects, region and NL
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def region_name(self) -> str:
