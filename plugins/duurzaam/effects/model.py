@@ -16,14 +16,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-INSTRUMENTS = (
-    "loonkostensubsidie",
-    "jobcoach",
-    "no_riskpolis",
-    "werkplekaanpassing",
-    "proefplaatsing",
-    "arbeidsdeskundige",
-)
+from duurzaam.sources.placements import YES_NO_COLUMNS
+
+INSTRUMENTS = YES_NO_COLUMNS  # the placements' yes/no columns: one factor per instrument
 FACTORS = (
     *INSTRUMENTS,
     "contractvorm",
