@@ -36,11 +36,8 @@ def test_the_mart_holds_the_fit_of_the_warehouse_spells_and_a_rerun_gives_the_sa
     stored = mart.sort_values(key, ignore_index=True)
     rerun = rerun.sort_values(key, ignore_index=True)
     assert list(stored.columns) == list(rerun.columns)
-    assert (
-        stored[key + ["spells", "events", "model_run_id"]]
-        .astype(str)
-        .equals(rerun[key + ["spells", "events", "model_run_id"]].astype(str))
-    )
+    same = [*key, "spells", "events", "model_run_id"]
+    assert stored[same].astype(str).equals(rerun[same].astype(str))
     pd.testing.assert_series_equal(
         stored["hazard_ratio"].astype(float),
         rerun["hazard_ratio"].astype(float),
