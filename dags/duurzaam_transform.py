@@ -1,7 +1,8 @@
 """Transform: when any raw table is updated, dbt builds and tests the project one model at a
 time (astronomer-cosmos renders a task per model from the manifest built at install, so
-parsing this file runs no dbt), then each mart's and each published model's task updates
-its Asset (the reports wait for the published models they read)."""
+parsing this file runs no dbt), the retention-effects model is fitted between the spells it
+reads and the mart that publishes it, then each mart's and each published model's task
+updates its Asset (the reports wait for the published models they read)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ PROFILE = ProfileConfig(
 
 
 @task
+def fit_retention_effects() -> None:
+    """The Cox model of the retention effects, fitted on the spells dbt has just built and
+    tested; it writes only its estimates, which mart_retention_effects publishes."""
+    from duurzaam.effects.store import fit_retention_effects as fit
+
+    fit(load_settings())
+
+
+@task
 def publish_mart() -> None:
     """Marks the model's Asset as updated once the model and its tests have passed."""
 
@@ -107,6 +117,11 @@ def duurzaam_transform() -> None:
         **DBT_TASK_ARGS,
     )
     prepare_warehouse() >> test_sources >> models
+    (
+        models.tasks_map["model.duurzaam.int_effect_spells"]
+        >> fit_retention_effects()
+        >> models.tasks_map["model.duurzaam.mart_retention_effects"]
+    )
     for model, asset in MODEL_ASSETS.items():  # the marts and the published models
         (
             models.tasks_map[f"model.duurzaam.{model}"]

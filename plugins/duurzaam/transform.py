@@ -66,10 +66,20 @@ def prepare_warehouse(settings: Settings) -> None:
         warehouse.ensure_schema(raw_tables())
 
 
+# What reads the estimates the Python models write (mart_retention_effects): built after them.
+ESTIMATES_SELECTOR = "source:estimates+"
+
+
 def transform(settings: Settings) -> None:
-    """Seed, build and test every model: raw -> staging -> intermediate -> marts."""
+    """Seed, build and test every model: raw -> staging -> intermediate -> marts; the
+    retention-effects model is fitted once the spells it reads are built and tested, and
+    its mart built after it."""
+    from duurzaam.effects.store import fit_retention_effects  # heavy: statsmodels
+
     prepare_warehouse(settings)
-    run_dbt(["build"], settings)
+    run_dbt(["build", "--exclude", ESTIMATES_SELECTOR], settings)
+    fit_retention_effects(settings)
+    run_dbt(["build", "--select", ESTIMATES_SELECTOR], settings)
 
 
 def generate_docs(settings: Settings) -> Path:

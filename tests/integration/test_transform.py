@@ -48,6 +48,7 @@ def test_an_empty_warehouse_gets_empty_marts_and_their_documentation(settings):
             "mart_region_quarter",
             "mart_cohort_survival",
             "mart_retention_factors",
+            "mart_retention_effects",
             "mart_employer_survey",
         )
     }

@@ -29,6 +29,7 @@ MARTS = (
     "mart_region_quarter",
     "mart_cohort_survival",
     "mart_retention_factors",
+    "mart_retention_effects",
     "mart_employer_survey",
     "mart_followup",
 )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from duurzaam.privacy import percentage
 from duurzaam.reports.data import NATIONAL, ReportData
+from duurzaam.reports.effects import compare, effects_content, retention_sentence
 
 FACTOR_LABELS = {
     "jobcoach": "Jobcoach",
@@ -107,6 +108,7 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         "trend": _trend(rows, disclosure),
         "survival": _survival(data, cohort, disclosure),
         "factors": _factors(data.factors, data.region_code, disclosure),
+        "effects": effects_content(data.effects, data.region_code, FACTOR_LABELS, disclosure),
         "spinnenweb": _spinnenweb(data.survey, data.region_code, disclosure),
         "data_quality": _data_quality(data.loads),
     }
@@ -313,10 +315,15 @@ def _summary(
                 f"weinig om het behoud na 12 maanden te tonen; landelijk is dat {national}."
             )
         else:
-            compare = _compare(cohort["retention_12m"], cohort["nl_retention_12m"])
-            second = (
-                f"Van wie in {data.cohort_quarter.label_nl} begon, werkt na 12 maanden nog "
-                f"{region}: {compare} het landelijke {national}."
+            interval = _interval_at_12_months(data)
+            lower, upper = interval if interval else (None, None)
+            second = retention_sentence(
+                data.cohort_quarter.label_nl,
+                d.show_count(cohort, "retention_12m_cohort"),
+                region,
+                interval,
+                compare(cohort["retention_12m"], lower, upper, cohort["nl_retention_12m"]),
+                national,
             )
 
     if pd.isna(current["employment_rate"]) and pd.isna(current["employment_rate_suppressed"]):
@@ -336,12 +343,15 @@ def _summary(
     return [first, second, third]
 
 
-def _compare(region: float, national: float) -> str:
-    if pd.isna(national):
-        return "zonder"
-    if abs(region - national) < 0.005:
-        return "gelijk aan"
-    return "hoger dan" if region > national else "lager dan"
+def _interval_at_12_months(data: ReportData) -> tuple[float, float] | None:
+    """The 95% interval of the region's cohort retention at 12 months (mart_cohort_survival),
+    or None when the mart has none."""
+    rows = data.survival[
+        (data.survival["region_code"] == data.region_code) & (data.survival["month"] == 12)
+    ]
+    if rows.empty or rows[["ci_lower", "ci_upper"]].isna().any(axis=None):
+        return None
+    return float(rows["ci_lower"].iloc[0]), float(rows["ci_upper"].iloc[0])
 
 
 def _float(value: Any) -> float | None:

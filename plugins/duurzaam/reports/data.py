@@ -4,7 +4,7 @@ quarter's loads and validations recorded in meta."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -26,6 +26,8 @@ class ReportData:
     factors: pd.DataFrame  # pub_retention_factors, region and NL
     survey: pd.DataFrame  # pub_employer_survey, the quarter's wave, region and NL
     loads: pd.DataFrame  # meta.loads of the quarter, every source and attempt
+    # pub_retention_effects, region and NL
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def region_name(self) -> str:
@@ -85,6 +87,10 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
         ),
         factors=warehouse.query_frame(
             "select * from published.pub_retention_factors where region_code in (%s, %s)",
+            regions,
+        ),
+        effects=warehouse.query_frame(
+            "select * from published.pub_retention_effects where region_code in (%s, %s)",
             regions,
         ),
         survey=warehouse.query_frame(

@@ -17,6 +17,7 @@ from typing import Any
 
 from duurzaam.privacy import percentage
 from duurzaam.reports import charts
+from duurzaam.reports.forest import forest_chart
 from duurzaam.settings import TEMPLATES_DIR
 
 SENDER = "Duurzaam Werk <rapportage@duurzaamwerk.example>"
@@ -91,6 +92,8 @@ def draw_charts(content: dict[str, Any]) -> dict[str, bytes]:
             [row for row in content["factors"] if row["retention"] is not None]
         ),
     }
+    if content["effects"]["rows"]:
+        pngs["effects"] = forest_chart(content["region_name"], content["effects"]["rows"])
     spinnenweb = content["spinnenweb"]
     if spinnenweb and spinnenweb["perspectives"]:
         pngs["spinnenweb"] = charts.spinnenweb_chart(

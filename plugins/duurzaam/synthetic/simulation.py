@@ -5,7 +5,8 @@ the placement chains:
   people who lost a job earlier;
 - a placement ends with a monthly hazard that decreases with tenure, multiplied by planted
   hazard ratios (instruments, contract type, employer size, legal basis, region) and a
-  calendar shock (the pandemic, 2020Q2);
+  calendar shock (the pandemic, 2020Q2); support (jobcoach, no-risk policy, labour expert)
+  goes more often to placements at a higher baseline risk;
 - an end is a job-to-job move (a next placement starts within 3 months, reason andere_baan)
   or a job loss that ends the spell.
 All tunable numbers live in include/config/synthetic.yml.
@@ -39,6 +40,8 @@ from duurzaam.synthetic.days import day, month_ends, years
 from duurzaam.synthetic.world import World
 
 _BISECTION_STEPS = 28
+# The planted effects that make up a placement's baseline risk, which support follows.
+RISK_COLUMNS = ("contractvorm", "grondslag", "werkgever_grootte")
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Simulation:
         shock = config["hazard"]["shock"]
         self.shock_start, self.shock_end = day(shock["start"]), day(shock["end"])
         self.hazard_tables = _hazard_tables(config["hazard"]["hazard_ratios"])
+        self.typical_log_risk = _typical_log_risk(config, self.hazard_tables)
 
     def run(self, first: Quarter, last: Quarter) -> None:
         quarter = first
@@ -182,8 +186,9 @@ class Simulation:
             "werkgever_grootte": self.world.employers.size[employer],
         }
         instruments = rng.random((len(INSTRUMENTS), n))
+        chances = self._support_chances(codes)
         for row, name in enumerate(INSTRUMENTS):
-            codes[name] = (instruments[row] < shares["instruments"][name]).astype(np.int64)
+            codes[name] = (instruments[row] < chances[name]).astype(np.int64)
         ratio = self.world.region_hazard_ratio[regions]
         for column, table in self.hazard_tables.items():
             ratio = ratio * table[codes[column]]
@@ -201,6 +206,23 @@ class Simulation:
             "hours2": self._half_hours(n),
             **codes,
         }
+
+    def _support_chances(self, codes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per instrument and placement, the chance of "ja": the configured share at a typical
+        baseline risk, its odds rising with the placement's risk (support_follows_risk)."""
+        shares = self.config["shares"]
+        risk = np.zeros(len(codes["contractvorm"]))
+        for column in RISK_COLUMNS:
+            if column in self.hazard_tables:
+                risk = risk + np.log(self.hazard_tables[column][codes[column]])
+        slopes = shares.get("support_follows_risk", {})
+        chances = {}
+        for name in INSTRUMENTS:
+            share = float(shares["instruments"][name])
+            shift = float(slopes.get(name, 0.0)) * (risk - self.typical_log_risk)
+            odds = share / (1 - share) * np.exp(shift)
+            chances[name] = odds / (1 + odds)
+        return chances
 
     def _employers(self, regions: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """An employer in the region, other than the previous one (a few tries suffice)."""
@@ -315,6 +337,24 @@ def _hazard_tables(hazard_ratios: dict[str, dict[str, float]]) -> dict[str, np.n
             raise ValueError(f"{CONFIG_PATH.name}: no hazard ratios possible for {column!r}")
         tables[column] = np.array([float(ratios.get(level, 1.0)) for level in levels[column]])
     return tables
+
+
+def _typical_log_risk(config: dict[str, Any], tables: dict[str, np.ndarray]) -> float:
+    """The mean log baseline hazard ratio of a placement (contract type, legal basis,
+    employer size) under the configured shares: support is given at its configured share at
+    this risk."""
+    shares = {
+        "contractvorm": (config["shares"]["contractvorm"], CONTRACTS),
+        "grondslag": (config["shares"]["grondslag"], BASES),
+        "werkgever_grootte": (config["employers"]["size_shares"], SIZES),
+    }
+    total = 0.0
+    for column in RISK_COLUMNS:
+        if column in tables:
+            weights, levels = shares[column]
+            p = np.array([float(weights.get(level, 0)) for level in levels])
+            total += float(np.dot(p / p.sum(), np.log(tables[column])))
+    return total
 
 
 def finish(simulation: Simulation, world: World) -> pd.DataFrame:
