@@ -134,34 +134,59 @@ def validate(
     the suite's expect_column_to_exist rules report those, and an optional column (like bsn
     versus persoon_id) only has its rules applied when present. With data_docs (run name,
     GX project folder) the run is added to that data docs site."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # slow import: only where validation happens
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     suite_config = load_suite(source)
     applicable = [e for e in suite_config["expectations"] if _columns_present(e, frame)]
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas(source)
-        .add_dataframe_asset(source)
-        .add_batch_definition_whole_dataframe(source)
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name=source, expectations=applicable))
-    # A validation definition fetches the batch once (fetching fingerprints the whole frame;
-    # Batch.validate fetches it a second time).
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=source, data=batch_definition, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
-        expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE"},
-    )
+    # Counts per expectation are all that a passing file and the data docs need. The rows
+    # behind a failure (messages, meta.quarantine) come from a second run over the failed
+    # expectations alone: GX's COMPLETE format copies the whole frame several times for
+    # every expectation, which doubles the run over a large file that passes.
+    result, ids = _run_suite(source, applicable, frame, parameters, "BASIC")
+    failed = [ids[r.expectation_config.id] for r in result.results if not r.success]
+    if failed:
+        detailed, detailed_ids = _run_suite(
+            f"{source}-failed", [applicable[i] for i in failed], frame, parameters, "COMPLETE"
+        )
+        by_position = {failed[detailed_ids[r.expectation_config.id]]: r for r in detailed.results}
+        result.results = [by_position.get(ids[r.expectation_config.id], r) for r in result.results]
     failures = [_failure(r) for r in result.results if not r.success]
     if data_docs:
         write_data_docs(result, source, *data_docs)
     return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
+
+
+def _run_suite(
+    name: str,
+    expectations: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    parameters: dict[str, Any],
+    result_format: str,
+) -> tuple[Any, dict[str, int]]:
+    """One GX run of `expectations` over the frame; returns the result and, per expectation
+    id, its position in `expectations`."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # slow import: only where validation happens
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        context.data_sources.add_pandas(name)
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe(name)
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+    # A validation definition fetches the batch once (fetching fingerprints the whole frame;
+    # Batch.validate fetches it a second time).
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=parameters,
+        # the rows as a list, not also as a query text repeating them
+        result_format={"result_format": result_format, "return_unexpected_index_query": False},
+    )
+    return result, {e.id: i for i, e in enumerate(suite.expectations)}
 
 
 def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) -> Path:
