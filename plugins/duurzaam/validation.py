@@ -7,6 +7,8 @@ import importlib
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,15 +206,43 @@ def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) 
     for expectation in result.results:
         for key in [k for k in expectation.result if k in _VALUE_KEYS or "index" in k]:
             expectation.result.pop(key)
-    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    batch = _DATA_DOCS_BATCHES[-1] if _DATA_DOCS_BATCHES else None
+    if batch is not None and project_dir in batch:
+        context = batch[project_dir][0]
+    else:
+        context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=source),
         run_id=RunIdentifier(run_name=run_name),
         batch_identifier=source,
     )
     context.validation_results_store.set(key, result)
-    context.build_data_docs(resource_identifiers=[key])
+    if batch is None:
+        context.build_data_docs(resource_identifiers=[key])
+    else:
+        batch.setdefault(project_dir, (context, []))[1].append(key)
     return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+# Per data docs project: its GX context and the runs stored since the batch began.
+_DATA_DOCS_BATCHES: list[dict[Path, tuple[Any, list[Any]]]] = []
+
+
+@contextmanager
+def data_docs_built_once() -> Iterator[None]:
+    """Validations inside this block store their results at once, and each data docs site
+    is built once when the block ends (also when it ends with an error): a backfill renders
+    each run's page as before, but the site's index (which lists every run) once per source
+    instead of once per extract."""
+    if _DATA_DOCS_BATCHES:  # inside one already: that one builds
+        yield
+        return
+    _DATA_DOCS_BATCHES.append({})
+    try:
+        yield
+    finally:
+        for context, keys in _DATA_DOCS_BATCHES.pop().values():
+            context.build_data_docs(resource_identifiers=keys)
 
 
 # What a GX result may carry of the cells themselves.

@@ -136,6 +136,21 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
     )
 
 
+def decimal_comma_numbers(values: pd.Series) -> pd.Series:
+    """Numbers written with a decimal comma as float64; what is not a number becomes missing
+    (and fails the suite's not-null check). Arrow casts a column of plain numbers at once; a
+    column with anything else in it goes through pandas, which turns that into missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = values.str.replace(",", ".", regex=False)
+    try:
+        numbers = pc.cast(pa.array(text, type=pa.string(), from_pandas=True), pa.float64())
+    except pa.ArrowInvalid:
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
+
+
 def dates_from_iso(values: pd.Series) -> pd.Series:
     """Validated ISO date text (YYYY-MM-DD) as dates, missing stays missing (Arrow's cast:
     no Python date object per value)."""
