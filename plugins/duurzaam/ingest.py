@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow as pa
 import yaml
+from pyarrow import feather
 
 from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.privacy import bsn_rows, require_key_for_bsn
@@ -101,7 +102,7 @@ def pull(source: str, quarter: str, settings: Settings, file: Path | None = None
 
 
 def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
-    """Run the source's suite. A valid file becomes a pseudonymised Parquet file for the load
+    """Run the source's suite. A valid file becomes a pseudonymised Arrow file for the load
     step; a file the warehouse already holds is 'unchanged'; a failing file is recorded in
     meta.loads and meta.quarantine and InputRejected is raised."""
     module = get_source(extract.source)
@@ -158,13 +159,17 @@ def validate(extract: Extract, settings: Settings) -> dict[str, Any]:
         settings.work_dir
         / "validated"
         / extract.source
-        / (f"{extract.quarter}-{extract.sha256[:12]}.parquet")
+        / (f"{extract.quarter}-{extract.sha256[:12]}.arrow")
     )
     validated.parent.mkdir(parents=True, exist_ok=True)
-    raw.to_parquet(validated, index=False)
+    # Arrow's own file format, uncompressed: a file handed over on the same machine, written
+    # and read back at the speed of the disk (Parquet's encoding took ten times as long).
+    feather.write_feather(
+        pa.Table.from_pandas(raw, preserve_index=False), validated, compression="uncompressed"
+    )
     return {
         "status": "valid",
-        "parquet": str(validated),
+        "file": str(validated),
         "rows": len(raw),
         "summary": summary,
         "started_at": started_at.isoformat(),
@@ -181,7 +186,7 @@ def load(extract: Extract, validated: dict[str, Any], settings: Settings) -> dic
             "load_id": validated["load_id"],
         }
     module = get_source(extract.source)
-    frame = pd.read_parquet(validated["parquet"])
+    frame = feather.read_table(validated["file"]).to_pandas()
     with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.ensure_schema(raw_tables())
         current = warehouse.current_load(extract.source, extract.quarter)

@@ -146,11 +146,11 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
         dump = table(settings, f"select * from {schema_table}").to_csv()
         assert not any(bsn in dump for bsn in VALID_BSNS), schema_table
 
-    # The validated Parquet files the load step reads, one per revision.
-    validated = sorted((settings.work_dir / "validated" / "placements").glob("*.parquet"))
+    # The validated files the load step reads, one per revision.
+    validated = sorted((settings.work_dir / "validated" / "placements").glob("*.arrow"))
     assert len(validated) == 2
     for path in validated:
-        dump = pd.read_parquet(path).astype(str).to_csv()
+        dump = pd.read_feather(path).astype(str).to_csv()
         assert "persoon_id" in dump and not any(bsn in dump for bsn in VALID_BSNS), path.name
 
 
