@@ -147,7 +147,10 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 
     if not key:
         raise ValueError("an empty pseudonymisation key is not a key")
-    encoded = pc.dictionary_encode(pa.array(values, type=pa.string(), from_pandas=True))
+    cells = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells)
     distinct = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes
     digests = b"".join(map(hmac.digest, repeat(key), distinct, repeat("sha256")))
     width = 2 * hashlib.sha256().digest_size
