@@ -143,13 +143,17 @@ def validate(
     # expectations alone: GX's COMPLETE format copies the whole frame several times for
     # every expectation, which doubles the run over a large file that passes.
     result, ids = _run_suite(source, applicable, frame, parameters, "BASIC")
-    failed = [ids[r.expectation_config.id] for r in result.results if not r.success]
+    failed = [ids[str(r.expectation_config.id)] for r in result.results if not r.success]
     if failed:
         detailed, detailed_ids = _run_suite(
             f"{source}-failed", [applicable[i] for i in failed], frame, parameters, "COMPLETE"
         )
-        by_position = {failed[detailed_ids[r.expectation_config.id]]: r for r in detailed.results}
-        result.results = [by_position.get(ids[r.expectation_config.id], r) for r in result.results]
+        by_position = {
+            failed[detailed_ids[str(r.expectation_config.id)]]: r for r in detailed.results
+        }
+        result.results = [
+            by_position.get(ids[str(r.expectation_config.id)], r) for r in result.results
+        ]
     failures = [_failure(r) for r in result.results if not r.success]
     if data_docs:
         write_data_docs(result, source, *data_docs)
@@ -188,7 +192,7 @@ def _run_suite(
         # the rows as a list, not also as a query text repeating them
         result_format={"result_format": result_format, "return_unexpected_index_query": False},
     )
-    return result, {e.id: i for i, e in enumerate(suite.expectations)}
+    return result, {str(e.id): i for i, e in enumerate(suite.expectations)}
 
 
 def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) -> Path:

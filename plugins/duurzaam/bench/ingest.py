@@ -7,7 +7,8 @@ pseudonymise, load) costs compared with a bare PostgreSQL COPY of the same file.
 Prints both times, the ratio b/a (target: at most 5) and the peak memory of (b) (target: under
 2 GB). Generating runs in its own process too: a child forked from a large parent would count
 the parent's pages in its own peak.
-Run: `make bench-ingest` (or `python -m duurzaam.bench.ingest --rows 200000`).
+Run: `make bench-ingest` (or `python -m duurzaam.bench.ingest --rows 200000`; `--runs 3` measures
+(a) and (b) three times; `--landing DIR` takes an extract generated before).
 """
 
 from __future__ import annotations
@@ -47,44 +48,40 @@ INGEST_WITH_STEP_LOG = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        help=f"a landing zone that holds placements/{QUARTER}.csv already (not generated)",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="measure (a) and (b) this often")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="duurzaam-bench-") as folder:
-        landing = Path(folder)
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                _cli(),
-                "generate",
-                "--out",
-                str(landing),
-                "--quarters",
-                str(QUARTER),
-                "--seed",
-                "1",
-                "--identifier",
-                "bsn",
-                "--scale",
-                str(arguments.rows / ROWS_AT_NATIONAL_SCALE),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        landing = arguments.landing or generate_extract(Path(folder), arguments.rows)
         extract = landing / "placements" / f"{QUARTER}.csv"
-        print(
-            f"generated {extract.stat().st_size / 1e6:.0f} MB "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        with fresh_database() as url:
-            bare, rows = bare_copy(url, extract)
-        print(f"{rows:,} rows")
-        with fresh_database() as url:
-            full, peak_mb = full_ingest(url, landing, Path(folder) / "work")
-    print(f"(a) bare COPY:       {bare:6.1f} s  ({rows / bare:,.0f} rows/s)")
-    print(
-        f"(b) duurzaam ingest: {full:6.1f} s  ({rows / full:,.0f} rows/s), "
-        f"peak memory {peak_mb:,.0f} MB"
-    )
-    print(f"ratio b/a: {full / bare:.2f} (target <= 5), peak memory target < 2,048 MB")
+        for run in range(1, arguments.runs + 1):
+            with fresh_database() as url:
+                bare, rows = bare_copy(url, extract)
+            print(f"run {run}: {rows:,} rows, load average {os.getloadavg()[0]:.1f}")
+            with fresh_database() as url:
+                full, peak_mb = full_ingest(url, landing, Path(folder) / f"work-{run}")
+            print(f"(a) bare COPY:       {bare:6.1f} s  ({rows / bare:,.0f} rows/s)")
+            print(
+                f"(b) duurzaam ingest: {full:6.1f} s  ({rows / full:,.0f} rows/s), "
+                f"peak memory {peak_mb:,.0f} MB"
+            )
+            print(f"ratio b/a: {full / bare:.2f} (target <= 5), peak memory target < 2,048 MB")
+
+
+def generate_extract(folder: Path, rows: int) -> Path:
+    """A landing zone with one quarter's placements extract of about `rows` rows, with BSNs."""
+    started = time.perf_counter()
+    command = [_cli(), "generate", "--out", str(folder), "--quarters", str(QUARTER)]
+    command += ["--seed", "1", "--identifier", "bsn", "--scale", str(rows / ROWS_AT_NATIONAL_SCALE)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    extract = folder / "placements" / f"{QUARTER}.csv"
+    size = extract.stat().st_size / 1e6
+    print(f"generated {size:.0f} MB in {time.perf_counter() - started:.1f} s")
+    return folder
 
 
 def bare_copy(url: str, extract: Path) -> tuple[float, int]:
@@ -116,7 +113,7 @@ def full_ingest(url: str, landing: Path, work: Path) -> tuple[float, float]:
     }
     command = [sys.executable, "-c", INGEST_WITH_STEP_LOG, "ingest", "placements"]
     command += ["--quarter", str(QUARTER)]
-    log = work.parent / "steps.log"
+    log = work.parent / f"{work.name}-steps.log"
     started = time.perf_counter()
     with log.open("w") as stderr:
         process = subprocess.Popen(command, env=env, stderr=stderr)
