@@ -151,9 +151,11 @@ def _ingest(arguments: argparse.Namespace) -> None:
         return
     from tqdm import tqdm
 
+    from duurzaam.validation import data_docs_built_once
+
     # In order, so each quarter's plausibility checks see the previous quarter loaded; a
     # rejected file stops the backfill (rerunning it skips what is already loaded).
-    with tqdm(steps, unit="extract", file=sys.stderr) as progress:
+    with data_docs_built_once(), tqdm(steps, unit="extract", file=sys.stderr) as progress:
         for source, quarter in progress:
             progress.set_description(f"{source} {quarter}")
             progress.write(describe(ingest(source, quarter, settings)))

@@ -3,7 +3,10 @@ what is published is done once, in the warehouse (dbt_project/macros/disclosure.
 
 from __future__ import annotations
 
+import binascii
+import hashlib
 import hmac
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -49,12 +52,25 @@ CHANCE_PASS_RATE = 1 / 11
 BSN_COLUMN_P_VALUE = 1e-6
 
 
+def _with_nine_digits(text: pd.Series) -> pd.Series:
+    """The cells holding nine digits in a row, perhaps grouped 3-3-3: the only ones that can
+    hold a BSN. Found by Arrow's regex engine (RE2) over the whole column at once (pandas
+    would match cell by cell in Python); a digit is any decimal digit, as Python's `\\d`
+    (`\\p{Nd}`), or in a column of ASCII text, where no other digits occur, the faster 0-9."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(text, type=pa.string(), from_pandas=True)
+    digit = "[0-9]" if pc.all(pc.string_is_ascii(cells)).as_py() is not False else r"\p{Nd}"
+    candidate = pc.match_substring_regex(cells, f"{digit}{{3}}[ .-]?{digit}{{3}}[ .-]?{digit}{{3}}")
+    return text[pc.fill_null(candidate, False).to_numpy(zero_copy_only=False)]
+
+
 def contains_bsn(values: pd.Series) -> pd.Series:
     """True where the text holds a number of its own that passes the 11-proef as a BSN (a
     note in free text, a BSN pasted among other words)."""
-    text = values.astype("str")
-    # Arrow's regex engine finds the few candidate cells; only those are taken apart.
-    text = text[text.str.contains(r"\d{3}[ .-]?\d{3}[ .-]?\d{3}", regex=True, na=False)]
+    # Only the few candidate cells are taken apart.
+    text = _with_nine_digits(values.astype("str"))
     found = text.str.extractall(_BSN_IN_TEXT)
     if found.empty:
         return pd.Series(False, index=values.index)
@@ -73,15 +89,16 @@ def bsn_cells(values: pd.Series) -> pd.Series:
     every passing cell counts); in a column of other values (codes, names) a passing number
     stands out and counts. A number inside other text counts when it is a token of its own
     (contains_bsn)."""
-    text = values.dropna().astype("str")
-    whole = text.str.fullmatch(_NUMBER_CELL).fillna(False).astype(bool)
-    digits = text[whole].str.replace(r"\D", "", regex=True)
+    text = values.astype("str")
+    candidates = _with_nine_digits(text)
+    whole = candidates.str.fullmatch(_NUMBER_CELL).fillna(False).astype(bool)
+    digits = candidates[whole].str.replace(r"\D", "", regex=True)
     passing = is_valid_bsn(digits)
     found = pd.Series(False, index=values.index)
     numbers, passed = int(whole.sum()), int(passing.sum())
-    if passed and (2 * numbers < len(text) or more_than_chance(passed, numbers)):
+    if passed and (2 * numbers < text.count() or more_than_chance(passed, numbers)):
         found[passing[passing].index] = True
-    free_text = contains_bsn(text[~whole])
+    free_text = contains_bsn(candidates[~whole])
     found[free_text[free_text].index] = True
     return found
 
@@ -123,17 +140,27 @@ def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None
 
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
-    """HMAC-SHA256 of each value. A plain hash is not enough: the BSN space can be enumerated.
-    Each distinct value is hashed once."""
+    """HMAC-SHA256 of each value, as 64 hexadecimal characters. A plain hash is not enough:
+    the BSN space can be enumerated. Each distinct value is hashed once; the digests are
+    turned into text in one piece rather than one string per value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if not key:
         raise ValueError("an empty pseudonymisation key is not a key")
-    codes, distinct = pd.factorize(values)  # missing -> code -1
-    pseudonyms = np.array(
-        [hmac.digest(key, value.encode(), "sha256").hex() for value in distinct.tolist()]
-        + [None],  # what code -1 picks
-        dtype=object,
+    cells = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells)
+    distinct = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes
+    digests = b"".join(map(hmac.digest, repeat(key), distinct, repeat("sha256")))
+    width = 2 * hashlib.sha256().digest_size
+    offsets = np.arange(0, width * (len(distinct) + 1), width, dtype=np.int32)
+    pseudonyms = pa.StringArray.from_buffers(
+        len(distinct), pa.py_buffer(offsets), pa.py_buffer(binascii.hexlify(digests))
     )
-    return pd.Series(pseudonyms[codes], index=values.index, dtype="str")
+    # a missing value has a missing index, and stays missing
+    return pd.Series(pc.take(pseudonyms, encoded.indices), index=values.index, dtype="str")
 
 
 def percentage(rate: float | None) -> str:

@@ -7,6 +7,8 @@ import importlib
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,34 +136,63 @@ def validate(
     the suite's expect_column_to_exist rules report those, and an optional column (like bsn
     versus persoon_id) only has its rules applied when present. With data_docs (run name,
     GX project folder) the run is added to that data docs site."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # slow import: only where validation happens
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     suite_config = load_suite(source)
     applicable = [e for e in suite_config["expectations"] if _columns_present(e, frame)]
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch_definition = (
-        context.data_sources.add_pandas(source)
-        .add_dataframe_asset(source)
-        .add_batch_definition_whole_dataframe(source)
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name=source, expectations=applicable))
-    # A validation definition fetches the batch once (fetching fingerprints the whole frame;
-    # Batch.validate fetches it a second time).
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=source, data=batch_definition, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
-        expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE"},
-    )
+    # Counts per expectation are all that a passing file and the data docs need. The rows
+    # behind a failure (messages, meta.quarantine) come from a second run over the failed
+    # expectations alone: GX's COMPLETE format copies the whole frame several times for
+    # every expectation, which doubles the run over a large file that passes.
+    result, ids = _run_suite(source, applicable, frame, parameters, "BASIC")
+    failed = [ids[str(r.expectation_config.id)] for r in result.results if not r.success]
+    if failed:
+        detailed, detailed_ids = _run_suite(
+            f"{source}-failed", [applicable[i] for i in failed], frame, parameters, "COMPLETE"
+        )
+        by_position = {
+            failed[detailed_ids[str(r.expectation_config.id)]]: r for r in detailed.results
+        }
+        result.results = [
+            by_position.get(ids[str(r.expectation_config.id)], r) for r in result.results
+        ]
     failures = [_failure(r) for r in result.results if not r.success]
     if data_docs:
         write_data_docs(result, source, *data_docs)
     return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
+
+
+def _run_suite(
+    name: str,
+    expectations: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    parameters: dict[str, Any],
+    result_format: str,
+) -> tuple[Any, dict[str, int]]:
+    """One GX run of `expectations` over the frame; returns the result and, per expectation
+    id, its position in `expectations`."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # slow import: only where validation happens
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        context.data_sources.add_pandas(name)
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe(name)
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+    # A validation definition fetches the batch once (fetching fingerprints the whole frame;
+    # Batch.validate fetches it a second time).
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+    result = definition.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=parameters,
+        # the rows as a list, not also as a query text repeating them
+        result_format={"result_format": result_format, "return_unexpected_index_query": False},
+    )
+    return result, {str(e.id): i for i, e in enumerate(suite.expectations)}
 
 
 def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) -> Path:
@@ -179,15 +210,43 @@ def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) 
     for expectation in result.results:
         for key in [k for k in expectation.result if k in _VALUE_KEYS or "index" in k]:
             expectation.result.pop(key)
-    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    batch = _DATA_DOCS_BATCHES[-1] if _DATA_DOCS_BATCHES else None
+    if batch is not None and project_dir in batch:
+        context = batch[project_dir][0]
+    else:
+        context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=source),
         run_id=RunIdentifier(run_name=run_name),
         batch_identifier=source,
     )
     context.validation_results_store.set(key, result)
-    context.build_data_docs(resource_identifiers=[key])
+    if batch is None:
+        context.build_data_docs(resource_identifiers=[key])
+    else:
+        batch.setdefault(project_dir, (context, []))[1].append(key)
     return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+# Per data docs project: its GX context and the runs stored since the batch began.
+_DATA_DOCS_BATCHES: list[dict[Path, tuple[Any, list[Any]]]] = []
+
+
+@contextmanager
+def data_docs_built_once() -> Iterator[None]:
+    """Validations inside this block store their results at once, and each data docs site
+    is built once when the block ends (also when it ends with an error): a backfill renders
+    each run's page as before, but the site's index (which lists every run) once per source
+    instead of once per extract."""
+    if _DATA_DOCS_BATCHES:  # inside one already: that one builds
+        yield
+        return
+    _DATA_DOCS_BATCHES.append({})
+    try:
+        yield
+    finally:
+        for context, keys in _DATA_DOCS_BATCHES.pop().values():
+            context.build_data_docs(resource_identifiers=keys)
 
 
 # What a GX result may carry of the cells themselves.

@@ -73,6 +73,8 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 LOAD_COLUMNS = [name for name, _ in META_TABLES["loads"]]
+# Rows per block of a PostgreSQL COPY.
+COPY_BLOCK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -323,20 +325,21 @@ class PostgresWarehouse(Warehouse):
 
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
         # One COPY of the whole frame as CSV, written by Arrow's C++ writer: a null is an
-        # unquoted empty field (NULL to COPY), an empty text a quoted "" (stays '').
+        # unquoted empty field (NULL to COPY), an empty text a quoted "" (stays ''). Sent in
+        # blocks, so the server parses one block while the next is written.
         import pyarrow as pa
         from pyarrow import csv as arrow_csv
 
-        buffer = io.BytesIO()
-        arrow_csv.write_csv(
-            pa.Table.from_pandas(frame, preserve_index=False),
-            buffer,
-            arrow_csv.WriteOptions(include_header=False, quoting_style="needed"),
-        )
+        options = arrow_csv.WriteOptions(include_header=False, quoting_style="needed")
         columns = ", ".join(frame.columns)
         statement = f"copy {table} ({columns}) from stdin with (format csv)"
         with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(buffer.getbuffer())
+            for batch in pa.Table.from_pandas(frame, preserve_index=False).to_batches(
+                COPY_BLOCK_ROWS
+            ):
+                buffer = io.BytesIO()
+                arrow_csv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
 from duurzaam.cli import main
 from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest, load, pull, validate
+from duurzaam.settings import load_settings
 from duurzaam.sources import raw_tables
+from duurzaam.validation import data_docs_built_once
 from duurzaam.warehouse import LoadManifest, open_warehouse
 from tests.extracts import VALID_BSNS, placement_row, with_bsn, write_extract
 
@@ -142,11 +146,11 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
         dump = table(settings, f"select * from {schema_table}").to_csv()
         assert not any(bsn in dump for bsn in VALID_BSNS), schema_table
 
-    # The validated Parquet files the load step reads, one per revision.
-    validated = sorted((settings.work_dir / "validated" / "placements").glob("*.parquet"))
+    # The validated files the load step reads, one per revision.
+    validated = sorted((settings.work_dir / "validated" / "placements").glob("*.arrow"))
     assert len(validated) == 2
     for path in validated:
-        dump = pd.read_parquet(path).astype(str).to_csv()
+        dump = pd.read_feather(path).astype(str).to_csv()
         assert "persoon_id" in dump and not any(bsn in dump for bsn in VALID_BSNS), path.name
 
 
@@ -213,3 +217,28 @@ def test_every_validation_run_is_in_the_data_docs_without_any_bsn(settings, land
     everything = "".join(p.read_text(errors="replace") for p in site.rglob("*") if p.is_file())
     for bsn in [*VALID_BSNS, "123456789"]:
         assert bsn not in everything
+
+
+def test_a_backfill_builds_the_data_docs_once_at_its_end_even_when_a_file_stops_it(tmp_path):
+    """`duurzaam ingest all --quarters` validates inside data_docs_built_once: each run is
+    stored at once, the site (its index listing every run) built when the backfill ends."""
+    settings = replace(
+        load_settings(),
+        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        landing_dir=tmp_path / "landing",
+        work_dir=tmp_path / "work",
+    )
+    site = settings.work_dir / "data_docs" / "placements" / "gx" / "uncommitted"
+    index = site / "data_docs" / "local_site" / "index.html"
+    rows = [placement_row(n) for n in range(1, 21)]
+    with pytest.raises(InputRejected), data_docs_built_once():
+        write_extract(settings.landing_dir / "placements" / "2024Q1.csv", rows)
+        assert ingest("placements", "2024Q1", settings)["status"] == "loaded"
+        assert not index.exists()
+        assert len(list((site / "validations").rglob("*.json"))) == 1  # stored already
+        rows[4] = placement_row(5, contractvorm="flex")
+        write_extract(settings.landing_dir / "placements" / "2024Q2.csv", rows)
+        ingest("placements", "2024Q2", settings)
+    page = index.read_text()
+    assert "placements 2024Q1 " in page and "placements 2024Q2 " in page
+    assert "'Failed'" in page and "'Success'" in page

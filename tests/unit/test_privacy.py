@@ -3,6 +3,7 @@ import hmac
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from duurzaam.privacy import (
@@ -39,6 +40,18 @@ def test_pseudonyms_are_hmac_sha256_of_each_value_and_keep_missing_values():
     assert pd.isna(result[6])
     assert result[8] != expected and len(result[8]) == 64
     assert list(result.index) == [5, 6, 7, 8]
+
+
+def test_pseudonyms_of_a_column_read_in_chunks():
+    """A large extract arrives from Arrow's reader as a column of several chunks."""
+    chunks = pa.chunked_array([["111222333", None], ["123456782", "111222333"]])
+    values = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    result = pseudonymise(values, b"key")
+    assert result.tolist()[::2] == [
+        hmac.new(b"key", bsn.encode(), hashlib.sha256).hexdigest()
+        for bsn in ("111222333", "123456782")
+    ]
+    assert pd.isna(result[1]) and result[3] == result[0]
 
 
 def random_nine_digit_ids(n: int, seed: int = 3) -> pd.Series:

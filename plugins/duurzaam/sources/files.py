@@ -18,10 +18,11 @@ FIRST_DATA_ROW = 2
 ROW_INDEX = "row"
 
 
-def decode(path: Path) -> str:
-    """The file's text, decoded as UTF-8 (BOM or not) or else Windows-1252."""
+def utf8_content(path: Path) -> bytes:
+    """The file's text as UTF-8 bytes: the file itself when it is UTF-8 (without its BOM),
+    else its Windows-1252 text re-encoded."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise InputRejected(
             str(path), "the file is empty", "ask the supplier for a new export of this quarter"
         )
@@ -38,19 +39,19 @@ def decode(path: Path) -> str:
             "deliver the CSV export in UTF-8 or Windows-1252",
         )
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        data = data[3:]
     try:
-        return data.decode("utf-8")
+        data.decode("utf-8")  # only a check: the reader takes the bytes as they are
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise InputRejected(
-            str(path),
-            f"the text is neither UTF-8 nor Windows-1252 (byte {error.start})",
-            "save the export as UTF-8",
-        ) from None
+        try:
+            return data.decode("cp1252").encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputRejected(
+                str(path),
+                f"the text is neither UTF-8 nor Windows-1252 (byte {error.start})",
+                "save the export as UTF-8",
+            ) from None
+    return data
 
 
 def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
@@ -61,8 +62,9 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
-    text = decode(path)
-    header = text.partition("\n")[0]
+    content = utf8_content(path)
+    end_of_header = content.find(b"\n")
+    header = content[: end_of_header if end_of_header >= 0 else None].decode("utf-8")
     if delimiter not in header:
         found = next((d for d in (",", "\t", "|") if d in header), None)
         problem = f"the header has no {delimiter!r} separators"
@@ -73,7 +75,7 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
         )
     try:
         table = arrow_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(content),
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=arrow_csv.ConvertOptions(
@@ -90,7 +92,7 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
             ),
         )
     except pa.ArrowInvalid:
-        raise _misaligned_row(path, text, delimiter) from None
+        raise _misaligned_row(path, content.decode("utf-8"), delimiter) from None
     table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
     names = [str(cell).strip() for cell in table.slice(0, 1).to_pylist()[0].values()]
     columns = {}
@@ -134,6 +136,21 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
         index=values.index,
         dtype="str",
     )
+
+
+def decimal_comma_numbers(values: pd.Series) -> pd.Series:
+    """Numbers written with a decimal comma as float64; what is not a number becomes missing
+    (and fails the suite's not-null check). Arrow casts a column of plain numbers at once; a
+    column with anything else in it goes through pandas, which turns that into missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = values.str.replace(",", ".", regex=False)
+    try:
+        numbers = pc.cast(pa.array(text, type=pa.string(), from_pandas=True), pa.float64())
+    except pa.ArrowInvalid:
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
 
 
 def dates_from_iso(values: pd.Series) -> pd.Series:

@@ -14,7 +14,12 @@ import pandas as pd
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import is_valid_bsn, pseudonymise
 from duurzaam.quarters import Quarter
-from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
+from duurzaam.sources.files import (
+    dates_from_iso,
+    decimal_comma_numbers,
+    iso_dates,
+    read_delimited,
+)
 
 SOURCE = "placements"
 
@@ -90,9 +95,7 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
         if column in prepared:
             prepared[column] = iso_dates(prepared[column], DATE_FORMATS, "%Y-%m-%d")
     if "uren_per_week" in prepared:
-        prepared["uren_per_week"] = pd.to_numeric(
-            prepared["uren_per_week"].str.replace(",", ".", regex=False), errors="coerce"
-        ).astype("float64")
+        prepared["uren_per_week"] = decimal_comma_numbers(prepared["uren_per_week"])
     if "bsn" in prepared:
         prepared["bsn_11proef"] = is_valid_bsn(prepared["bsn"])
     return prepared
