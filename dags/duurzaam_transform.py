@@ -8,51 +8,36 @@ from functools import reduce
 from operator import or_
 
 import pendulum
-from airflow.sdk import Context, dag, task
+from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
+    ExecutionMode,
     InvocationMode,
     LoadMode,
     TestBehavior,
     TestIndirectSelection,
 )
-from cosmos.operators.local import DbtTestLocalOperator
 
+from duurzaam.dbt_profile import WarehouseProfile
 from duurzaam.orchestration import MART_ASSETS, RAW_ASSETS, dbt_manifest_path
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
-
-BACKEND = load_settings().backend  # the dbt target: 'duckdb' or 'postgres'
 
 
 @task
 def prepare_warehouse() -> None:
     """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
+    from duurzaam.connections import airflow_settings
     from duurzaam.transform import prepare_warehouse as prepare
 
-    prepare(load_settings())
+    prepare(airflow_settings())
 
 
-def export_dbt_environment(context: Context) -> None:
-    """profiles.yml reads its connection from variables derived from DUURZAAM_WAREHOUSE_URL;
-    set them in the task's process right before dbt runs (never in the DAG definition, which
-    the UI shows)."""
-    import os
-
-    from duurzaam.transform import dbt_environment
-
-    os.environ.update(dbt_environment(load_settings()))
-
-
-# How every dbt task runs: in the task's process (dbtRunner),
-# with the connection variables exported just before.
-DBT_TASK_ARGS = {
-    "on_execute_callback": export_dbt_environment,
-    "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
-}
+# dbt's profile: the warehouse's Airflow connection (or DUURZAAM_WAREHOUSE_URL without one),
+# read when a dbt task runs; the password reaches dbt as a variable of that run only.
 PROFILE = ProfileConfig(
     profile_name="duurzaam",
-    target_name=BACKEND,
-    profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+    target_name="warehouse",
+    profile_mapping=WarehouseProfile(load_settings().warehouse_conn_id),
 )
 
 
@@ -67,11 +52,12 @@ def publish_mart() -> None:
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,
-    # DuckDB allows one writing process: its models run one at a time.
-    max_active_tasks=1 if BACKEND == "duckdb" else 4,
     tags=["duurzaam", "dbt"],
 )
 def duurzaam_transform() -> None:
+    # One `dbt build` (the `dbt_producer_watcher` task: seeds, the raw tables' own tests, every
+    # model and its tests, in dbt's order) and, per model, a task that reports that model's
+    # run and one that reports its tests as dbt finishes them (cosmos's watcher mode).
     models = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(
@@ -83,29 +69,27 @@ def duurzaam_transform() -> None:
         profile_config=PROFILE,
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,  # one `dbt build` per model: run + its tests
+            test_behavior=TestBehavior.AFTER_EACH,  # a model's tests: a task beside its run
             emit_datasets=False,  # the marts' Assets are ours, below
-            # a test of several models (relationships, singular tests) runs as a task of its
-            # own once all of them are built, not with the first one
-            should_detach_multiple_parents_tests=True,
+            # a test of several models (relationships, singular tests) is reported with the
+            # tests of each of them: dbt runs it once all of them are built
+            should_detach_multiple_parents_tests=False,
         ),
         execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
-        operator_args=DBT_TASK_ARGS,
+        operator_args={
+            # The per-model tasks wait for dbt without holding a worker slot (and without a
+            # triggerer): a short check, then rescheduled.
+            "mode": "reschedule",
+            "deferrable": False,
+            "poke_interval": 2,
+            "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
+        },
     )
-    # The raw tables' own tests (keys, not null), before any model. (Sources are not rendered
-    # as tasks: cosmos would make each a freshness check that stops the models when one
-    # source is late, while the marts can be built with what has arrived.)
-    test_sources = DbtTestLocalOperator(
-        task_id="test_sources",
-        project_dir=str(DBT_PROJECT_DIR),
-        profile_config=PROFILE,
-        select=["source:*"],
-        **DBT_TASK_ARGS,
-    )
-    prepare_warehouse() >> test_sources >> models
+    prepare_warehouse() >> models
     for mart, asset in MART_ASSETS.items():
         (
             models.tasks_map[f"model.duurzaam.{mart}"]
