@@ -17,32 +17,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from duurzaam.demo import airflow_environment, sample_quarters
-from duurzaam.ingest import ingest
-from duurzaam.settings import SAMPLE_LANDING_DIR, load_settings
-from duurzaam.sources import SOURCES
+from duurzaam.bench import load_sample
+from duurzaam.demo import airflow_environment
+from duurzaam.settings import load_settings
 
 TARGET = 1.5
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="duurzaam-bench-transform-") as folder:
-        settings = replace(
-            load_settings(),
-            warehouse_url=f"duckdb:///{folder}/warehouse.duckdb",
-            landing_dir=SAMPLE_LANDING_DIR,
-            work_dir=Path(folder) / "work",
-            pseudonym_key=b"benchmark-only-key",
-        )
-        quarters = sample_quarters(SAMPLE_LANDING_DIR)
         started = time.perf_counter()
-        for quarter in quarters:
-            for source in SOURCES:
-                ingest(source, str(quarter), settings)
+        settings, quarters = load_sample(Path(folder))
         print(f"loaded {len(quarters)} sample quarters in {time.perf_counter() - started:.0f} s")
         home = Path(folder) / "airflow"
         env = {
