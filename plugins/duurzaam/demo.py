@@ -42,6 +42,9 @@ def openlineage_environment(events_file: Path) -> dict[str, str]:
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "duurzaam",
         "AIRFLOW__OPENLINEAGE__EXTRACTORS": "duurzaam.lineage.PipelineExtractor",
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+        # emitted from a thread of the task, not a forked copy of it (which, within
+        # `dags test`, waited out the provider's 10 s timeout)
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
 
 

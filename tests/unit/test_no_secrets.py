@@ -195,8 +195,8 @@ def test_the_settings_never_show_their_secrets():
     password, key = "pw-" + "4f1c9e2d7b", "key-" + "8a3e5c1f90"
     settings = replace(
         load_settings(),
-        warehouse_url=f"postgresql://loader:{password}@db.example:5432/warehouse",
-        smtp_url=f"smtps://reports:{password}@mail.example:465",
+        warehouse_url="postgresql://loader:" + password + "@db.example:5432/warehouse",
+        smtp_url="smtps://reports:" + password + "@mail.example:465",
         pseudonym_key=key.encode(),
     )
     shown = repr(settings)
