@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports clean
+.PHONY: install manifest docs demo test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports bench-transform clean
 
 # The dbt manifest the transform DAG is rendered from (astronomer-cosmos), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -76,6 +76,10 @@ bench-ingest: install
 # dbt build on national history (2016Q1-2025Q4) on DuckDB and PostgreSQL.
 bench-dbt: install
 	$(RUN) python -m duurzaam.bench.dbt_build
+
+# The transform DAG in Airflow (a task per model) against one dbt build, on the sample quarters.
+bench-transform: install
+	$(RUN) python -m duurzaam.bench.transform
 
 # Render and send the 35 regional reports of a quarter to a local SMTP server.
 bench-reports: install

@@ -23,10 +23,10 @@ from duurzaam.orchestration import (
 def wait_for(
     source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
 ) -> PokeReturnValue:
+    from duurzaam.connections import airflow_settings
     from duurzaam.ingest import extract_available, source_location
-    from duurzaam.settings import load_settings
 
-    settings = load_settings()
+    settings = airflow_settings()
     quarter = quarter_of_run(params or {}, logical_date)
     delivered = extract_available(source, quarter, settings)
     if not delivered:
@@ -44,35 +44,35 @@ def pull(
 ) -> dict[str, Any]:
     from dataclasses import asdict
 
+    from duurzaam.connections import airflow_settings
     from duurzaam.ingest import pull as pull_extract
-    from duurzaam.settings import load_settings
 
     quarter = quarter_of_run(params or {}, logical_date)
-    return asdict(pull_extract(source, quarter, load_settings()))
+    return asdict(pull_extract(source, quarter, airflow_settings()))
 
 
 @task
 def validate(extract: dict[str, Any]) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
+    from duurzaam.connections import airflow_settings
     from duurzaam.errors import InputRejected
     from duurzaam.ingest import Extract
     from duurzaam.ingest import validate as validate_extract
-    from duurzaam.settings import load_settings
 
     try:
-        return validate_extract(Extract.from_dict(extract), load_settings())
+        return validate_extract(Extract.from_dict(extract), airflow_settings())
     except InputRejected as rejection:  # bad data: retrying will not help
         raise AirflowFailException(str(rejection)) from None
 
 
 @task
 def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
+    from duurzaam.connections import airflow_settings
     from duurzaam.ingest import Extract, describe
     from duurzaam.ingest import load as load_extract
-    from duurzaam.settings import load_settings
 
-    outcome = load_extract(Extract.from_dict(extract), validated, load_settings())
+    outcome = load_extract(Extract.from_dict(extract), validated, airflow_settings())
     print(describe(outcome))
     return outcome
 

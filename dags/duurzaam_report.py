@@ -13,11 +13,11 @@ from duurzaam.orchestration import MODEL_ASSETS, REPORT_MODELS
 @task
 def plan_reports(params: dict | None = None) -> list[dict]:
     """The regions with recipients; the ones without are named in the log, not guessed."""
+    from duurzaam.connections import airflow_settings
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import latest_quarter, plan_reports
-    from duurzaam.settings import load_settings
 
-    settings = load_settings()
+    settings = airflow_settings()
     chosen = (params or {}).get("quarter")
     quarter = Quarter.parse(chosen) if chosen else latest_quarter(settings)
     regions, without = plan_reports(quarter, settings)
@@ -33,14 +33,14 @@ def plan_reports(params: dict | None = None) -> list[dict]:
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
 
+    from duurzaam.connections import airflow_settings
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import deliver_report
     from duurzaam.reports.delivery import smtp_server
-    from duurzaam.settings import load_settings
 
     # names the mapped task (map_index_template); Context is typed without custom keys
     get_current_context()["region"] = report["region_code"]  # type: ignore[typeddict-unknown-key]
-    settings = load_settings()
+    settings = airflow_settings()
     delivery = deliver_report(
         Quarter.parse(report["quarter"]),
         report["region_code"],

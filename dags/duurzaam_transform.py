@@ -1,8 +1,9 @@
-"""Transform: when any raw table is updated, dbt builds and tests the project one model at a
-time (astronomer-cosmos renders a task per model from the manifest built at install, so
-parsing this file runs no dbt), the retention-effects model is fitted between the spells it
-reads and the mart that publishes it, then each mart's and each published model's task
-updates its Asset (the reports wait for the published models they read)."""
+"""Transform: when any raw table is updated, dbt builds and tests the project (one `dbt build`,
+with a task per model reporting its run and its tests: astronomer-cosmos's watcher mode,
+rendered from the manifest built at install, so parsing this file runs no dbt); the
+retention-effects model is fitted on the spells, then a second build publishes its
+estimates; each mart's and each published model's task then updates its Asset (the reports
+wait for the published models they read)."""
 
 from __future__ import annotations
 
@@ -10,61 +11,51 @@ from functools import reduce
 from operator import or_
 
 import pendulum
-from airflow.sdk import Context, dag, task
+from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import (
+    ExecutionMode,
     InvocationMode,
     LoadMode,
     TestBehavior,
     TestIndirectSelection,
 )
-from cosmos.operators.local import DbtTestLocalOperator
 
-from duurzaam.orchestration import MODEL_ASSETS, RAW_ASSETS, dbt_manifest_path
+from duurzaam.dbt_profile import WarehouseProfile
+from duurzaam.orchestration import (
+    ESTIMATES_SELECTOR,
+    MODEL_ASSETS,
+    RAW_ASSETS,
+    dbt_manifest_path,
+)
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
-
-BACKEND = load_settings().backend  # the dbt target: 'duckdb' or 'postgres'
-
 
 @task
 def prepare_warehouse() -> None:
     """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
+    from duurzaam.connections import airflow_settings
     from duurzaam.transform import prepare_warehouse as prepare
 
-    prepare(load_settings())
-
-
-def export_dbt_environment(context: Context) -> None:
-    """profiles.yml reads its connection from variables derived from DUURZAAM_WAREHOUSE_URL;
-    set them in the task's process right before dbt runs (never in the DAG definition, which
-    the UI shows)."""
-    import os
-
-    from duurzaam.transform import dbt_environment
-
-    os.environ.update(dbt_environment(load_settings()))
-
-
-# How every dbt task runs: in the task's process (dbtRunner),
-# with the connection variables exported just before.
-DBT_TASK_ARGS = {
-    "on_execute_callback": export_dbt_environment,
-    "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
-}
-PROFILE = ProfileConfig(
-    profile_name="duurzaam",
-    target_name=BACKEND,
-    profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-)
+    prepare(airflow_settings())
 
 
 @task
 def fit_retention_effects() -> None:
     """The Cox model of the retention effects, fitted on the spells dbt has just built and
     tested; it writes only its estimates, which mart_retention_effects publishes."""
+    from duurzaam.connections import airflow_settings
     from duurzaam.effects.store import fit_retention_effects as fit
 
-    fit(load_settings())
+    fit(airflow_settings())
+
+
+# dbt's profile: the warehouse's Airflow connection (or DUURZAAM_WAREHOUSE_URL without one),
+# read when a dbt task runs; the password reaches dbt as a variable of that run only.
+PROFILE = ProfileConfig(
+    profile_name="duurzaam",
+    target_name="warehouse",
+    profile_mapping=WarehouseProfile(load_settings().warehouse_conn_id),
+)
 
 
 @task
@@ -72,19 +63,12 @@ def publish_mart() -> None:
     """Marks the model's Asset as updated once the model and its tests have passed."""
 
 
-@dag(
-    dag_id="duurzaam_transform",
-    schedule=reduce(or_, RAW_ASSETS.values()),  # any raw table updated
-    start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
-    catchup=False,
-    max_active_runs=1,
-    # DuckDB allows one writing process: its models run one at a time.
-    max_active_tasks=1 if BACKEND == "duckdb" else 4,
-    tags=["duurzaam", "dbt"],
-)
-def duurzaam_transform() -> None:
-    models = DbtTaskGroup(
-        group_id="dbt",
+def dbt_build(group_id: str, **selection: list[str]) -> DbtTaskGroup:
+    """One `dbt build` of the selection (the group's `dbt_producer_watcher` task: seeds, the
+    raw tables' own tests, the models and their tests, in dbt's order) and, per model, a
+    task that reports its run and one that reports its tests as dbt finishes them."""
+    return DbtTaskGroup(
+        group_id=group_id,
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
             manifest_path=dbt_manifest_path(),
@@ -94,37 +78,46 @@ def duurzaam_transform() -> None:
         profile_config=PROFILE,
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,  # one `dbt build` per model: run + its tests
+            test_behavior=TestBehavior.AFTER_EACH,  # a model's tests: a task beside its run
             emit_datasets=False,  # the models' Assets are ours, below
-            # a test of several models (relationships, singular tests) runs as a task of its
-            # own once all of them are built, not with the first one
-            should_detach_multiple_parents_tests=True,
+            # a test of several models (relationships, singular tests) is reported with the
+            # tests of each of them: dbt runs it once all of them are built
+            should_detach_multiple_parents_tests=False,
+            **selection,
         ),
         execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
             test_indirect_selection=TestIndirectSelection.CAUTIOUS,
         ),
-        operator_args=DBT_TASK_ARGS,
+        operator_args={
+            # The per-model tasks wait for dbt without holding a worker slot (and without a
+            # triggerer): a short check, then rescheduled.
+            "mode": "reschedule",
+            "deferrable": False,
+            "poke_interval": 2,
+            "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
+        },
     )
-    # The raw tables' own tests (keys, not null), before any model. (Sources are not rendered
-    # as tasks: cosmos would make each a freshness check that stops the models when one
-    # source is late, while the marts can be built with what has arrived.)
-    test_sources = DbtTestLocalOperator(
-        task_id="test_sources",
-        project_dir=str(DBT_PROJECT_DIR),
-        profile_config=PROFILE,
-        select=["source:*"],
-        **DBT_TASK_ARGS,
-    )
-    prepare_warehouse() >> test_sources >> models
-    (
-        models.tasks_map["model.duurzaam.int_effect_spells"]
-        >> fit_retention_effects()
-        >> models.tasks_map["model.duurzaam.mart_retention_effects"]
-    )
+
+
+@dag(
+    dag_id="duurzaam_transform",
+    schedule=reduce(or_, RAW_ASSETS.values()),  # any raw table updated
+    start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["duurzaam", "dbt"],
+)
+def duurzaam_transform() -> None:
+    models = dbt_build("dbt", exclude=[ESTIMATES_SELECTOR])
+    effects = dbt_build("dbt_effects", select=[ESTIMATES_SELECTOR])
+    prepare_warehouse() >> models
+    models.tasks_map["model.duurzaam.int_effect_spells"] >> fit_retention_effects() >> effects
+    tasks = {**models.tasks_map, **effects.tasks_map}
     for model, asset in MODEL_ASSETS.items():  # the marts and the published models
         (
-            models.tasks_map[f"model.duurzaam.{model}"]
+            tasks[f"model.duurzaam.{model}"]
             >> publish_mart.override(task_id=f"publish_{model}", outlets=[asset])()
         )
 

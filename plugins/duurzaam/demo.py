@@ -3,6 +3,7 @@ itself (`airflow dags test`, SQLite metadata) on the embedded default warehouse.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,9 +18,9 @@ from duurzaam.settings import PROJECT_ROOT, load_settings
 DAGS = ("duurzaam_ingest", "duurzaam_transform", "duurzaam_report")
 
 
-def airflow_environment() -> dict[str, str]:
-    """An embedded Airflow under the project: SQLite metadata, these DAGs, no examples."""
-    home = PROJECT_ROOT / ".airflow"
+def airflow_environment(home: Path = PROJECT_ROOT / ".airflow") -> dict[str, str]:
+    """An embedded Airflow in `home`: SQLite metadata, these DAGs, no examples; the tasks'
+    OpenLineage events appended to home/lineage.jsonl."""
     return {
         **os.environ,
         "AIRFLOW_HOME": str(home),
@@ -29,6 +30,21 @@ def airflow_environment() -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no calls home from the pipeline
+        **openlineage_environment(home / "lineage.jsonl"),
+    }
+
+
+def openlineage_environment(events_file: Path) -> dict[str, str]:
+    """Airflow's OpenLineage provider with the pipeline's extractor (duurzaam.lineage),
+    writing every event as a line of JSON to events_file."""
+    transport = {"type": "file", "log_file_path": str(events_file), "append": True}
+    return {
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "duurzaam",
+        "AIRFLOW__OPENLINEAGE__EXTRACTORS": "duurzaam.lineage.PipelineExtractor",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
+        # emitted from a thread of the task, not a forked copy of it (which, within
+        # `dags test`, waited out the provider's 10 s timeout)
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
 
 
@@ -65,6 +81,7 @@ def run_demo() -> None:
         "published.pub_region_quarter)"
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
+    print(f"Lineage:   {Path(env['AIRFLOW_HOME']) / 'lineage.jsonl'} (OpenLineage events)")
     print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 

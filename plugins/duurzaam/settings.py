@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 # plugins/duurzaam/settings.py -> the project root, unless the deployment says otherwise.
 PROJECT_ROOT = Path(os.environ.get("DUURZAAM_HOME", Path(__file__).resolve().parents[2]))
@@ -33,10 +34,31 @@ class Settings:
     sources_config: Path = SOURCES_CONFIG
     smtp_url: str | None = None  # smtp://user:password@host:587?starttls=true
     smtp_conn_id: str = "smtp_default"  # the Airflow connection, inside Airflow
+    warehouse_conn_id: str = "duurzaam_warehouse"  # the Airflow connection, inside Airflow
 
     @property
     def backend(self) -> str:
         return warehouse_backend(self.warehouse_url)
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets: passwords in URLs and the pseudonym key are hidden,
+        so that a settings object in a log line or an error message gives nothing away."""
+        shown = {
+            **vars(self),
+            "warehouse_url": without_password(self.warehouse_url),
+            "smtp_url": without_password(self.smtp_url) if self.smtp_url else None,
+            "pseudonym_key": "***" if self.pseudonym_key else None,
+        }
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
+
+
+def without_password(url: str) -> str:
+    """The URL with its password (if any) replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def warehouse_backend(url: str) -> str:
@@ -69,6 +91,7 @@ def load_settings() -> Settings:
         sources_config=sources_config_path(),
         smtp_url=env.get("DUURZAAM_SMTP_URL") or None,
         smtp_conn_id=env.get("DUURZAAM_SMTP_CONN_ID", "smtp_default"),
+        warehouse_conn_id=env.get("DUURZAAM_WAREHOUSE_CONN_ID", "duurzaam_warehouse"),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from duurzaam.errors import DuurzaamError
+from duurzaam.orchestration import ESTIMATES_SELECTOR
 from duurzaam.settings import DBT_PROJECT_DIR, Settings
 from duurzaam.sources import raw_tables
 from duurzaam.warehouse import connection_parameters, duckdb_path, open_warehouse
@@ -64,10 +65,6 @@ def prepare_warehouse(settings: Settings) -> None:
     """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.ensure_schema(raw_tables())
-
-
-# What reads the estimates the Python models write (mart_retention_effects): built after them.
-ESTIMATES_SELECTOR = "source:estimates+"
 
 
 def transform(settings: Settings) -> None:

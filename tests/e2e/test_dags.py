@@ -1,11 +1,14 @@
 """The DAGs: every file imports cleanly and fast, and a real Airflow run of two quarters
 (ingest -> transform -> report, `airflow dags test` on SQLite) ends with the reports of the
-regions that have recipients (all 35 are rendered and sent in tests/integration/test_reports.py)."""
+regions that have recipients (all 35 are rendered and sent in tests/integration/test_reports.py),
+on the warehouse of the Airflow connection, with OpenLineage events for every load and model
+and no secret in any log."""
 
 from __future__ import annotations
 
 import email
 import json
+import secrets
 import subprocess
 import sys
 from itertools import pairwise
@@ -23,6 +26,7 @@ from duurzaam.orchestration import (
 )
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.sources import SOURCES
+from duurzaam.warehouse import duckdb_path
 from tests.conftest import recipients_for
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
@@ -44,17 +48,34 @@ def test_dagbag_imports_every_dag_without_errors():
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
 
-    # The transform DAG: one task per dbt model (run + its tests) from the manifest, each
-    # mart's and published model's Asset updated only downstream of that model's task.
+    # The transform DAG: two dbt builds (cosmos's watcher mode: a producer task each; the
+    # second, of the retention-effects estimates and what is built on them, after their fit)
+    # and, from the manifest, per dbt model a task reporting its run and one its tests; each
+    # mart's and published model's Asset updated only once that model's tests have passed.
     transform = bag.dags["duurzaam_transform"]
     manifest = json.loads(dbt_manifest_path().read_text())
     models = {
         node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
     }
-    assert {f"dbt.{model}_model_build" for model in models} <= set(transform.task_ids)
+    on_estimates = models_built_on(manifest, "source.duurzaam.estimates.retention_effects")
+    group = {model: "dbt_effects" if model in on_estimates else "dbt" for model in models}
+    assert on_estimates == {"mart_retention_effects", "pub_retention_effects"}
+    assert {f"{group[m]}.{m}.{step}" for m in models for step in ("run", "test")} <= set(
+        transform.task_ids
+    )
+    build = [t for t in transform.tasks if type(t).__name__ == "DbtProducerWatcherOperator"]
+    assert [t.task_id for t in build] == [
+        "dbt.dbt_producer_watcher",
+        "dbt_effects.dbt_producer_watcher",
+    ]
+    assert all(t.base_cmd == ["build"] for t in build)
+    assert build[0].upstream_task_ids == {"prepare_warehouse"}
+    assert "fit_retention_effects" in transform.get_task(build[1].task_id).upstream_task_ids
+    fit = transform.get_task("fit_retention_effects")
+    assert fit.upstream_task_ids == {"dbt.int_effect_spells.test"}
     for model, asset in MODEL_ASSETS.items():
         publish = transform.get_task(f"publish_{model}")
-        assert publish.upstream_task_ids == {f"dbt.{model}_model_build"}
+        assert publish.upstream_task_ids == {f"{group[model]}.{model}.test"}
         assert [a.name for a in publish.outlets] == [asset.name]
 
     # The report DAG: runs once every published model the report reads is updated (the
@@ -74,6 +95,22 @@ def test_dagbag_imports_every_dag_without_errors():
     assert send.map_index_template == "{{ region }}"
 
 
+def models_built_on(manifest: dict, unique_id: str) -> set[str]:
+    """The names of the models that depend on unique_id, directly or through other models."""
+    found: set[str] = set()
+    frontier = {unique_id}
+    while frontier:
+        frontier = {
+            key
+            for key, node in manifest["nodes"].items()
+            if node["resource_type"] == "model"
+            and key not in found
+            and frontier & set(node["depends_on"]["nodes"])
+        }
+        found |= frontier
+    return {manifest["nodes"][key]["name"] for key in found}
+
+
 def test_dag_files_do_not_import_heavy_libraries_at_parse_time():
     heavy = ("pandas", "great_expectations", "dbt", "duckdb", "matplotlib")
     for path in DAGS_FOLDER.glob("*.py"):
@@ -89,11 +126,8 @@ def test_dag_files_do_not_import_heavy_libraries_at_parse_time():
 
 @pytest.fixture
 def airflow_env(tmp_path: Path, generated_landing: Path) -> dict[str, str]:
-    env = airflow_environment()
-    home = tmp_path / "airflow"
+    env = airflow_environment(tmp_path / "airflow")
     env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         DUURZAAM_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
         DUURZAAM_LANDING_DIR=str(generated_landing),
         DUURZAAM_OUTBOX_DIR=str(tmp_path / "outbox"),
@@ -111,9 +145,23 @@ def _airflow() -> str:
 def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path):
     """The runs of `make demo` (duurzaam.demo: `airflow dags test` in one process) over two
     quarters, as a backfill goes: both quarters' extracts of every source, one dbt build (a
-    task per model), the reports of the second quarter for the regions with recipients."""
+    task per model), the reports of the second quarter for the regions with recipients.
+    The warehouse is the Airflow connection duurzaam_warehouse (a DuckDB file; it carries a
+    password, which like the pseudonym key must show nowhere); DUURZAAM_WAREHOUSE_URL names
+    another file, which stays unused."""
     regions = ["AM01", "AM05", "AM12", "AM25", "AM38"]
-    env = {**airflow_env, "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, regions))}
+    warehouse, password, key = (
+        tmp_path / "connected.duckdb",
+        secrets.token_hex(16),
+        secrets.token_hex(16),
+    )
+    connection = {"conn_type": "duckdb", "host": str(warehouse), "password": password}
+    env = {
+        **airflow_env,
+        "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, regions)),
+        "AIRFLOW_CONN_DUURZAAM_WAREHOUSE": json.dumps(connection),
+        "DUURZAAM_PSEUDONYM_KEY": key,
+    }
     log = tmp_path / "run.log"
     result = subprocess.run(
         [sys.executable, "-m", "duurzaam.demo", str(log), "2023Q1", "2023Q2"],
@@ -131,13 +179,49 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
-    assert_no_person_level_data_left_the_warehouse(airflow_env, tmp_path, "\n".join(output))
+    assert not Path(duckdb_path(airflow_env["DUURZAAM_WAREHOUSE_URL"])).exists()
+    connected = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}"}
+    texts = assert_no_person_level_data_left_the_warehouse(connected, tmp_path, output[-1])
+    leaked = {name for name, text in texts.items() if password in text or key in text}
+    assert leaked == set()
+    assert_lineage(Path(env["AIRFLOW_HOME"]) / "lineage.jsonl", warehouse, env)
+
+
+def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> None:
+    """OpenLineage: each load names its landing file and raw table, each mart task the
+    tables of its upstream models (as the dbt manifest has them) and its own."""
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    completed = {
+        e["job"]["name"]: e for e in events if e.get("eventType") == "COMPLETE" and "job" in e
+    }
+    namespace = f"duckdb://{warehouse}"
+
+    def names(datasets: list[dict]) -> set[str]:
+        assert {d["namespace"] for d in datasets} <= {namespace, "file"}
+        return {d["name"] for d in datasets}
+
+    for source in SOURCE_NAMES:
+        load = completed[f"duurzaam_ingest.load_{source}"]
+        [landing] = names(load["inputs"])
+        assert landing.startswith(f"{env['DUURZAAM_LANDING_DIR']}/{source}/2023Q")
+        assert names(load["outputs"]) == {f"{warehouse.stem}.raw.{source}"}
+    manifest = json.loads(dbt_manifest_path().read_text())
+    tables = {
+        unique_id: f"{warehouse.stem}.{node['schema']}.{node.get('alias') or node['identifier']}"
+        for unique_id, node in {**manifest["nodes"], **manifest["sources"]}.items()
+    }
+    for mart in MART_ASSETS:
+        node = manifest["nodes"][f"model.duurzaam.{mart}"]
+        run = completed[f"duurzaam_transform.dbt.{mart}.run"]
+        assert names(run["inputs"]) == {tables[u] for u in node["depends_on"]["nodes"]}
+        assert names(run["outputs"]) == {tables[f"model.duurzaam.{mart}"]}
 
 
 def assert_no_person_level_data_left_the_warehouse(
     env: dict[str, str], tmp_path: Path, log: str
-) -> None:
-    """No person or placement id of the warehouse in the task logs, an XCom or a report."""
+) -> dict[str, str]:
+    """No person or placement id of the warehouse in the task logs, an XCom, the lineage
+    events or a report. Returns the texts it read."""
     import re
     import sqlite3
 
@@ -155,6 +239,7 @@ def assert_no_person_level_data_left_the_warehouse(
         for path in folder.rglob("*")
         if path.is_file() and path.suffix != ".pdf"
     }
+    texts["lineage"] = (Path(env["AIRFLOW_HOME"]) / "lineage.jsonl").read_text()
     with sqlite3.connect(
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
     ) as metadata:
@@ -165,6 +250,7 @@ def assert_no_person_level_data_left_the_warehouse(
         name: found for name, text in texts.items() if (found := set(word.findall(text)) & ids)
     }
     assert leaks == {}
+    return texts
 
 
 @pytest.mark.slow

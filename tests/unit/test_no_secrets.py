@@ -183,3 +183,27 @@ LOOK_ALIKES = [
 @pytest.mark.parametrize(("path", "text"), LOOK_ALIKES, ids=[p for p, _ in LOOK_ALIKES])
 def test_the_scanner_passes_what_is_not_a_secret(path, text):
     assert scan_name(path) + scan_text(path, text) == []
+
+
+def test_the_settings_never_show_their_secrets():
+    """repr() of the settings (in a log line, a traceback's locals, an error message) hides
+    the passwords in the warehouse and SMTP URLs and the pseudonym key, and shows the rest."""
+    from dataclasses import replace
+
+    from duurzaam.settings import load_settings
+
+    password, key = "pw-" + "4f1c9e2d7b", "key-" + "8a3e5c1f90"
+    settings = replace(
+        load_settings(),
+        warehouse_url="postgresql://loader:" + password + "@db.example:5432/warehouse",
+        smtp_url="smtps://reports:" + password + "@mail.example:465",
+        pseudonym_key=key.encode(),
+    )
+    shown = repr(settings)
+    assert password not in shown and key not in shown
+    assert "postgresql://loader:***@db.example:5432/warehouse" in shown
+    assert "smtps://reports:***@mail.example:465" in shown
+    assert "pseudonym_key='***'" in shown and "warehouse_conn_id='duurzaam_warehouse'" in shown
+    assert str(settings) == shown  # str() of a dataclass is its repr()
+    bare = repr(replace(settings, pseudonym_key=None, smtp_url=None))
+    assert "pseudonym_key=None" in bare and "smtp_url=None" in bare
