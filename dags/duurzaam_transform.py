@@ -30,6 +30,7 @@ from duurzaam.orchestration import (
 )
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
 
+
 @task
 def prepare_warehouse() -> None:
     """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""

@@ -210,11 +210,12 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
         unique_id: f"{warehouse.stem}.{node['schema']}.{node.get('alias') or node['identifier']}"
         for unique_id, node in {**manifest["nodes"], **manifest["sources"]}.items()
     }
-    for mart in MART_ASSETS:
-        node = manifest["nodes"][f"model.duurzaam.{mart}"]
-        run = completed[f"duurzaam_transform.dbt.{mart}.run"]
+    for model in MODEL_ASSETS:  # the marts and the published models
+        node = manifest["nodes"][f"model.duurzaam.{model}"]
+        group = "dbt_effects" if "estimates" in node["tags"] else "dbt"
+        run = completed[f"duurzaam_transform.{group}.{model}.run"]
         assert names(run["inputs"]) == {tables[u] for u in node["depends_on"]["nodes"]}
-        assert names(run["outputs"]) == {tables[f"model.duurzaam.{mart}"]}
+        assert names(run["outputs"]) == {tables[f"model.duurzaam.{model}"]}
 
 
 def assert_no_person_level_data_left_the_warehouse(
