@@ -1,6 +1,15 @@
 """Transform: when any raw table is updated, dbt builds and tests the project one model at a
 time (astronomer-cosmos renders a task per model from the manifest built at install, so
-parsing this file runs no dbt), then each mart's task updates the Asset the reports wait for."""
+parsing this file runs no dbt), then each mart's task updates the Asset the reports wait for.
+
+- **test_sources** runs the raw tables' own tests first; each `dbt.<model>_model_build` task
+  is `dbt build` of one model: the model and its tests.
+- **A failed test** stops that model's downstream marts (their Assets are not updated, so the
+  reports wait) and, after the retries, alerts the data engineers with the model, the test
+  and how many rows fail it.
+- Every task is retried with backoff and has a timeout.
+
+Runbook: docs/operations.md."""
 
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ from cosmos.operators.local import DbtTestLocalOperator
 
 from duurzaam.orchestration import MART_ASSETS, RAW_ASSETS, dbt_manifest_path
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
+from duurzaam.task_defaults import TIMEOUTS, task_defaults
 
 BACKEND = load_settings().backend  # the dbt target: 'duckdb' or 'postgres'
 
@@ -48,6 +58,7 @@ def export_dbt_environment(context: Context) -> None:
 DBT_TASK_ARGS = {
     "on_execute_callback": export_dbt_environment,
     "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
+    "execution_timeout": TIMEOUTS["dbt"],
 }
 PROFILE = ProfileConfig(
     profile_name="duurzaam",
@@ -70,6 +81,8 @@ def publish_mart() -> None:
     # DuckDB allows one writing process: its models run one at a time.
     max_active_tasks=1 if BACKEND == "duckdb" else 4,
     tags=["duurzaam", "dbt"],
+    default_args=task_defaults(),
+    doc_md=__doc__,
 )
 def duurzaam_transform() -> None:
     models = DbtTaskGroup(
