@@ -100,7 +100,9 @@ def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
     elif task_id.startswith("dbt.") or task_id == "test_sources":
         alert = dbt_failed(task_id, error)
     elif task_id == "send_report":
-        report = getattr(ti.task, "op_kwargs", {}).get("report") or {}
+        # the task as it ran: a mapped task's own arguments (its region)
+        task = context.get("task") or ti.task
+        report = getattr(task, "op_kwargs", {}).get("report") or {}
         alert = report_not_sent(report, error, ti.try_number)
     elif task_id == "check_sources":
         alert = Alert(
