@@ -38,5 +38,5 @@ def task_defaults() -> dict[str, Any]:
         "retry_exponential_backoff": RETRY_BACKOFF,
         "max_retry_delay": MAX_RETRY_DELAY,
         "execution_timeout": TIMEOUTS["load"],
-        "on_failure_callback": FailureAlert(),
+        "on_failure_callback": [FailureAlert()],
     }
