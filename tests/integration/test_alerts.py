@@ -190,6 +190,10 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     assert "3 sources the report reads are missing" in str(held.value)
     assert '"send_with_missing_sources": true' in str(held.value)
 
+    # a deployment that ingests only the placements (sources.yml) waits for nothing else
+    (tmp_path / "sources.yml").write_text("placements: {location: p.csv, wait_hours: 1}\n")
+    assert gate(REPORT_QUARTER, replace(settings, sources_config=tmp_path / "sources.yml")) == []
+
     missing = gate(REPORT_QUARTER, settings, send_anyway=True)  # the operator's choice
     assert missing == ["employer_survey", "jobs_agreement", "register"]
     monkeypatch.setenv("DUURZAAM_RECIPIENTS_FILE", str(recipients_for(tmp_path, ["AM01", "AM05"])))
