@@ -64,6 +64,7 @@ def run_demo() -> None:
         "marts.mart_region_quarter)"
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
+    print(f"Alerts:    {settings.outbox_dir}/alerts/ (the data engineers' mails, e.g. the summary)")
     print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
@@ -36,13 +35,6 @@ from tests.integration.test_reports import Inbox, receiving
 
 ENGINEERS = "oncall@data.example"
 REPORT_QUARTER = SAMPLE_QUARTERS.split(":")[1]
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
