@@ -181,6 +181,11 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
         gate(REPORT_QUARTER, settings)
     assert "3 sources the report reads are missing" in str(held.value)
     assert '"send_with_missing_sources": true' in str(held.value)
+    error = AirflowFailException(str(held.value))  # as check_sources raises it
+    FailureAlert()(failed("check_sources", error, dag_id="duurzaam_report"))
+    alert = the_alert(alert_inbox)
+    assert alert["Subject"] == "[duurzaam] reports held back: a source is missing"
+    assert "  - register: not loaded: no extract was delivered" in alert.get_content()
 
     # a deployment that ingests only the placements (sources.yml) waits for nothing else
     (tmp_path / "sources.yml").write_text("placements: {location: p.csv, wait_hours: 1}\n")
@@ -191,7 +196,7 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     monkeypatch.setenv("DUURZAAM_RECIPIENTS_FILE", str(recipients_for(tmp_path, ["AM01", "AM05"])))
     server = SmtpServer("127.0.0.1", smtp_port)
     deliver_report(Quarter.parse(REPORT_QUARTER), "AM05", settings, server, missing)
-    (report,) = alert_inbox.messages
+    alert, report = alert_inbox.messages
     named = "zonder de gegevens van Werkgeversenquête, Banenafspraak, Doelgroepregister"
     assert named in report.get_body(("plain",)).get_content()
     pdf = next(part for part in report.walk() if part.get_content_type() == "application/pdf")
