@@ -29,6 +29,7 @@ from duurzaam.reports.build import deliver_report
 from duurzaam.reports.delivery import DeliveryError, SmtpServer, send
 from duurzaam.reports.summary import summarise_quarter
 from duurzaam.settings import load_settings
+from duurzaam.warehouse import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS, TEST_KEY, recipients_for
 from tests.extracts import placement_row, write_extract
 from tests.integration.test_reports import Inbox, receiving
@@ -155,31 +156,33 @@ def test_the_report_reads_the_sources_upstream_of_its_exposure():
     assert report_sources() == ["employer_survey", "jobs_agreement", "placements", "register"]
 
 
-@pytest.mark.postgres
-def test_the_gate_passes_a_quarter_with_every_source_loaded(role_built_postgres):
-    settings = replace(load_settings(), warehouse_url=role_built_postgres.url)
-    assert gate(REPORT_QUARTER, settings) == []
+def test_the_gate_passes_a_quarter_with_every_source_loaded(built_warehouse):
+    assert gate(REPORT_QUARTER, built_warehouse) == []
 
 
 @pytest.fixture
-def placements_only(built_warehouses, tmp_path, request) -> Any:
-    """A copy of the session's DuckDB warehouse: the placements of every sample quarter,
-    nothing of the other sources, the marts built."""
-    built = built_warehouses["duckdb"]
-    source = Path(built.warehouse_url.removeprefix("duckdb:///"))
-    for path in source.parent.glob(f"{source.name}*"):  # the file and any write-ahead log
-        shutil.copy(path, tmp_path / path.name)
-    return replace(built, warehouse_url=f"duckdb:///{tmp_path / source.name}")
+def register_not_loaded(built_warehouses, tmp_path) -> Any:
+    """A copy of the run's DuckDB warehouse in which the register of the last sample quarter
+    did not arrive: its rows and its row in meta.loads taken out (the marts as built)."""
+    built = Path(built_warehouses["duckdb"].warehouse_url.removeprefix("duckdb:///"))
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(built, copy)
+    settings = replace(built_warehouses["duckdb"], warehouse_url=f"duckdb:///{copy}")
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        for table in ("raw.register", "meta.loads"):
+            column = "source = 'register' and quarter" if table == "meta.loads" else "quarter"
+            warehouse.execute(f"delete from {table} where {column} = %s", (REPORT_QUARTER,))
+    return settings
 
 
 @pytest.mark.slow
 def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
-    placements_only, alert_inbox, smtp_port, tmp_path, monkeypatch
+    register_not_loaded, alert_inbox, smtp_port, tmp_path, monkeypatch
 ):
-    settings = placements_only
+    settings = register_not_loaded
     with pytest.raises(SourcesMissing) as held:
         gate(REPORT_QUARTER, settings)
-    assert "3 sources the report reads are missing" in str(held.value)
+    assert f"1 source the report reads is missing for {REPORT_QUARTER}" in str(held.value)
     assert '"send_with_missing_sources": true' in str(held.value)
     error = AirflowFailException(str(held.value))  # as check_sources raises it
     FailureAlert()(failed("check_sources", error, dag_id="duurzaam_report"))
@@ -187,17 +190,19 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     assert alert["Subject"] == "[duurzaam] reports held back: a source is missing"
     assert "  - register: not loaded: no extract was delivered" in alert.get_content()
 
-    # a deployment that ingests only the placements (sources.yml) waits for nothing else
+    # a deployment that does not ingest the register (sources.yml) does not wait for it
     (tmp_path / "sources.yml").write_text("placements: {location: p.csv, wait_hours: 1}\n")
     assert gate(REPORT_QUARTER, replace(settings, sources_config=tmp_path / "sources.yml")) == []
 
     missing = gate(REPORT_QUARTER, settings, send_anyway=True)  # the operator's choice
-    assert missing == ["employer_survey", "jobs_agreement", "register"]
+    assert missing == ["register"]
     monkeypatch.setenv("DUURZAAM_RECIPIENTS_FILE", str(recipients_for(tmp_path, ["AM01", "AM05"])))
     server = SmtpServer("127.0.0.1", smtp_port)
     deliver_report(Quarter.parse(REPORT_QUARTER), "AM05", settings, server, missing)
     alert, report = alert_inbox.messages
-    named = "zonder de gegevens van Werkgeversenquête, Banenafspraak, Doelgroepregister"
+    named = (
+        f"zonder de gegevens van Doelgroepregister over {Quarter.parse(REPORT_QUARTER).label_nl}"
+    )
     assert named in report.get_body(("plain",)).get_content()
     pdf = next(part for part in report.walk() if part.get_content_type() == "application/pdf")
     first_page = PdfReader(io.BytesIO(pdf.get_payload(decode=True))).pages[0].extract_text()
@@ -207,6 +212,6 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     assert summary.subject == f"summary {REPORT_QUARTER}: 1 of 2 regional reports sent, 1 NOT sent"
     assert "  - sent: AM05\n" in summary.body
     assert "  - NOT sent, AM01 (not attempted)" in summary.body
-    assert "sent without employer_survey, jobs_agreement, register" in summary.body
+    assert "sent without register (the operator's choice)" in summary.body
     assert "  - register: nothing loaded" in summary.body
     assert "  - placements: revision 1, " in summary.body
