@@ -156,6 +156,7 @@ def test_the_report_reads_the_sources_upstream_of_its_exposure():
     assert report_sources() == ["employer_survey", "jobs_agreement", "placements", "register"]
 
 
+@pytest.mark.slow  # the run's warehouses are built (dbt) for it when no other test did
 def test_the_gate_passes_a_quarter_with_every_source_loaded(built_warehouse):
     assert gate(REPORT_QUARTER, built_warehouse) == []
 
