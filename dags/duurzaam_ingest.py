@@ -1,9 +1,20 @@
 """Quarterly ingest: for each source, wait for the quarter's extract, pull it, validate it with
 its Great Expectations suite, and load it into raw; each load updates that source's raw Asset.
-A late source fails its own wait_for_<source> task after the wait set in sources.yml."""
+
+- **Schedule**: the first of the month after a quarter ends; the run processes that quarter.
+  Rerun one quarter by triggering with `{"quarter": "2024Q4"}`.
+- **Late source**: its `wait_for_<source>` task fails after the `wait_hours` set in
+  `include/config/sources.yml` and the data engineers get an alert naming the source, the
+  quarter and where the extract was expected; the other sources go on.
+- **Rejected file**: `validate_<source>` fails without retrying (the file, rows, columns and
+  rule are in the alert); nothing is loaded, the rows are in `meta.quarantine`.
+- **Transient failures** (pull, load) are retried with backoff; every task has a timeout.
+
+Runbook: docs/operations.md."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,9 +28,16 @@ from duurzaam.orchestration import (
     WAIT_HOURS,
     quarter_of_run,
 )
+from duurzaam.task_defaults import TIMEOUTS, task_defaults
+
+log = logging.getLogger(__name__)
 
 
-@task.sensor(mode="reschedule", poke_interval=POKE_MINUTES * 60)  # seconds
+@task.sensor(
+    mode="reschedule",
+    poke_interval=POKE_MINUTES * 60,  # seconds
+    execution_timeout=TIMEOUTS["wait"],
+)
 def wait_for(
     source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
 ) -> PokeReturnValue:
@@ -30,15 +48,17 @@ def wait_for(
     quarter = quarter_of_run(params or {}, logical_date)
     delivered = extract_available(source, quarter, settings)
     if not delivered:
-        print(
-            f"{source} {quarter} is late: nothing yet at "
-            f"{source_location(source, quarter, settings)}; waiting up to "
-            f"{WAIT_HOURS[source]:g} hours from the start of this task"
+        log.warning(
+            "%s %s is late: nothing yet at %s; waiting up to %g hours from the start of this task",
+            source,
+            quarter,
+            source_location(source, quarter, settings),
+            WAIT_HOURS[source],
         )
     return PokeReturnValue(is_done=delivered)
 
 
-@task
+@task(execution_timeout=TIMEOUTS["pull"])
 def pull(
     source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
 ) -> dict[str, Any]:
@@ -51,7 +71,7 @@ def pull(
     return asdict(pull_extract(source, quarter, airflow_settings()))
 
 
-@task
+@task(execution_timeout=TIMEOUTS["validate"])
 def validate(extract: dict[str, Any]) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -66,14 +86,14 @@ def validate(extract: dict[str, Any]) -> dict[str, Any]:
         raise AirflowFailException(str(rejection)) from None
 
 
-@task
+@task(execution_timeout=TIMEOUTS["load"])
 def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     from duurzaam.connections import airflow_settings
     from duurzaam.ingest import Extract, describe
     from duurzaam.ingest import load as load_extract
 
     outcome = load_extract(Extract.from_dict(extract), validated, airflow_settings())
-    print(describe(outcome))
+    log.info(describe(outcome))
     return outcome
 
 
@@ -85,6 +105,8 @@ def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     max_active_runs=1,
     params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
     tags=["duurzaam", "ingest"],
+    default_args=task_defaults(),
+    doc_md=__doc__,
 )
 def duurzaam_ingest() -> None:
     for source in SOURCE_NAMES:

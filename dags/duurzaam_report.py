@@ -1,35 +1,74 @@
 """Reports: when the marts are rebuilt, one task per region (dynamic task mapping) renders
 that region's report for the quarter (the `quarter` param, or the latest in the marts) and
-sends it to the region's own recipients, exactly once; one region can be retried alone."""
+sends it to the region's own recipients, exactly once; one region can be retried alone.
+
+- **check_sources** (the freshness gate): the reports go out only when every source the
+  report reads (the sources upstream of the dbt exposure `regional_report`) is loaded for the
+  quarter and passed validation (`meta.loads`). Otherwise nothing is sent, the task fails and
+  the data engineers get an alert naming the missing source. To send anyway, trigger with
+  `{"quarter": "2024Q4", "send_with_missing_sources": true}`: each report then says on its
+  first page which source it lacks.
+- **send_report** per region: retried with backoff; a region that still fails alerts the
+  data engineers and does not stop the others.
+- **send_summary**: one mail to the data engineers: what was loaded, what was withheld, and
+  which regions got their report.
+
+Runbook: docs/operations.md."""
 
 from __future__ import annotations
 
+import logging
+
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, TriggerRule, dag, task
 
 from duurzaam.orchestration import MODEL_ASSETS, REPORT_MODELS
+from duurzaam.task_defaults import TIMEOUTS, task_defaults
+
+log = logging.getLogger(__name__)
 
 
-@task
-def plan_reports(params: dict | None = None) -> list[dict]:
+@task(execution_timeout=TIMEOUTS["plan"])
+def check_sources(params: dict | None = None) -> dict:
+    """The quarter, and the sources the operator chose to send without; fails (no retry:
+    waiting does not deliver a file) when a source the report reads is missing."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from duurzaam.connections import airflow_settings
+    from duurzaam.freshness import SourcesMissing, gate
+    from duurzaam.quarters import Quarter
+    from duurzaam.reports.build import latest_quarter
+
+    settings = airflow_settings()
+    params = params or {}
+    chosen = params.get("quarter")
+    quarter = str(Quarter.parse(chosen) if chosen else latest_quarter(settings))
+    try:
+        missing = gate(quarter, settings, bool(params.get("send_with_missing_sources")))
+    except SourcesMissing as error:
+        raise AirflowFailException(str(error)) from None
+    if missing:
+        log.warning("%s: sending without %s, as the run asked", quarter, ", ".join(missing))
+    return {"quarter": quarter, "missing_sources": missing}
+
+
+@task(execution_timeout=TIMEOUTS["plan"])
+def plan_reports(checked: dict) -> list[dict]:
     """The regions with recipients; the ones without are named in the log, not guessed."""
     from duurzaam.connections import airflow_settings
     from duurzaam.quarters import Quarter
-    from duurzaam.reports.build import latest_quarter, plan_reports
+    from duurzaam.reports.build import plan_reports
 
-    settings = airflow_settings()
-    chosen = (params or {}).get("quarter")
-    quarter = Quarter.parse(chosen) if chosen else latest_quarter(settings)
-    regions, without = plan_reports(quarter, settings)
+    regions, without = plan_reports(Quarter.parse(checked["quarter"]), airflow_settings())
     if without:
-        print(
-            f"WARNING no recipients configured, not sent: {', '.join(without)} "
-            "(include/config/recipients.yml)"
+        log.warning(
+            "no recipients configured, not sent: %s (include/config/recipients.yml)",
+            ", ".join(without),
         )
-    return [{"quarter": str(quarter), "region_code": region} for region in regions]
+    return [{**checked, "region_code": region} for region in regions]
 
 
-@task(retries=2, retry_delay=pendulum.duration(minutes=5), map_index_template="{{ region }}")
+@task(execution_timeout=TIMEOUTS["send"], map_index_template="{{ region }}")
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
 
@@ -46,9 +85,24 @@ def send_report(report: dict) -> str:
         report["region_code"],
         settings,
         smtp_server(settings.smtp_url, settings.smtp_conn_id),
+        report.get("missing_sources", ()),
     )
-    print(delivery.describe())
+    log.info(delivery.describe())
     return delivery.status
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, execution_timeout=TIMEOUTS["plan"])
+def send_summary(checked: dict) -> None:
+    """After every region's attempt, sent or not (not when the gate held the reports back:
+    its alert said why)."""
+    from duurzaam.alerts import airflow_smtp_server, send_alert
+    from duurzaam.connections import airflow_settings
+    from duurzaam.reports.summary import summarise_quarter
+
+    settings = airflow_settings()
+    summary = summarise_quarter(checked["quarter"], settings, checked["missing_sources"])
+    log.info("%s", summary.body)
+    send_alert(summary, settings, airflow_smtp_server(settings))
 
 
 @dag(
@@ -57,11 +111,25 @@ def send_report(report: dict) -> str:
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,
-    params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
+    params={
+        "quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4"),
+        "send_with_missing_sources": Param(
+            False,
+            type="boolean",
+            description="send even when a source the report reads is missing for the "
+            "quarter; each report then says so on its first page",
+        ),
+    },
     tags=["duurzaam", "reports"],
+    default_args=task_defaults(),
+    doc_md=__doc__,
 )
 def duurzaam_report() -> None:
-    send_report.expand(report=plan_reports())
+    checked = check_sources()
+    # The tasks take XComArgs here and get the dicts when they run: Airflow's Task type
+    # can only say the latter.
+    sent = send_report.expand(report=plan_reports(checked))  # type: ignore[arg-type]
+    sent >> send_summary(checked)  # type: ignore[arg-type]
 
 
 duurzaam_report()

@@ -3,7 +3,17 @@ with a task per model reporting its run and its tests: astronomer-cosmos's watch
 rendered from the manifest built at install, so parsing this file runs no dbt); the
 retention-effects model is fitted on the spells, then a second build publishes its
 estimates; each mart's and each published model's task then updates its Asset (the reports
-wait for the published models they read)."""
+wait for the published models they read).
+
+- **dbt.dbt_producer_watcher** is the `dbt build` (the seed, the raw tables' own tests, every
+  model and its tests); `dbt.<model>.run` and `dbt.<model>.test` show each model's outcome.
+  Retrying a model's task alone runs dbt for that model only.
+- **A failed test** stops that model's downstream models (their Assets are not updated, so
+  the reports wait) and, after the retries, alerts the data engineers with the model, the
+  test and how many rows fail it.
+- Every task is retried with backoff and has a timeout.
+
+Runbook: docs/operations.md."""
 
 from __future__ import annotations
 
@@ -29,6 +39,7 @@ from duurzaam.orchestration import (
     dbt_manifest_path,
 )
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
+from duurzaam.task_defaults import TIMEOUTS, task_defaults
 
 
 @task
@@ -98,6 +109,7 @@ def dbt_build(group_id: str, **selection: list[str]) -> DbtTaskGroup:
             "deferrable": False,
             "poke_interval": 2,
             "dbt_cmd_flags": ["--no-write-json"],  # the artifacts are not read; writing costs 0.5 s
+            "execution_timeout": TIMEOUTS["dbt"],
         },
     )
 
@@ -109,12 +121,15 @@ def dbt_build(group_id: str, **selection: list[str]) -> DbtTaskGroup:
     catchup=False,
     max_active_runs=1,
     tags=["duurzaam", "dbt"],
+    default_args=task_defaults(),
+    doc_md=__doc__,
 )
 def duurzaam_transform() -> None:
     models = dbt_build("dbt", exclude=[ESTIMATES_SELECTOR])
     effects = dbt_build("dbt_effects", select=[ESTIMATES_SELECTOR])
     prepare_warehouse() >> models
-    models.tasks_map["model.duurzaam.int_effect_spells"] >> fit_retention_effects() >> effects
+    # The fit opens the warehouse while nothing else writes to it (DuckDB: one writer).
+    models >> fit_retention_effects() >> effects
     tasks = {**models.tasks_map, **effects.tasks_map}
     for model, asset in MODEL_ASSETS.items():  # the marts and the published models
         (

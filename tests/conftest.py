@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -149,6 +150,14 @@ def recipients_for(folder: Path, regions: list[str]) -> Path:
     chosen = {code: configured["regions"][code] for code in regions}
     path.write_text(yaml.safe_dump({"regions": chosen}))
     return path
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    """A free port on localhost for a test's own SMTP server (aiosmtpd)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -82,6 +82,7 @@ def run_demo() -> None:
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
     print(f"Lineage:   {Path(env['AIRFLOW_HOME']) / 'lineage.jsonl'} (OpenLineage events)")
+    print(f"Alerts:    {settings.outbox_dir}/alerts/ (the data engineers' mails, e.g. the summary)")
     print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 

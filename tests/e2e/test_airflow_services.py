@@ -239,10 +239,14 @@ def test_backfill_then_assets_run_the_pipeline_on_postgres_metadata(airflow_serv
     )
     # (the Asset events of the backfill may start a transform of their own once unpaused)
     assert set(settled(services, TRANSFORM)) == set(settled(services, REPORT)) == {"success"}
-    received = sorted(
-        (m["X-Duurzaam-Quarter"], m["X-Duurzaam-Region"]) for m in services["inbox"].messages
-    )
+    reports = [m for m in services["inbox"].messages if m["X-Duurzaam-Region"]]
+    received = sorted((m["X-Duurzaam-Quarter"], m["X-Duurzaam-Region"]) for m in reports)
     assert received == [("2023Q2", region) for region in REGIONS_WITH_RECIPIENTS]
+    # then the data engineers' summary (one per report run), through the same connection
+    summaries = [m["Subject"] for m in services["inbox"].messages if m["X-Duurzaam-Alert"]]
+    assert summaries and set(summaries) == {
+        "[duurzaam] summary 2023Q2: 3 of 3 regional reports sent"
+    }
 
 
 def loaded(services: dict) -> list[tuple]:

@@ -11,6 +11,7 @@ import json
 import secrets
 import subprocess
 import sys
+from email import policy
 from itertools import pairwise
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def test_dagbag_imports_every_dag_without_errors():
     assert build[0].upstream_task_ids == {"prepare_warehouse"}
     assert "fit_retention_effects" in transform.get_task(build[1].task_id).upstream_task_ids
     fit = transform.get_task("fit_retention_effects")
-    assert fit.upstream_task_ids == {"dbt.int_effect_spells.test"}
+    # after the first build as a whole: nothing else writes to the warehouse while it fits
+    assert {"dbt.dbt_producer_watcher_done", "dbt.int_effect_spells.test"} <= fit.upstream_task_ids
     for model, asset in MODEL_ASSETS.items():
         publish = transform.get_task(f"publish_{model}")
         assert publish.upstream_task_ids == {f"{group[model]}.{model}.test"}
@@ -93,6 +95,28 @@ def test_dagbag_imports_every_dag_without_errors():
     assert send.upstream_task_ids == {"plan_reports"}
     assert send.retries >= 1 and send.retry_delay.total_seconds() > 0
     assert send.map_index_template == "{{ region }}"
+    # the freshness gate first; the summary after every region's attempt, sent or not
+    assert report.get_task("plan_reports").upstream_task_ids == {"check_sources"}
+    summary = report.get_task("send_summary")
+    assert summary.upstream_task_ids == {"check_sources", "send_report"}
+    assert summary.trigger_rule == "all_done_min_one_success"
+    assert report.params["send_with_missing_sources"] is False
+
+    # Unattended: every DAG documents itself; every task alerts when it fails for good and
+    # has a timeout; the transient steps retry with backoff.
+    for dag in bag.dags.values():
+        assert dag.doc_md and "Runbook: docs/operations.md" in dag.doc_md
+        for task in dag.tasks:
+            assert 0 < task.execution_timeout.total_seconds() <= 3600, task.task_id
+            alerts = [type(c).__name__ for c in task.on_failure_callback]
+            assert alerts.count("FailureAlert") == 1, task.task_id  # cosmos may add its own
+    transient = [
+        *(ingest.get_task(f"{step}_{s}") for step in ("pull", "load") for s in SOURCE_NAMES),
+        *(task for task in transform.tasks if task.task_id.startswith("dbt.")),
+        send,
+    ]
+    for task in transient:
+        assert task.retries >= 2 and task.retry_exponential_backoff >= 2, task.task_id
 
 
 def models_built_on(manifest: dict, unique_id: str) -> set[str]:
@@ -179,6 +203,13 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
+    # every source of the quarter was loaded (the gate let the reports through), then one
+    # summary for the data engineers; with no SMTP server it waits in the outbox folder
+    (summary,) = (tmp_path / "outbox" / "alerts").glob("*.eml")
+    summary_text = email.message_from_bytes(summary.read_bytes()).get_payload(decode=True)
+    assert b"5 of 5 regions got their report" in summary_text
+    report_text = email.message_from_bytes(reports[0].read_bytes(), policy=policy.default)
+    assert "LET OP" not in report_text.get_body(("plain",)).get_content()  # nothing missing
     assert not Path(duckdb_path(airflow_env["DUURZAAM_WAREHOUSE_URL"])).exists()
     connected = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}"}
     texts = assert_no_person_level_data_left_the_warehouse(connected, tmp_path, output[-1])
@@ -255,8 +286,14 @@ def assert_no_person_level_data_left_the_warehouse(
 
 
 @pytest.mark.slow
-def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_env, tmp_path):
+def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env, tmp_path):
+    """Each late source fails its own wait task and sends one alert, through the Airflow
+    connection smtp_default, naming the source, the quarter and where it was expected."""
+    import socket
+
     import yaml
+
+    from tests.integration.test_reports import Inbox, receiving
 
     config = yaml.safe_load((PROJECT_ROOT / "include" / "config" / "sources.yml").read_text())
     for source in SOURCE_NAMES:
@@ -264,18 +301,25 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_e
     config["poke_minutes"] = 0.005
     (tmp_path / "sources.yml").write_text(yaml.safe_dump(config))
     (tmp_path / "empty").mkdir()
+    (tmp_path / "alerts.yml").write_text("data_engineers: [oncall@data.example]\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     env = {
         **airflow_env,
         "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
         "DUURZAAM_LANDING_DIR": str(tmp_path / "empty"),
+        "DUURZAAM_ALERTS_FILE": str(tmp_path / "alerts.yml"),
+        "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true",
     }
 
-    result = subprocess.run(
-        [_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    with receiving(Inbox(), port) as inbox:
+        result = subprocess.run(
+            [_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
     output = result.stdout + result.stderr
 
     assert result.returncode != 0 and "state=failed" in output
@@ -283,3 +327,10 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_names_it(airflow_e
         assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
     assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
     assert "starting task_id=pull_placements" not in output  # nothing ran past the wait
+
+    alerts = {message["Subject"]: message.get_content() for message in inbox.messages}
+    assert len(inbox.messages) == len(alerts) == len(SOURCE_NAMES)  # one per late source
+    for source in SOURCE_NAMES:
+        body = alerts[f"[duurzaam] late source: {source} 2024Q1"]
+        assert str(tmp_path / "empty" / source) in body and "What to do:" in body
+        assert "Traceback" not in body

@@ -36,10 +36,12 @@ def register_rows(tmp_path_factory) -> list[dict]:
 
 class ODataServer:
     """A CBS-style TypedDataSet endpoint: $filter on Perioden, pages of PAGE_SIZE rows with
-    an absolute odata.nextLink; `failures` answers 503 and `stalls` sleeps before answering."""
+    an absolute odata.nextLink; `failures` answers 503 and `stalls` sleeps before answering;
+    `loops` makes the last page link back to the second, as broken paging does."""
 
     def __init__(self, rows: list[dict]):
         self.rows, self.failures, self.stalls, self.status = rows, 0, 0, 200
+        self.loops = False
         self.requests: list[str] = []
         server = self
 
@@ -59,10 +61,13 @@ class ODataServer:
                 rows = [r for r in server.rows if r["Perioden"] == period]
                 skip = int(query.get("$skip", ["0"])[0])
                 page = {"value": rows[skip : skip + PAGE_SIZE]}
-                if skip + PAGE_SIZE < len(rows):
+                following = skip + PAGE_SIZE if skip + PAGE_SIZE < len(rows) else None
+                if following is None and server.loops:
+                    following = PAGE_SIZE
+                if following is not None:
                     page["odata.nextLink"] = (
                         f"{server.base}/TypedDataSet?$filter=Perioden%20eq%20'{period}'"
-                        f"&$skip={skip + PAGE_SIZE}"
+                        f"&$skip={following}"
                     )
                 return self._answer(200, page)
 
@@ -118,6 +123,14 @@ def test_an_endpoint_that_keeps_failing_says_so(server, tmp_path):
     with pytest.raises(ODataError, match=r"HTTP 503"):
         fetch_odata(server.url("2024KW01"), tmp_path / "answer.json", retries=2, backoff=0.01)
     assert len(server.requests) == 3
+
+
+def test_a_next_link_back_to_a_page_already_read_stops_the_reader(server, tmp_path):
+    server.loops = True
+    pages = -(-len(server.rows) // PAGE_SIZE)
+    with pytest.raises(ODataError, match=rf"page {pages} links back to page 2 .*paging is broken"):
+        fetch_odata(server.url("2024KW01"), tmp_path / "answer.json")
+    assert len(server.requests) == pages and not list(tmp_path.iterdir())
 
 
 def test_ingest_pulls_the_quarter_from_the_configured_url(

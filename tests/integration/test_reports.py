@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import io
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -89,13 +88,6 @@ def receiving(inbox: Inbox, port: int, **options) -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

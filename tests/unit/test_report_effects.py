@@ -25,19 +25,27 @@ def test_a_difference_is_claimed_only_when_the_interval_excludes_the_other_value
     assert claimed.endswith("hoger dan het landelijke 70,0%.")
 
 
-def effect_row(region: str, factor: str, level: str, hr: float | None, **extra) -> dict:
+def effect_row(
+    region: str, factor: str, level: str, hr: float | None, events: int = 120, **extra
+) -> dict:
+    """A row of published.pub_retention_effects: an estimate over fewer than 10 job losses
+    withheld as the published model withholds it (dbt_project/models/published)."""
     reference = {"jobcoach": "nee", "contractvorm": "vast"}[factor]
+    withheld = events < 10
+    estimate = None if withheld else hr
     return {
         "region_code": region,
         "factor": factor,
         "level": level,
         "reference_level": reference,
         "is_reference": level == reference,
-        "hazard_ratio": hr,
-        "hr_ci_lower": None if hr is None or level == reference else hr * 0.8,
-        "hr_ci_upper": None if hr is None or level == reference else hr * 1.25,
+        "hazard_ratio": estimate,
+        "hazard_ratio_suppressed": "n<10" if withheld else None,
+        "hr_ci_lower": None if estimate is None or level == reference else hr * 0.8,
+        "hr_ci_upper": None if estimate is None or level == reference else hr * 1.25,
         "spells": 400,
-        "events": 120,
+        "events": None if withheld else events,
+        "events_suppressed": "<10" if withheld else None,
         "model_region_code": region,
         "ph_violated": False,
         **extra,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -14,7 +15,7 @@ from multiprocessing.context import BaseContext
 from duurzaam.errors import DuurzaamError
 from duurzaam.quarters import Quarter
 from duurzaam.reports import outbox
-from duurzaam.reports.content import report_content
+from duurzaam.reports.content import SOURCE_LABELS, report_content
 from duurzaam.reports.data import latest_quarter, load_report_data, report_regions
 from duurzaam.reports.delivery import (
     DeliveryError,
@@ -98,8 +99,14 @@ class PreparedReport:
 
 
 def prepare_report(
-    warehouse: Warehouse, quarter: Quarter, region_code: str, settings: Settings
+    warehouse: Warehouse,
+    quarter: Quarter,
+    region_code: str,
+    settings: Settings,
+    missing_sources: Sequence[str] = (),
 ) -> PreparedReport:
+    """missing_sources: the sources the operator chose to send without (the freshness gate,
+    duurzaam.freshness); the report names them on its first page."""
     addresses = load_recipients().get(region_code)
     if not addresses:
         raise DuurzaamError(
@@ -109,6 +116,8 @@ def prepare_report(
     content = report_content(
         load_report_data(warehouse, quarter, region_code), settings.suppress_below
     )
+    if missing_sources:  # only then: the content (and hash) of a complete report is as before
+        content["missing_sources"] = [SOURCE_LABELS.get(s, s) for s in missing_sources]
     digest = content_hash(content)
     return PreparedReport(
         region_code,
@@ -171,12 +180,16 @@ def send_prepared(
 
 
 def deliver_report(
-    quarter: Quarter, region_code: str, settings: Settings, server: SmtpServer | None
+    quarter: Quarter,
+    region_code: str,
+    settings: Settings,
+    server: SmtpServer | None,
+    missing_sources: Sequence[str] = (),
 ) -> Delivery:
     """One region's report to its own recipients, unless this exact report was sent before
     (what a mapped Airflow task runs). Without a server it goes to the outbox folder."""
     with open_warehouse(settings.warehouse_url) as warehouse:
-        prepared = prepare_report(warehouse, quarter, region_code, settings)
+        prepared = prepare_report(warehouse, quarter, region_code, settings, missing_sources)
         if prepared.state.already_sent:
             return Delivery(region_code, "unchanged", repr(server) if server else "outbox")
         return send_prepared(warehouse, prepared, render_prepared(prepared), settings, server)

@@ -1,6 +1,7 @@
 """A small reader for CBS-style OData v3 endpoints: follows `odata.nextLink` page by page,
 retries transient failures (5xx, timeouts, dropped connections) with exponential backoff,
-and stops with a clear error on anything a retry cannot fix (4xx, not JSON)."""
+and stops with a clear error on anything a retry cannot fix (4xx, not JSON, a `nextLink` back
+to a page already read, which would loop forever)."""
 
 from __future__ import annotations
 
@@ -34,12 +35,20 @@ def fetch_odata(
     session = session or requests.Session()
     rows: list[dict[str, Any]] = []
     page_url: str | None = url
-    pages = 0
+    read: list[str] = []  # the pages read, in order
     while page_url:
         page = _get_page(session, page_url, timeout, retries, backoff)
         rows.extend(page.get("value", []))
+        read.append(page_url)
         page_url = page.get("odata.nextLink")
-        pages += 1
+        if page_url in read:
+            raise ODataError(
+                f"{url}: page {len(read)} links back to page {read.index(page_url) + 1} "
+                f"(odata.nextLink {page_url}), so reading on would never end; nothing was "
+                "written. What to do: the endpoint's paging is broken; report it to its "
+                "supplier, then rerun."
+            )
+    pages = len(read)
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(destination.suffix + ".partial")
     partial.write_text(

@@ -1,0 +1,42 @@
+"""How every task of the three DAGs runs unless it says otherwise: a failure is retried with
+backoff (a server restarting, the network, a lock: what waiting cures), every attempt is
+bounded by an execution timeout (nothing hangs a quarter forever), and a task that fails for
+good alerts the data engineers once (duurzaam.alerts). Failures that waiting does not cure
+skip the retries: a rejected file (AirflowFailException) and a late source (its sensor's own
+timeout, AirflowSensorTimeout). Light on purpose: DAG files import this at parse time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from duurzaam.alerts import FailureAlert
+
+RETRIES = 2
+RETRY_DELAY = timedelta(minutes=2)
+RETRY_BACKOFF = 2.0  # each wait twice the one before: 2, then 4 minutes
+MAX_RETRY_DELAY = timedelta(minutes=30)
+
+# The longest one attempt of a step may take, far above what the national history needs
+# (docs/benchmarks.md), so only a hung attempt is stopped.
+TIMEOUTS = {
+    "wait": timedelta(minutes=10),  # one check for the extract; the wait is wait_hours
+    "pull": timedelta(minutes=30),
+    "validate": timedelta(hours=1),
+    "load": timedelta(hours=1),
+    "dbt": timedelta(hours=1),  # one model and its tests
+    "plan": timedelta(minutes=10),  # the sources gate, planning, the summary
+    "send": timedelta(minutes=15),  # render and send one region's report
+}
+
+
+def task_defaults() -> dict[str, Any]:
+    """A DAG's default_args."""
+    return {
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": RETRY_BACKOFF,
+        "max_retry_delay": MAX_RETRY_DELAY,
+        "execution_timeout": TIMEOUTS["load"],
+        "on_failure_callback": [FailureAlert()],
+    }
