@@ -1,6 +1,7 @@
 """Reports: when the marts are rebuilt, one task per region (dynamic task mapping) renders
 that region's report for the quarter (the `quarter` param, or the latest in the marts) and
-sends it to the region's own recipients, exactly once; one region can be retried alone."""
+sends it to the region's own recipients, exactly once; one region can be retried alone.
+Beside them, the dashboard is rebuilt from the same figures (its pages served at once)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def send_report(report: dict) -> str:
     return delivery.status
 
 
+@task(retries=1, retry_delay=pendulum.duration(minutes=5))
+def build_dashboard() -> str:
+    from duurzaam.dashboard.site import build_site
+    from duurzaam.settings import load_settings
+
+    settings = load_settings()
+    built = build_site(settings)
+    print(built.describe(settings.dashboard_url))
+    return str(built.folder)
+
+
 @dag(
     dag_id="duurzaam_report",
     schedule=[MART_ASSETS[mart] for mart in REPORT_MARTS],  # the regional_report exposure
@@ -62,6 +74,7 @@ def send_report(report: dict) -> str:
 )
 def duurzaam_report() -> None:
     send_report.expand(report=plan_reports())
+    build_dashboard()  # on its own: a failed build holds back no report
 
 
 duurzaam_report()

@@ -20,6 +20,8 @@ SOURCES_CONFIG = CONFIG_DIR / "sources.yml"
 MUNICIPALITIES_CSV = DBT_PROJECT_DIR / "seeds" / "municipalities.csv"
 
 SUPPRESS_BELOW_DEFAULT = 10
+# Where a region's page is, for the link in its report mail (the dashboard service's port).
+DASHBOARD_URL_DEFAULT = "http://localhost:8050/"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Settings:
     sources_config: Path = SOURCES_CONFIG
     smtp_url: str | None = None  # smtp://user:password@host:587?starttls=true
     smtp_conn_id: str = "smtp_default"  # the Airflow connection, inside Airflow
+    dashboard_dir: Path = PROJECT_ROOT / "dashboard"  # the built pages (its `current` link)
+    dashboard_url: str = DASHBOARD_URL_DEFAULT  # the dashboard's address for its readers
 
     @property
     def backend(self) -> str:
@@ -69,6 +73,8 @@ def load_settings() -> Settings:
         sources_config=sources_config_path(),
         smtp_url=env.get("DUURZAAM_SMTP_URL") or None,
         smtp_conn_id=env.get("DUURZAAM_SMTP_CONN_ID", "smtp_default"),
+        dashboard_dir=Path(env.get("DUURZAAM_DASHBOARD_DIR", PROJECT_ROOT / "dashboard")),
+        dashboard_url=env.get("DUURZAAM_DASHBOARD_URL", DASHBOARD_URL_DEFAULT),
     )
 
 
