@@ -1,7 +1,8 @@
 {#
-    Who may read the marts on PostgreSQL (the roles: include/migrations/postgres). Every
-    build replaces a mart's table, so its grants and row-level security are set again right
-    after (post-hook of every mart, dbt_project.yml):
+    Who may read the marts and the published models on PostgreSQL (the roles:
+    include/migrations/postgres). Every build replaces a model's table, so its grants and
+    row-level security are set again right after (post-hook of every mart and published
+    model, dbt_project.yml):
     - duurzaam_analyst reads every row;
     - duurzaam_regional_analyst reads the rows of the regions whose role
       (duurzaam_region_am05 for region_code 'AM05') the logged-in user is a member of, and
@@ -25,18 +26,21 @@
     {% endif %}
 {% endmacro %}
 
-{# At the end of every dbt run: the analysts may look into the schema marts (once it exists:
-   a run of one staging model, as the transform DAG's first tasks do, has no marts yet). #}
+{# At the end of every dbt run: the analysts may look into the schemas marts and published
+   (once they exist: a run of one staging model, as the transform DAG's first tasks do, has
+   no marts yet). #}
 {% macro grant_marts_schema() %}
     {% if target.type == 'postgres' %}
         do $$
         begin
             -- the transform's tasks run in parallel: concurrent grants on one schema fail
             perform pg_advisory_xact_lock(hashtext('duurzaam-grant-marts'));
-            if exists (select from pg_namespace where nspname = 'marts')
-                    and not has_schema_privilege('duurzaam_regional_analyst', 'marts', 'usage') then
-                grant usage on schema marts to duurzaam_analyst, duurzaam_regional_analyst;
+            {%- for schema in ['marts', 'published'] %}
+            if exists (select from pg_namespace where nspname = '{{ schema }}')
+                    and not has_schema_privilege('duurzaam_regional_analyst', '{{ schema }}', 'usage') then
+                grant usage on schema {{ schema }} to duurzaam_analyst, duurzaam_regional_analyst;
             end if;
+            {%- endfor %}
         end
         $$;
     {% endif %}

@@ -1,0 +1,71 @@
+{#
+    Disclosure control of the published layer (models/published), applied once for every
+    reader (the reports, the dashboard, analysts). A withheld value is null, and beside it
+    `<column>_suppressed` (text) says what a reader shows in its place; it is null when the
+    value is shown (README.md, "The published layer"):
+    - '<10'  a count below the threshold (counts of 0 included);
+    - 'x'    a value hidden although it is not small, because a withheld count would follow
+             from it: a count of a group that adds up to a known total (secondary
+             suppression), a share of a withheld count, a difference with a withheld count;
+    - 'n<10' a rate, mean or share over fewer people than the threshold.
+    The threshold is the variable suppress_below, by default DUURZAAM_SUPPRESS_BELOW (10).
+#}
+{% macro suppress_below() -%}
+    {{ return(var('suppress_below', env_var('DUURZAAM_SUPPRESS_BELOW', '10')) | int) }}
+{%- endmacro %}
+
+{# A count, shown only when it is at least the threshold; `hidden_also` (SQL, optional) hides
+   it too, as 'x' (secondary suppression). #}
+{% macro published_count(column, hidden_also=none) -%}
+    {%- set small = column ~ ' < ' ~ suppress_below() -%}
+    {%- set hidden = small if hidden_also is none else '(' ~ small ~ ' or ' ~ hidden_also ~ ')' -%}
+    case when {{ hidden }} then null else {{ column }} end as {{ column }},
+    case
+        when {{ small }} then '<{{ suppress_below() }}'
+        {%- if hidden_also is not none %}
+        when {{ hidden_also }} then 'x'
+        {%- endif %}
+    end as {{ column }}_suppressed
+{%- endmacro %}
+
+{# A rate (share, mean) whose denominator is a number of people: withheld ('n<10') when that
+   denominator is below the threshold; `hidden_also` (SQL, optional) withholds it too, as 'x'
+   (it would give a withheld count away). A rate that is null anyway is not marked. #}
+{% macro published_rate(column, denominator, hidden_also=none) -%}
+    {%- set small = denominator ~ ' < ' ~ suppress_below() -%}
+    {%- set hidden = small if hidden_also is none else '(' ~ small ~ ' or ' ~ hidden_also ~ ')' -%}
+    case when {{ hidden }} then null else {{ column }} end as {{ column }},
+    case
+        when {{ column }} is null then null
+        when {{ small }} then 'n<{{ suppress_below() }}'
+        {%- if hidden_also is not none %}
+        when {{ hidden_also }} then 'x'
+        {%- endif %}
+    end as {{ column }}_suppressed
+{%- endmacro %}
+
+{# Secondary suppression over counts that add up to a known total, one row at a time: the
+   SQL condition, per column, that it is hidden to protect another. When exactly one count is
+   below the threshold, the smallest of the others (the first of equals, in the given order)
+   is hidden too, so that the small one does not follow from the total. #}
+{% macro secondary_of_columns(columns) -%}
+    {%- set t = suppress_below() -%}
+    {%- set small = [] -%}
+    {%- for column in columns %}{% do small.append('case when ' ~ column ~ ' < ' ~ t ~ ' then 1 else 0 end') %}{% endfor -%}
+    {%- set conditions = {} -%}
+    {%- for column in columns -%}
+        {%- set beats = [] -%}
+        {%- for other in columns if other != column -%}
+            {%- set tie = (' or ' ~ column ~ ' = ' ~ other) if columns.index(other) > columns.index(column) else '' -%}
+            {%- do beats.append('(' ~ other ~ ' is null or ' ~ other ~ ' < ' ~ t ~ ' or ' ~ column ~ ' < ' ~ other ~ tie ~ ')') -%}
+        {%- endfor -%}
+        {%- do conditions.update({column: '(' ~ (small | join(' + ')) ~ ' = 1 and ' ~ column ~ ' >= ' ~ t ~ ' and ' ~ (beats | join(' and ')) ~ ')'}) -%}
+    {%- endfor -%}
+    {{ return(conditions) }}
+{%- endmacro %}
+
+{# Text ordered by its bytes on both adapters (DuckDB's default; PostgreSQL's collation would
+   order '<12' after '12-24'), as the reports' code orders it. #}
+{% macro binary_order(expression) -%}
+    {%- if target.type == 'postgres' %}{{ expression }} collate "C"{% else %}{{ expression }}{% endif -%}
+{%- endmacro %}

@@ -1,0 +1,86 @@
+-- mart_employer_survey as published: respondents and the number of scores of each
+-- Spinnenweb element withheld below the threshold ('<10'); every share withheld when fewer
+-- respondents were asked the question ('n<10': the reasons and contract types are asked of
+-- the employers of the target group, the reasons-not-to of the others), every mean score
+-- when fewer scored the element. The respondents of both perspectives together are published
+-- too (what a report says it rests on); beside that total, a small perspective would follow
+-- from the other one, which is then withheld as well ('x').
+
+with
+
+mart as (
+
+    select * from {{ ref('mart_employer_survey') }}
+
+),
+
+{%- set t = suppress_below() %}
+
+totals as (
+
+    select
+        *,
+        cast(sum(respondents) over (partition by region_code, wave) as {{ dbt.type_bigint() }})
+            as wave_respondents,
+        sum(case when respondents < {{ t }} then 1 else 0 end)
+            over (partition by region_code, wave) as small_perspectives
+    from mart
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by region_code, wave, respondents < {{ t }}
+            order by respondents, {{ binary_order('perspective') }}
+        ) as rank_among_shown
+    from totals
+
+),
+
+asked as (
+
+    select
+        *,
+        wave_respondents >= {{ t }} and small_perspectives = 1
+        and respondents >= {{ t }} and rank_among_shown = 1 as is_protecting,
+        {#- the shares were computed over these numbers of respondents (exact: a share times
+            its denominator, rounded) #}
+        cast(round(respondents * coalesce(employing_share, 0)) as {{ dbt.type_bigint() }})
+            as asked_employing,
+        cast(round(respondents * (1 - coalesce(employing_share, 0))) as {{ dbt.type_bigint() }})
+            as asked_not_employing
+    from ranked
+
+),
+
+{%- set options = employer_survey_options() %}
+
+final as (
+
+    select
+        region_code,
+        wave,
+        perspective,
+        {{ published_count('respondents', hidden_also='is_protecting') }},
+        {{ published_count('wave_respondents') }},
+        {{ published_rate('employing_share', 'respondents', hidden_also='is_protecting') }},
+        {%- for prefix, keys in options.items() %}
+        {%- set denominator = 'asked_not_employing' if prefix == 'geen_reden' else 'asked_employing' %}
+        {%- for key in keys %}
+        {{ published_rate(prefix ~ '_' ~ key ~ '_of_respondents', denominator) }},
+        {{ published_rate(prefix ~ '_' ~ key ~ '_of_answers', denominator) }},
+        {%- endfor %}
+        {%- endfor %}
+        {%- for name in spinnenweb_elements() %}
+        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
+        {{ published_count('spinnenweb_' ~ name ~ '_n') }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from asked
+
+)
+
+select * from final
