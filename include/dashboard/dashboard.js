@@ -303,9 +303,9 @@
     const quarters = data.quarters.map((q) => q.id);
     const latest = quarters[quarters.length - 1];
     const cohorts = Object.keys(data.cohorts);
-    // the latest cohort the region has a curve for, else the latest
-    const withCurve = cohorts.filter((c) => data.cohorts[c].region.length > 1 || data.is_national);
-    const cohort = withCurve.length ? withCurve[withCurve.length - 1] : cohorts[cohorts.length - 1];
+    // first shown: the cohort followed longest (the latest of equals), not one just started
+    const months = (c) => (data.is_national ? data.cohorts[c].national : data.cohorts[c].region).length;
+    const cohort = cohorts.reduce((best, c) => (months(c) >= months(best) ? c : best), cohorts[0]);
     options(byId("cohort-choice"), cohorts.map((c) => [c, `${data.cohorts[c].label} (n = ${data.cohorts[c].people_text})`]), cohort);
     const factors = Object.keys(data.factors);
     options(byId("factor-choice"), factors.map((f) => [f, data.factors[f].label]), factors[0]);

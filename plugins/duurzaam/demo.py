@@ -65,7 +65,8 @@ def run_demo() -> None:
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
     site = settings.dashboard_dir / "current" / "index.html"
-    print(f"Dashboard: {site.as_uri()}  (or serve it: `make dashboard`, then {settings.dashboard_url})")
+    print(f"Dashboard: {site.as_uri()}")
+    print(f"           or `make dashboard`, then {settings.dashboard_url}")
     print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 

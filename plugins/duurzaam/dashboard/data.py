@@ -5,9 +5,11 @@ model is read whole, once per build: all 36 pages come from the same snapshot.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
+from duurzaam.dashboard.links import NATIONAL, NATIONAL_NAME
 from duurzaam.errors import DuurzaamError
 from duurzaam.settings import Settings
 from duurzaam.warehouse import Warehouse, open_warehouse
@@ -41,13 +43,55 @@ class DashboardData:
         names = self.region_quarter.drop_duplicates("region_code").sort_values("region_code")
         return list(zip(names["region_code"], names["region_name"], strict=True))
 
+    @cached_property
+    def national(self) -> pd.DataFrame:
+        """The country per quarter in the shape of a region's rows: the nl_ columns beside
+        every region row, and the sums over the regions where the model has no nl_ column."""
+        return national_quarters(self.region_quarter)
+
     @property
     def quarters(self) -> list[str]:
         return sorted(self.region_quarter["quarter"].unique())
 
+    def part(self, model: str, code: str) -> pd.DataFrame:
+        """The rows of one region (or 'NL') of a model: split once, read for every page."""
+        return self._parts[model].get(code, self._empty[model])
+
+    @cached_property
+    def _parts(self) -> dict[str, dict[str, pd.DataFrame]]:
+        return {
+            model: {str(code): rows for code, rows in frame.groupby("region_code", sort=False)}
+            for model, frame in self._frames.items()
+        }
+
+    @cached_property
+    def _empty(self) -> dict[str, pd.DataFrame]:
+        return {model: frame.iloc[0:0] for model, frame in self._frames.items()}
+
+    @property
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        frames = {name: getattr(self, name) for name in MODELS}
+        if self.effects is not None:
+            frames["effects"] = self.effects
+        return frames
+
+
+def national_quarters(region_quarter: pd.DataFrame) -> pd.DataFrame:
+    first = region_quarter.sort_values("region_code").drop_duplicates("quarter")
+    national = pd.DataFrame({"quarter": first["quarter"].to_numpy()})
+    for column in region_quarter.columns:
+        if column.startswith("nl_"):
+            national[column.removeprefix("nl_")] = first[column].to_numpy()
+    columns = ["jobs_market", "jobs_government", "jobs_target"]
+    numbers = region_quarter[columns].apply(pd.to_numeric, errors="coerce")  # withheld: NaN
+    jobs = numbers.groupby(region_quarter["quarter"], sort=True).sum(min_count=1)
+    national = national.merge(jobs, left_on="quarter", right_index=True, how="left")
+    national["region_code"], national["region_name"] = NATIONAL, NATIONAL_NAME
+    return national.sort_values("quarter").reset_index(drop=True)
+
 
 def load_dashboard_data(settings: Settings) -> DashboardData:
-    with open_warehouse(settings.warehouse_url, read_only=True) as warehouse:
+    with open_warehouse(settings.warehouse_url) as warehouse:
         present = _published_tables(warehouse)
         missing = sorted(set(MODELS.values()) - present)
         if missing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 NATIONAL = "NL"
+NATIONAL_NAME = "Nederland"
 
 
 def page_path(code: str) -> str:

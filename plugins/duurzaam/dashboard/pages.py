@@ -15,8 +15,6 @@ from duurzaam.dashboard.links import NATIONAL
 from duurzaam.quarters import Quarter
 from duurzaam.reports.content import FACTOR_LABELS, PERSPECTIVES, SPINNENWEB_LABELS
 
-NATIONAL_NAME = "Nederland"
-
 # The measures of the comparison page: column, label, kind, the column of its people.
 MEASURES = [
     ("placements_started", "Plaatsingen", "count", None),
@@ -28,33 +26,13 @@ MEASURES = [
 ]
 
 
-def national_quarters(region_quarter: pd.DataFrame) -> pd.DataFrame:
-    """The country's row per quarter in the shape of a region's: the nl_ columns beside
-    every region row, and the sums over the regions where the model has no nl_ column."""
-    first = region_quarter.sort_values("region_code").drop_duplicates("quarter")
-    national = pd.DataFrame({"quarter": first["quarter"].to_numpy()})
-    for column in region_quarter.columns:
-        if column.startswith("nl_"):
-            national[column.removeprefix("nl_")] = first[column].to_numpy()
-    columns = ["jobs_market", "jobs_government", "jobs_target"]
-    numbers = region_quarter[columns].apply(pd.to_numeric, errors="coerce")  # withheld: NaN
-    jobs = numbers.groupby(region_quarter["quarter"], sort=True).sum(min_count=1)
-    national = national.merge(jobs, left_on="quarter", right_index=True, how="left")
-    national["region_code"], national["region_name"] = NATIONAL, NATIONAL_NAME
-    return national.sort_values("quarter").reset_index(drop=True)
-
-
 def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
     """Everything one region's page (or the country's, code 'NL') shows, for every quarter,
     cohort, factor and wave the reader can choose."""
     is_national = code == NATIONAL
-    national = national_quarters(data.region_quarter)
-    rows = (
-        national
-        if is_national
-        else data.region_quarter[data.region_quarter["region_code"] == code].sort_values("quarter")
-    )
-    cohorts = _cohorts(data.survival, code)
+    national = data.national
+    rows = national if is_national else data.part("region_quarter", code).sort_values("quarter")
+    cohorts = _cohorts(data.part("survival", code), data.part("survival", NATIONAL))
     return {
         "page": "region",
         "code": code,
@@ -62,36 +40,35 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "is_national": is_national,
         "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in rows["quarter"]],
         "headline": {
-            q: _headline(rows, national, q, cohorts, is_national) for q in rows["quarter"]
+            q: _headline(_by_quarter(rows), _by_quarter(national), q, cohorts, is_national)
+            for q in rows["quarter"]
         },
         "trend": _trend(rows),
         "cohorts": cohorts,
-        "factors": _factors(data.factors, code),
+        "factors": _factors(data.part("factors", code), data.part("factors", NATIONAL)),
         "jobs": _jobs(rows),
-        "survey": _survey(data.survey, code),
-        "followup": _followup(data.followup, code),
-        "effects": _effects(data.effects, code),
+        "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
+        "followup": _followup(data.part("followup", code)),
+        "effects": None if data.effects is None else _effects(data.part("effects", code)),
     }
 
 
-def _at(rows: pd.DataFrame, quarter: str) -> pd.Series | None:
-    found = rows[rows["quarter"] == quarter]
-    return None if found.empty else found.iloc[0]
+def _by_quarter(rows: pd.DataFrame) -> dict[str, dict]:
+    return {str(row["quarter"]): row for row in rows.to_dict("records")}
 
 
 def _headline(
-    rows: pd.DataFrame,
-    national: pd.DataFrame,
+    rows: dict[str, dict],
+    national: dict[str, dict],
     quarter: str,
     cohorts: dict[str, dict],
     is_national: bool,
 ) -> list[dict]:
     """The headline figures of a quarter, the country's value beside each. Retention is
     that of the cohort placed a year earlier: the latest with 12 months observed."""
-    row, nl = _at(rows, quarter), _at(national, quarter)
-    assert row is not None and nl is not None  # quarters come from these rows
+    row, nl = rows[quarter], national[quarter]
     cohort_quarter = str(Quarter.parse(quarter) - 4)
-    cohort, nl_cohort = _at(rows, cohort_quarter), _at(national, cohort_quarter)
+    cohort, nl_cohort = rows.get(cohort_quarter), national.get(cohort_quarter)
     # the country's cohort size: its Kaplan-Meier curve's start (as the page writes it)
     cohort_people = cohorts.get(cohort_quarter, {}).get("people_text")
 
@@ -160,34 +137,34 @@ def _curve(rows: pd.DataFrame) -> list[dict]:
             "upper": show.rate_value(r["ci_upper"]),
             "at_risk": show.count(r["at_risk"]),
         }
-        for _, r in rows.sort_values("month").iterrows()
+        for r in rows.sort_values("month").to_dict("records")
         if show.rate_value(r["survival"]) is not None
     ]
 
 
-def _cohorts(survival: pd.DataFrame, code: str) -> dict[str, dict]:
+def _cohorts(own: pd.DataFrame, national: pd.DataFrame) -> dict[str, dict]:
     """Per cohort quarter: the region's Kaplan-Meier curve with its interval, the country's
     beside it, and how many people started (at risk in month 0)."""
-    observed = survival[survival["is_observable"].astype(bool)]
+    own = own[own["is_observable"].astype(bool)]
+    national = national[national["is_observable"].astype(bool)]
     cohorts = {}
-    for cohort, rows in observed.groupby("cohort_quarter", sort=True):
-        own = rows[rows["region_code"] == code]
-        start = own[own["month"] == 0]["at_risk"]
+    for cohort in sorted(set(own["cohort_quarter"]) | set(national["cohort_quarter"])):
+        region = own[own["cohort_quarter"] == cohort]
+        start = region[region["month"] == 0]["at_risk"]
         cohorts[str(cohort)] = {
             "label": Quarter.parse(str(cohort)).label_nl,
             "people_text": show.people(None if start.empty else start.iloc[0]),
-            "region": _curve(own),
-            "national": _curve(rows[rows["region_code"] == NATIONAL]),
+            "region": _curve(region),
+            "national": _curve(national[national["cohort_quarter"] == cohort]),
         }
     return cohorts
 
 
-def _factors(factors: pd.DataFrame, code: str) -> dict[str, dict]:
+def _factors(own: pd.DataFrame, national: pd.DataFrame) -> dict[str, dict]:
     """Per factor: each level's retention at 12 months with its interval and number of
     placements, the country's beside it."""
-    national = factors[factors["region_code"] == NATIONAL].set_index(["factor", "level"])
+    nl = {(r["factor"], r["level"]): r["retention_12m"] for r in national.to_dict("records")}
     result = {}
-    own = factors[factors["region_code"] == code]
     for factor, levels in own.groupby("factor", sort=True):
         result[str(factor)] = {
             "label": FACTOR_LABELS.get(str(factor), str(factor)),
@@ -199,13 +176,9 @@ def _factors(factors: pd.DataFrame, code: str) -> dict[str, dict]:
                     "upper": show.rate_value(level["retention_12m_ci_upper"]),
                     "text": show.figure(level["retention_12m"], "rate"),
                     "people": show.people(level["spells"]),
-                    "national": show.rate_value(
-                        national.loc[(factor, level["level"]), "retention_12m"]
-                        if (factor, level["level"]) in national.index
-                        else None
-                    ),
+                    "national": show.rate_value(nl.get((factor, level["level"]))),
                 }
-                for _, level in levels.sort_values("level").iterrows()
+                for level in levels.sort_values("level").to_dict("records")
             ],
         }
     return result
@@ -221,11 +194,11 @@ def _jobs(rows: pd.DataFrame) -> dict[str, list]:
     }
 
 
-def _survey(survey: pd.DataFrame, code: str) -> dict[str, dict]:
+def _survey(own: pd.DataFrame, national: pd.DataFrame, code: str) -> dict[str, dict]:
     """Per wave: the Spinnenweb per perspective (the region's and the country's), the
     respondents and the share employing someone from the target group."""
     waves: dict[str, dict] = {}
-    chosen = survey[survey["region_code"].isin([code, NATIONAL])]
+    chosen = own if code == NATIONAL else pd.concat([own, national])
     for (wave, region, perspective), rows in chosen.groupby(
         ["wave", "region_code", "perspective"], sort=True
     ):
@@ -255,8 +228,7 @@ def _survey(survey: pd.DataFrame, code: str) -> dict[str, dict]:
     return waves
 
 
-def _followup(followup: pd.DataFrame, code: str) -> list[dict]:
-    rows = followup[followup["region_code"] == code]
+def _followup(rows: pd.DataFrame) -> list[dict]:
     return [
         {
             "wave": f"T{int(r['wave_number'])}",
@@ -265,31 +237,28 @@ def _followup(followup: pd.DataFrame, code: str) -> list[dict]:
             "employed": show.people(r["still_employed"]),
             "retention": show.figure(r["retention_to_next_wave"], "rate"),
         }
-        for _, r in rows.sort_values(["wave_number", "labour_expert_role"]).iterrows()
+        for r in rows.sort_values(["wave_number", "labour_expert_role"]).to_dict("records")
     ]
 
 
-def _effects(effects: pd.DataFrame | None, code: str) -> list[dict] | None:
-    """The adjusted effects of the published layer, as its rows are (None until it has
-    them)."""
-    if effects is None:
-        return None
-    rows = effects[effects["region_code"] == code]
+def _effects(rows: pd.DataFrame) -> list[dict]:
+    """The adjusted effects of the published layer, as its rows are."""
     return [
-        {column: show.plain(value) for column, value in row.items()} for _, row in rows.iterrows()
+        {str(column): show.plain(value) for column, value in row.items()}
+        for row in rows.to_dict("records")
     ]
 
 
 def compare_page(data: DashboardData) -> dict[str, Any]:
     """Every region on each measure, per quarter, with the country's value."""
-    national = national_quarters(data.region_quarter)
+    national = data.national
     quarters = data.quarters
     measures = []
     for column, label, kind, people_column in MEASURES:
         per_quarter = {}
         for quarter in quarters:
             rows = data.region_quarter[data.region_quarter["quarter"] == quarter]
-            nl = _at(national, quarter)
+            nl = _by_quarter(national).get(quarter)
             per_quarter[quarter] = {
                 "national": show.figure(None if nl is None else nl[column], kind),
                 "national_value": show.value(None if nl is None else nl[column], kind),
@@ -301,7 +270,7 @@ def compare_page(data: DashboardData) -> dict[str, Any]:
                         "text": show.figure(r[column], kind),
                         "people": show.people(r[people_column] if people_column else r[column]),
                     }
-                    for _, r in rows.sort_values("region_code").iterrows()
+                    for r in rows.sort_values("region_code").to_dict("records")
                 ],
             }
         measures.append({"key": column, "label": label, "kind": kind, "quarters": per_quarter})
