@@ -13,17 +13,13 @@ import socket
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from duurzaam.ingest import ingest
+from duurzaam.bench.sample import sample_warehouse
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import write_reports
 from duurzaam.reports.delivery import SmtpServer
-from duurzaam.settings import SAMPLE_LANDING_DIR, load_settings
-from duurzaam.sources import SOURCES
-from duurzaam.transform import transform
 
 
 class CountingInbox:
@@ -48,19 +44,7 @@ def main() -> None:
     from aiosmtpd.controller import Controller
 
     with tempfile.TemporaryDirectory(prefix="duurzaam-bench-reports-") as folder:
-        settings = replace(
-            load_settings(),
-            warehouse_url=f"duckdb:///{folder}/w.duckdb",
-            landing_dir=SAMPLE_LANDING_DIR,
-            work_dir=Path(folder) / "work",
-            outbox_dir=Path(folder) / "outbox",
-        )
-        quarters = sorted(p.stem for p in (SAMPLE_LANDING_DIR / "placements").glob("*.csv"))
-        print(f"building the warehouse from {len(quarters)} sample quarters ...", flush=True)
-        for quarter in quarters:
-            for source in SOURCES:
-                ingest(source, quarter, settings)
-        transform(settings)
+        settings, quarters = sample_warehouse(Path(folder))
 
         inbox = CountingInbox()
         port = free_port()
