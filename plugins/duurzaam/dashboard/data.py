@@ -1,11 +1,13 @@
 """What the dashboard reads: the published layer only (dbt schema `published`), where
 disclosure control has been applied once for the reports and the dashboard alike. Every
-model is read whole, once per build: all 36 pages come from the same snapshot."""
+model is read whole, once per build (all 37 pages come from the same snapshot), into plain
+rows (dicts), split by region once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -13,6 +15,8 @@ from duurzaam.dashboard.links import NATIONAL, NATIONAL_NAME
 from duurzaam.errors import DuurzaamError
 from duurzaam.settings import Settings
 from duurzaam.warehouse import Warehouse, open_warehouse
+
+Row = dict[str, Any]
 
 SCHEMA = "published"
 SUPPRESSED = "_suppressed"
@@ -26,68 +30,58 @@ MODELS = {
 # Adjusted effects (each factor with the others held equal) are shown once the published
 # layer has them; until then the page says they are not there yet.
 EFFECTS_MODEL = "pub_retention_effects"
+JOBS = ("jobs_market", "jobs_government", "jobs_target")  # summed for the country
 
 
 @dataclass(frozen=True)
 class DashboardData:
-    region_quarter: pd.DataFrame  # region x quarter, with the national value beside each
-    survival: pd.DataFrame  # region (and NL) x cohort x month
-    factors: pd.DataFrame  # region (and NL) x factor x level
-    survey: pd.DataFrame  # region (and NL) x wave x perspective
-    followup: pd.DataFrame  # region (and NL) x wave x labour-expert role
-    effects: pd.DataFrame | None  # region (and NL) x factor x level, when published
+    """Per model, its rows by region code ('NL' for the country where the model has it)."""
+
+    models: dict[str, dict[str, list[Row]]]
+    has_effects: bool = False
+    national: list[Row] = field(init=False)  # the country per quarter, as a region's rows
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "national", national_quarters(self.all("region_quarter")))
+
+    def part(self, model: str, code: str) -> list[Row]:
+        return self.models.get(model, {}).get(code, [])
+
+    def all(self, model: str) -> list[Row]:
+        return [row for rows in self.models.get(model, {}).values() for row in rows]
 
     @property
     def regions(self) -> list[tuple[str, str]]:
         """(code, name) of every region in the figures, by code."""
-        names = self.region_quarter.drop_duplicates("region_code").sort_values("region_code")
-        return list(zip(names["region_code"], names["region_name"], strict=True))
-
-    @cached_property
-    def national(self) -> pd.DataFrame:
-        """The country per quarter in the shape of a region's rows: the nl_ columns beside
-        every region row, and the sums over the regions where the model has no nl_ column."""
-        return national_quarters(self.region_quarter)
+        return sorted(
+            (code, str(rows[0]["region_name"]))
+            for code, rows in self.models["region_quarter"].items()
+        )
 
     @property
     def quarters(self) -> list[str]:
-        return sorted(self.region_quarter["quarter"].unique())
-
-    def part(self, model: str, code: str) -> pd.DataFrame:
-        """The rows of one region (or 'NL') of a model: split once, read for every page."""
-        return self._parts[model].get(code, self._empty[model])
-
-    @cached_property
-    def _parts(self) -> dict[str, dict[str, pd.DataFrame]]:
-        return {
-            model: {str(code): rows for code, rows in frame.groupby("region_code", sort=False)}
-            for model, frame in self._frames.items()
-        }
-
-    @cached_property
-    def _empty(self) -> dict[str, pd.DataFrame]:
-        return {model: frame.iloc[0:0] for model, frame in self._frames.items()}
-
-    @property
-    def _frames(self) -> dict[str, pd.DataFrame]:
-        frames = {name: getattr(self, name) for name in MODELS}
-        if self.effects is not None:
-            frames["effects"] = self.effects
-        return frames
+        return sorted({str(row["quarter"]) for row in self.all("region_quarter")})
 
 
-def national_quarters(region_quarter: pd.DataFrame) -> pd.DataFrame:
-    first = region_quarter.sort_values("region_code").drop_duplicates("quarter")
-    national = pd.DataFrame({"quarter": first["quarter"].to_numpy()})
-    for column in region_quarter.columns:
-        if column.startswith("nl_"):
-            national[column.removeprefix("nl_")] = first[column].to_numpy()
-    columns = ["jobs_market", "jobs_government", "jobs_target"]
-    numbers = region_quarter[columns].apply(pd.to_numeric, errors="coerce")  # withheld: NaN
-    jobs = numbers.groupby(region_quarter["quarter"], sort=True).sum(min_count=1)
-    national = national.merge(jobs, left_on="quarter", right_index=True, how="left")
-    national["region_code"], national["region_name"] = NATIONAL, NATIONAL_NAME
-    return national.sort_values("quarter").reset_index(drop=True)
+def national_quarters(rows: list[Row]) -> list[Row]:
+    """The country's row per quarter in the shape of a region's: the nl_ columns (the same on
+    every region's row), and the sums over the regions of the jobs-agreement columns."""
+    national: dict[str, Row] = {}
+    for row in sorted(rows, key=lambda r: (r["quarter"], r["region_code"])):
+        quarter = str(row["quarter"])
+        if quarter not in national:
+            national[quarter] = {
+                "quarter": quarter,
+                "region_code": NATIONAL,
+                "region_name": NATIONAL_NAME,
+                **{c.removeprefix("nl_"): v for c, v in row.items() if c.startswith("nl_")},
+                **dict.fromkeys(JOBS),
+            }
+        for column in JOBS:
+            value = row[column]
+            if isinstance(value, int | float):  # a withheld value adds nothing
+                national[quarter][column] = (national[quarter][column] or 0) + value
+    return list(national.values())
 
 
 def load_dashboard_data(settings: Settings) -> DashboardData:
@@ -99,14 +93,16 @@ def load_dashboard_data(settings: Settings) -> DashboardData:
                 f"the published layer lacks {', '.join(f'{SCHEMA}.{m}' for m in missing)}: "
                 "run `duurzaam transform` (dbt build) before building the dashboard"
             )
-        frames = {name: _read(warehouse, model) for name, model in MODELS.items()}
-        effects = _read(warehouse, EFFECTS_MODEL) if EFFECTS_MODEL in present else None
-    if frames["region_quarter"].empty:
+        models = dict(MODELS)
+        if EFFECTS_MODEL in present:
+            models["effects"] = EFFECTS_MODEL
+        read = {name: _by_region(_read(warehouse, model)) for name, model in models.items()}
+    if not read["region_quarter"]:
         raise DuurzaamError(
             f"{SCHEMA}.{MODELS['region_quarter']} is empty: load a quarter and run "
             "`duurzaam transform` before building the dashboard"
         )
-    return DashboardData(**frames, effects=effects)
+    return DashboardData(read, has_effects="effects" in read)
 
 
 def _published_tables(warehouse: Warehouse) -> set[str]:
@@ -117,20 +113,38 @@ def _published_tables(warehouse: Warehouse) -> set[str]:
     return {str(name) for (name,) in rows}
 
 
-def _read(warehouse: Warehouse, model: str) -> pd.DataFrame:
-    """The model, each withheld value replaced by what the layer says to show instead."""
-    return withheld_as_text(warehouse.query_frame(f"select * from {SCHEMA}.{model}"))
+def _read(warehouse: Warehouse, model: str) -> list[Row]:
+    frame = warehouse.query_frame(f"select * from {SCHEMA}.{model}")
+    rows = frame.astype(object).to_dict("records")
+    return withheld_as_text([{str(c): v for c, v in row.items()} for row in rows])
 
 
-def withheld_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def withheld_as_text(rows: list[Row]) -> list[Row]:
     """The published layer withholds a value as null with `<column>_suppressed` beside it
     ('<10', 'x', 'n<10'; dbt_project/README.md): here the value becomes that text, so a value
     is a number, None (not known) or the text a reader sees in its place."""
-    frame = frame.astype(object).where(frame.notna(), None)
-    for marker in [c for c in frame.columns if c.endswith(SUPPRESSED)]:
-        column = marker.removesuffix(SUPPRESSED)
-        if column in frame.columns:
-            withheld = frame[marker].notna()
-            frame.loc[withheld, column] = frame.loc[withheld, marker]
-        frame = frame.drop(columns=marker)
-    return frame
+    result = []
+    for row in rows:
+        clean: Row = {}
+        for column, value in row.items():
+            if column.endswith(SUPPRESSED) and column.removesuffix(SUPPRESSED) in row:
+                continue
+            marker = row.get(column + SUPPRESSED)
+            if _known(marker):
+                clean[column] = str(marker)
+            else:
+                clean[column] = value if _known(value) else None
+        result.append(clean)
+    return result
+
+
+def _known(value: Any) -> bool:
+    """Not null: None, NaN and pandas' NA/NaT all count as null."""
+    return not pd.isna(value)
+
+
+def _by_region(rows: list[Row]) -> dict[str, list[Row]]:
+    parts: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        parts[str(row["region_code"])].append(row)
+    return dict(parts)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from duurzaam.dashboard import show
-from duurzaam.dashboard.data import DashboardData
+from duurzaam.dashboard.data import DashboardData, Row
 from duurzaam.dashboard.links import NATIONAL
 from duurzaam.quarters import Quarter
 from duurzaam.reports.content import FACTOR_LABELS, PERSPECTIVES, SPINNENWEB_LABELS
@@ -30,18 +28,19 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
     """Everything one region's page (or the country's, code 'NL') shows, for every quarter,
     cohort, factor and wave the reader can choose."""
     is_national = code == NATIONAL
-    national = data.national
-    rows = national if is_national else data.part("region_quarter", code).sort_values("quarter")
+    rows = data.national if is_national else data.part("region_quarter", code)
+    rows = sorted(rows, key=lambda r: r["quarter"])
+    by_quarter = {str(r["quarter"]): r for r in rows}
+    national = {str(r["quarter"]): r for r in data.national}
     cohorts = _cohorts(data.part("survival", code), data.part("survival", NATIONAL))
     return {
         "page": "region",
         "code": code,
         "name": name,
         "is_national": is_national,
-        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in rows["quarter"]],
+        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in by_quarter],
         "headline": {
-            q: _headline(_by_quarter(rows), _by_quarter(national), q, cohorts, is_national)
-            for q in rows["quarter"]
+            q: _headline(by_quarter, national, q, cohorts, is_national) for q in by_quarter
         },
         "trend": _trend(rows),
         "cohorts": cohorts,
@@ -49,17 +48,13 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "jobs": _jobs(rows),
         "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
         "followup": _followup(data.part("followup", code)),
-        "effects": None if data.effects is None else _effects(data.part("effects", code)),
+        "effects": _effects(data.part("effects", code)) if data.has_effects else None,
     }
 
 
-def _by_quarter(rows: pd.DataFrame) -> dict[str, dict]:
-    return {str(row["quarter"]): row for row in rows.to_dict("records")}
-
-
 def _headline(
-    rows: dict[str, dict],
-    national: dict[str, dict],
+    rows: dict[str, Row],
+    national: dict[str, Row],
     quarter: str,
     cohorts: dict[str, dict],
     is_national: bool,
@@ -74,13 +69,13 @@ def _headline(
 
     def figure(label: str, kind: str, column: str, people: Any = None, **extra: Any) -> dict:
         source, nl_source = extra.pop("rows", (row, nl))
-        value = None if source is None else source[column]
-        nl_value = None if nl_source is None else nl_source[column]
         return {
             "key": column,
             "label": label,
-            "value": show.figure(value, kind),
-            "national": None if is_national else show.figure(nl_value, kind),
+            "value": show.figure(None if source is None else source.get(column), kind),
+            "national": None
+            if is_national
+            else show.figure(None if nl_source is None else nl_source.get(column), kind),
             "people": show.people(people),
             **extra,
         }
@@ -117,18 +112,19 @@ def _headline(
     ]
 
 
-def _trend(rows: pd.DataFrame) -> dict[str, list]:
-    """Placements and job losses over every loaded quarter."""
+def _trend(rows: list[Row]) -> dict[str, list]:
+    """Placements, job losses and job-to-job moves over every loaded quarter."""
     return {
-        "labels": [Quarter.parse(q).label_nl for q in rows["quarter"]],
-        "quarters": list(rows["quarter"]),
-        "placements": [show.count_point(v) for v in rows["placements_started"]],
-        "job_losses": [show.count_point(v) for v in rows["job_losses"]],
-        "job_to_job": [show.count_point(v) for v in rows["job_to_job_moves"]],
+        "labels": [Quarter.parse(r["quarter"]).label_nl for r in rows],
+        "quarters": [r["quarter"] for r in rows],
+        "placements": [show.count_point(r["placements_started"]) for r in rows],
+        "job_losses": [show.count_point(r["job_losses"]) for r in rows],
+        "job_to_job": [show.count_point(r["job_to_job_moves"]) for r in rows],
     }
 
 
-def _curve(rows: pd.DataFrame) -> list[dict]:
+def _curve(rows: list[Row]) -> list[dict]:
+    """A Kaplan-Meier curve as far as the published layer shows it."""
     return [
         {
             "month": int(r["month"]),
@@ -137,83 +133,84 @@ def _curve(rows: pd.DataFrame) -> list[dict]:
             "upper": show.rate_value(r["ci_upper"]),
             "at_risk": show.count(r["at_risk"]),
         }
-        for r in rows.sort_values("month").to_dict("records")
+        for r in sorted(rows, key=lambda r: r["month"])
         if show.rate_value(r["survival"]) is not None
     ]
 
 
-def _cohorts(own: pd.DataFrame, national: pd.DataFrame) -> dict[str, dict]:
+def _cohorts(own: list[Row], national: list[Row]) -> dict[str, dict]:
     """Per cohort quarter: the region's Kaplan-Meier curve with its interval, the country's
     beside it, and how many people started (at risk in month 0)."""
-    own = own[own["is_observable"].astype(bool)]
-    national = national[national["is_observable"].astype(bool)]
+    own = [r for r in own if r["is_observable"]]
+    national = [r for r in national if r["is_observable"]]
     cohorts = {}
-    for cohort in sorted(set(own["cohort_quarter"]) | set(national["cohort_quarter"])):
-        region = own[own["cohort_quarter"] == cohort]
-        start = region[region["month"] == 0]["at_risk"]
-        cohorts[str(cohort)] = {
-            "label": Quarter.parse(str(cohort)).label_nl,
-            "people_text": show.people(None if start.empty else start.iloc[0]),
+    for cohort in sorted({str(r["cohort_quarter"]) for r in own + national}):
+        region = [r for r in own if r["cohort_quarter"] == cohort]
+        start = [r["at_risk"] for r in region if r["month"] == 0]
+        cohorts[cohort] = {
+            "label": Quarter.parse(cohort).label_nl,
+            "people_text": show.people(start[0] if start else None),
             "region": _curve(region),
-            "national": _curve(national[national["cohort_quarter"] == cohort]),
+            "national": _curve([r for r in national if r["cohort_quarter"] == cohort]),
         }
     return cohorts
 
 
-def _factors(own: pd.DataFrame, national: pd.DataFrame) -> dict[str, dict]:
+def _factors(own: list[Row], national: list[Row]) -> dict[str, dict]:
     """Per factor: each level's retention at 12 months with its interval and number of
     placements, the country's beside it."""
-    nl = {(r["factor"], r["level"]): r["retention_12m"] for r in national.to_dict("records")}
-    result = {}
-    for factor, levels in own.groupby("factor", sort=True):
-        result[str(factor)] = {
-            "label": FACTOR_LABELS.get(str(factor), str(factor)),
-            "levels": [
-                {
-                    "level": str(level["level"]),
-                    "retention": show.rate_value(level["retention_12m"]),
-                    "lower": show.rate_value(level["retention_12m_ci_lower"]),
-                    "upper": show.rate_value(level["retention_12m_ci_upper"]),
-                    "text": show.figure(level["retention_12m"], "rate"),
-                    "people": show.people(level["spells"]),
-                    "national": show.rate_value(nl.get((factor, level["level"]))),
-                }
-                for level in levels.sort_values("level").to_dict("records")
-            ],
-        }
+    nl = {(r["factor"], r["level"]): r["retention_12m"] for r in national}
+    result: dict[str, dict] = {}
+    for level in sorted(own, key=lambda r: (r["factor"], str(r["level"]))):
+        factor = str(level["factor"])
+        entry = result.setdefault(
+            factor, {"label": FACTOR_LABELS.get(factor, factor), "levels": []}
+        )
+        entry["levels"].append(
+            {
+                "level": str(level["level"]),
+                "retention": show.rate_value(level["retention_12m"]),
+                "lower": show.rate_value(level["retention_12m_ci_lower"]),
+                "upper": show.rate_value(level["retention_12m_ci_upper"]),
+                "text": show.figure(level["retention_12m"], "rate"),
+                "people": show.people(level["spells"]),
+                "national": show.rate_value(nl.get((level["factor"], level["level"]))),
+            }
+        )
     return result
 
 
-def _jobs(rows: pd.DataFrame) -> dict[str, list]:
+def _jobs(rows: list[Row]) -> dict[str, list]:
     return {
-        "labels": [Quarter.parse(q).label_nl for q in rows["quarter"]],
-        "market": [show.number_value(v) for v in rows["jobs_market"]],
-        "government": [show.number_value(v) for v in rows["jobs_government"]],
-        "target": [show.number_value(v) for v in rows["jobs_target"]],
-        "progress": [show.figure(v, "rate") for v in rows["jobs_progress"]],
+        "labels": [Quarter.parse(r["quarter"]).label_nl for r in rows],
+        "market": [show.number_value(r["jobs_market"]) for r in rows],
+        "government": [show.number_value(r["jobs_government"]) for r in rows],
+        "target": [show.number_value(r["jobs_target"]) for r in rows],
+        "progress": [show.figure(r["jobs_progress"], "rate") for r in rows],
     }
 
 
-def _survey(own: pd.DataFrame, national: pd.DataFrame, code: str) -> dict[str, dict]:
+def _survey(own: list[Row], national: list[Row], code: str) -> dict[str, dict]:
     """Per wave: the Spinnenweb per perspective (the region's and the country's), the
     respondents and the share employing someone from the target group."""
     waves: dict[str, dict] = {}
-    chosen = own if code == NATIONAL else pd.concat([own, national])
-    for (wave, region, perspective), rows in chosen.groupby(
-        ["wave", "region_code", "perspective"], sort=True
+    chosen = own if code == NATIONAL else own + national
+    for row in sorted(
+        chosen, key=lambda r: (r["wave"], r["region_code"] != code, r["perspective"])
     ):
-        row = rows.iloc[0]
+        wave = str(row["wave"])
         entry = waves.setdefault(
-            str(wave),
+            wave,
             {
-                "label": Quarter.parse(str(wave)).label_nl,
+                "label": Quarter.parse(wave).label_nl,
                 "elements": list(SPINNENWEB_LABELS.values()),
                 "webs": [],
                 "respondents": [],
             },
         )
-        name = PERSPECTIVES.get(str(perspective), str(perspective))
-        if region == NATIONAL and code != NATIONAL:
+        is_own = row["region_code"] == code
+        name = PERSPECTIVES.get(str(row["perspective"]), str(row["perspective"]))
+        if not is_own:
             name = f"{name} (Nederland)"
         scores = [show.score(row[f"spinnenweb_{element}_mean"]) for element in SPINNENWEB_LABELS]
         entry["respondents"].append(
@@ -224,11 +221,11 @@ def _survey(own: pd.DataFrame, national: pd.DataFrame, code: str) -> dict[str, d
             }
         )
         if any(score is not None for score in scores):
-            entry["webs"].append({"name": name, "scores": scores, "national": region != code})
+            entry["webs"].append({"name": name, "scores": scores, "national": not is_own})
     return waves
 
 
-def _followup(rows: pd.DataFrame) -> list[dict]:
+def _followup(rows: list[Row]) -> list[dict]:
     return [
         {
             "wave": f"T{int(r['wave_number'])}",
@@ -237,45 +234,42 @@ def _followup(rows: pd.DataFrame) -> list[dict]:
             "employed": show.people(r["still_employed"]),
             "retention": show.figure(r["retention_to_next_wave"], "rate"),
         }
-        for r in rows.sort_values(["wave_number", "labour_expert_role"]).to_dict("records")
+        for r in sorted(rows, key=lambda r: (r["wave_number"], r["labour_expert_role"]))
     ]
 
 
-def _effects(rows: pd.DataFrame) -> list[dict]:
+def _effects(rows: list[Row]) -> list[dict]:
     """The adjusted effects of the published layer, as its rows are."""
-    return [
-        {str(column): show.plain(value) for column, value in row.items()}
-        for row in rows.to_dict("records")
-    ]
+    return [{column: show.plain(value) for column, value in row.items()} for row in rows]
 
 
 def compare_page(data: DashboardData) -> dict[str, Any]:
     """Every region on each measure, per quarter, with the country's value."""
-    national = data.national
-    quarters = data.quarters
+    national = {str(r["quarter"]): r for r in data.national}
+    regions = sorted(data.all("region_quarter"), key=lambda r: r["region_code"])
     measures = []
     for column, label, kind, people_column in MEASURES:
         per_quarter = {}
-        for quarter in quarters:
-            rows = data.region_quarter[data.region_quarter["quarter"] == quarter]
-            nl = _by_quarter(national).get(quarter)
+        for quarter in data.quarters:
+            nl = national[quarter]
             per_quarter[quarter] = {
-                "national": show.figure(None if nl is None else nl[column], kind),
-                "national_value": show.value(None if nl is None else nl[column], kind),
+                "national": show.figure(nl[column], kind),
+                "national_value": show.value(nl[column], kind),
                 "regions": [
                     {
                         "code": r["region_code"],
                         "name": r["region_name"],
                         "value": show.value(r[column], kind),
                         "text": show.figure(r[column], kind),
-                        "people": show.people(r[people_column] if people_column else r[column]),
+                        "people": show.people(r[people_column or column]),
                     }
-                    for r in rows.sort_values("region_code").to_dict("records")
+                    for r in regions
+                    if r["quarter"] == quarter
                 ],
             }
         measures.append({"key": column, "label": label, "kind": kind, "quarters": per_quarter})
     return {
         "page": "compare",
-        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in quarters],
+        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in data.quarters],
         "measures": measures,
     }
