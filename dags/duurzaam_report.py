@@ -8,7 +8,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from duurzaam.orchestration import MART_ASSETS, REPORT_MARTS
+from duurzaam.orchestration import MODEL_ASSETS, REPORT_MODELS
 
 
 @task
@@ -65,7 +65,7 @@ def build_dashboard() -> str:
 
 @dag(
     dag_id="duurzaam_report",
-    schedule=[MART_ASSETS[mart] for mart in REPORT_MARTS],  # the regional_report exposure
+    schedule=[MODEL_ASSETS[model] for model in REPORT_MODELS],  # the regional_report exposure
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,

@@ -1,6 +1,7 @@
 """Transform: when any raw table is updated, dbt builds and tests the project one model at a
 time (astronomer-cosmos renders a task per model from the manifest built at install, so
-parsing this file runs no dbt), then each mart's task updates the Asset the reports wait for."""
+parsing this file runs no dbt), then each mart's and each published model's task updates
+its Asset (the reports wait for the published models they read)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cosmos.constants import (
 )
 from cosmos.operators.local import DbtTestLocalOperator
 
-from duurzaam.orchestration import MART_ASSETS, RAW_ASSETS, dbt_manifest_path
+from duurzaam.orchestration import MODEL_ASSETS, RAW_ASSETS, dbt_manifest_path
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
 
 BACKEND = load_settings().backend  # the dbt target: 'duckdb' or 'postgres'
@@ -58,7 +59,7 @@ PROFILE = ProfileConfig(
 
 @task
 def publish_mart() -> None:
-    """Marks the mart's Asset as updated once its model and tests have passed."""
+    """Marks the model's Asset as updated once the model and its tests have passed."""
 
 
 @dag(
@@ -84,7 +85,7 @@ def duurzaam_transform() -> None:
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,  # one `dbt build` per model: run + its tests
-            emit_datasets=False,  # the marts' Assets are ours, below
+            emit_datasets=False,  # the models' Assets are ours, below
             # a test of several models (relationships, singular tests) runs as a task of its
             # own once all of them are built, not with the first one
             should_detach_multiple_parents_tests=True,
@@ -106,10 +107,10 @@ def duurzaam_transform() -> None:
         **DBT_TASK_ARGS,
     )
     prepare_warehouse() >> test_sources >> models
-    for mart, asset in MART_ASSETS.items():
+    for model, asset in MODEL_ASSETS.items():  # the marts and the published models
         (
-            models.tasks_map[f"model.duurzaam.{mart}"]
-            >> publish_mart.override(task_id=f"publish_{mart}", outlets=[asset])()
+            models.tasks_map[f"model.duurzaam.{model}"]
+            >> publish_mart.override(task_id=f"publish_{model}", outlets=[asset])()
         )
 
 

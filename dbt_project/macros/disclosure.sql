@@ -69,3 +69,22 @@
 {% macro binary_order(expression) -%}
     {%- if target.type == 'postgres' %}{{ expression }} collate "C"{% else %}{{ expression }}{% endif -%}
 {%- endmacro %}
+
+{# Secondary suppression over rows that add up to a total (the levels of a factor, the
+   perspectives of a wave): the rows of `relation` with `is_protecting`, true for the row
+   hidden to protect another. When exactly one row of a group has a count below the
+   threshold, the smallest of the others (the first by `tiebreak` in byte order among
+   equals) is hidden too, so that the small one does not follow from the total. #}
+{% macro protecting_rows(relation, group_by, count_column, tiebreak) -%}
+    {%- set t = suppress_below() -%}
+    select
+        *,
+        {{ count_column }} >= {{ t }}
+        and sum(case when {{ count_column }} < {{ t }} then 1 else 0 end)
+            over (partition by {{ group_by | join(', ') }}) = 1
+        and row_number() over (
+            partition by {{ group_by | join(', ') }}, {{ count_column }} < {{ t }}
+            order by {{ count_column }}, {{ binary_order(tiebreak) }}
+        ) = 1 as is_protecting
+    from {{ relation }}
+{%- endmacro %}

@@ -61,7 +61,8 @@ def run_demo() -> None:
     )
     print(
         f"Warehouse: {settings.warehouse_url}  (marts in schema 'marts', e.g. "
-        "marts.mart_region_quarter)"
+        "marts.mart_region_quarter; with small counts withheld in schema 'published', e.g. "
+        "published.pub_region_quarter)"
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
     site = settings.dashboard_dir / "current" / "index.html"

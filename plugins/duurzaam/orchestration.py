@@ -26,16 +26,18 @@ RAW_ASSETS = {
     for source in SOURCE_NAMES
 }
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
+PUBLISHED_DIR = DBT_PROJECT_DIR / "models" / "published"
 EXPOSURES_FILE = MARTS_DIR / "_marts__exposures.yml"
 
 
 def mart_names(marts_dir: Path = MARTS_DIR) -> tuple[str, ...]:
-    """Every mart of the dbt project: the models in its marts folder."""
+    """Every model of a folder of the dbt project: the marts, or (PUBLISHED_DIR) the
+    published models."""
     return tuple(sorted(path.stem for path in marts_dir.glob("*.sql")))
 
 
 def exposure_marts(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tuple[str, ...]:
-    """The marts a dbt exposure depends on (its `ref('...')` entries), so that what triggers
+    """The models a dbt exposure depends on (its `ref('...')` entries), so that what triggers
     a consumer is declared once, in dbt, where `dbt docs` shows it."""
     with exposures_file.open(encoding="utf-8") as handle:
         exposures = {entry["name"]: entry for entry in yaml.safe_load(handle)["exposures"]}
@@ -51,8 +53,14 @@ MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
     for mart in mart_names()
 }
-# The marts the regional report reads: the report DAG runs when all of them were rebuilt.
-REPORT_MARTS = exposure_marts("regional_report")
+# The published models: the marts with disclosure control applied (what reports show).
+PUBLISHED_ASSETS = {
+    model: Asset(name=f"published.{model}", uri=f"duurzaam://warehouse/published/{model}")
+    for model in mart_names(PUBLISHED_DIR)
+}
+MODEL_ASSETS = {**MART_ASSETS, **PUBLISHED_ASSETS}
+# The models the regional report reads: the report DAG runs when all of them were rebuilt.
+REPORT_MODELS = exposure_marts("regional_report")
 
 
 def dbt_manifest_path() -> Path:

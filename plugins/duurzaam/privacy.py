@@ -1,4 +1,5 @@
-"""Privacy: the BSN 11-proef, keyed pseudonymisation, masking, and small-cell suppression."""
+"""Privacy: the BSN 11-proef, keyed pseudonymisation and masking. Small-cell suppression of
+what is published is done once, in the warehouse (dbt_project/macros/disclosure.sql)."""
 
 from __future__ import annotations
 
@@ -135,41 +136,8 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     return pd.Series(pseudonyms[codes], index=values.index, dtype="str")
 
 
-def suppress_count(count: int | None, threshold: int) -> str:
-    """A published count: '<10' below the threshold, the number otherwise (Dutch grouping)."""
-    if count is None or pd.isna(count):
-        return "–"
-    count = int(count)
-    if count < threshold:
-        return f"<{threshold}"
-    return f"{count:,}".replace(",", ".")
-
-
-def suppress_rate(rate: float | None, denominator: int | None, threshold: int) -> str:
-    """A published percentage, hidden when its denominator is below the threshold."""
-    if rate is None or pd.isna(rate) or denominator is None or pd.isna(denominator):
-        return "–"
-    if int(denominator) < threshold:
-        return f"n<{threshold}"
-    return percentage(rate)
-
-
 def percentage(rate: float | None) -> str:
     """0.625 -> '62,5%' (Dutch decimal comma); unknown -> '–'."""
     if rate is None or pd.isna(rate):
         return "–"
     return f"{100 * rate:.1f}%".replace(".", ",")
-
-
-def cells_to_suppress(counts: list[int | None], threshold: int) -> list[bool]:
-    """Which counts of a group that adds up to a known total to hide: every count below the
-    threshold (primary), and, when that hides exactly one, also the smallest other count
-    (secondary), so that no hidden count follows from the total minus the shown ones."""
-    hidden = [count is not None and count < threshold for count in counts]
-    if sum(hidden) == 1:
-        shown = [
-            (count, i) for i, count in enumerate(counts) if not hidden[i] and count is not None
-        ]
-        if shown:
-            hidden[min(shown)[1]] = True
-    return hidden

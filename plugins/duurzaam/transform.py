@@ -13,8 +13,12 @@ from duurzaam.warehouse import connection_parameters, duckdb_path, open_warehous
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    """The variables profiles.yml reads, derived from DUURZAAM_WAREHOUSE_URL."""
-    env = {"DUURZAAM_DBT_TARGET": settings.backend}
+    """The variables profiles.yml reads, derived from DUURZAAM_WAREHOUSE_URL, and the
+    threshold the published models suppress below (macros/disclosure.sql)."""
+    env = {
+        "DUURZAAM_DBT_TARGET": settings.backend,
+        "DUURZAAM_SUPPRESS_BELOW": str(settings.suppress_below),
+    }
     if settings.backend == "duckdb":
         env["DUURZAAM_DUCKDB_PATH"] = str(duckdb_path(settings.warehouse_url))
     else:

@@ -1,6 +1,7 @@
 """The Assets that chain the DAGs are derived from the dbt project, and the DAGs are wired to
-all of them: every mart of the manifest is published by the transform DAG, and the report DAG
-waits for exactly the marts the report reads (the `regional_report` exposure)."""
+all of them: every mart and published model of the manifest is published by the transform
+DAG, and the report DAG waits for exactly the models the report reads (the `regional_report`
+exposure)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from duurzaam.orchestration import (
     MART_ASSETS,
-    REPORT_MARTS,
+    PUBLISHED_ASSETS,
+    REPORT_MODELS,
     dbt_manifest_path,
     exposure_marts,
     mart_names,
@@ -35,31 +37,43 @@ def dags() -> dict:
     return bag.dags
 
 
-def test_every_mart_of_the_manifest_has_an_asset_published_by_the_transform(manifest, dags):
-    marts = {
+@pytest.mark.parametrize(
+    ("folder", "assets"), [("marts", MART_ASSETS), ("published", PUBLISHED_ASSETS)]
+)
+def test_every_mart_and_published_model_has_an_asset_published_by_the_transform(
+    manifest, dags, folder, assets
+):
+    models = {
         node["name"]
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+        if node["resource_type"] == "model" and node["fqn"][1] == folder
     }
-    assert marts == set(MART_ASSETS)
+    assert models and models == set(assets)
     transform = dags["duurzaam_transform"]
-    for mart in marts:
-        publish = transform.get_task(f"publish_{mart}")
-        assert [asset.name for asset in publish.outlets] == [f"marts.{mart}"]
+    for model in models:
+        publish = transform.get_task(f"publish_{model}")
+        assert [asset.name for asset in publish.outlets] == [f"{folder}.{model}"]
 
 
-def test_report_dag_waits_for_the_marts_of_the_report_exposure(manifest, dags):
+def test_report_dag_waits_for_the_published_models_of_the_report_exposure(manifest, dags):
     exposure = manifest["exposures"]["exposure.duurzaam.regional_report"]
-    consumed = {node.rsplit(".", 1)[1] for node in exposure["depends_on"]["nodes"]}
-    assert set(REPORT_MARTS) == consumed
+    consumed = {
+        manifest["nodes"][node]["schema"] + "." + node.rsplit(".", 1)[1]
+        for node in exposure["depends_on"]["nodes"]
+    }
+    assert {name.split(".")[1] for name in consumed} == set(REPORT_MODELS)
+    # the report shows only what the published layer let through, never a mart itself
+    assert {name.split(".")[0] for name in consumed} == {"published"}, consumed
     schedule = dags["duurzaam_report"].timetable.asset_condition.objects
-    assert {asset.name for asset in schedule} == {f"marts.{mart}" for mart in consumed}
+    assert {asset.name for asset in schedule} == consumed
 
 
-def test_the_report_reads_only_marts_its_exposure_declares():
-    """A mart the report queries but the exposure leaves out would never trigger a report."""
-    queried = set(re.findall(r"marts\.(mart_\w+)", REPORT_DATA_CODE.read_text()))
-    assert queried == set(REPORT_MARTS)
+def test_the_report_reads_only_models_its_exposure_declares():
+    """A model the report queries but the exposure leaves out would never trigger a report."""
+    queried = set(
+        re.findall(r"(?:marts|published)\.((?:mart|pub)_\w+)", REPORT_DATA_CODE.read_text())
+    )
+    assert queried == set(REPORT_MODELS)
 
 
 def test_a_mart_missing_from_the_exposure_is_seen(tmp_path):

@@ -15,8 +15,8 @@ import pytest
 
 from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import (
-    MART_ASSETS,
-    REPORT_MARTS,
+    MODEL_ASSETS,
+    REPORT_MODELS,
     SOURCE_NAMES,
     WAIT_HOURS,
     dbt_manifest_path,
@@ -45,25 +45,26 @@ def test_dagbag_imports_every_dag_without_errors():
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
 
     # The transform DAG: one task per dbt model (run + its tests) from the manifest, each
-    # mart's Asset updated only downstream of that mart's task.
+    # mart's and published model's Asset updated only downstream of that model's task.
     transform = bag.dags["duurzaam_transform"]
     manifest = json.loads(dbt_manifest_path().read_text())
     models = {
         node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
     }
     assert {f"dbt.{model}_model_build" for model in models} <= set(transform.task_ids)
-    for mart, asset in MART_ASSETS.items():
-        publish = transform.get_task(f"publish_{mart}")
-        assert publish.upstream_task_ids == {f"dbt.{mart}_model_build"}
+    for model, asset in MODEL_ASSETS.items():
+        publish = transform.get_task(f"publish_{model}")
+        assert publish.upstream_task_ids == {f"dbt.{model}_model_build"}
         assert [a.name for a in publish.outlets] == [asset.name]
 
-    # The report DAG: runs once every mart the report reads is updated (the marts of the
-    # regional_report exposure, tests/e2e/test_asset_wiring.py); one send_report task per
-    # region, mapped over plan_reports' output, retried on its own and named by its region.
+    # The report DAG: runs once every published model the report reads is updated (the
+    # models of the regional_report exposure, tests/e2e/test_asset_wiring.py); one
+    # send_report task per region, mapped over plan_reports' output, retried on its own and
+    # named by its region.
     report = bag.dags["duurzaam_report"]
     condition = report.timetable.asset_condition
     assert type(condition).__name__ == "AssetAll"
-    assert [a.name for a in condition.objects] == [MART_ASSETS[m].name for m in REPORT_MARTS]
+    assert [a.name for a in condition.objects] == [MODEL_ASSETS[m].name for m in REPORT_MODELS]
     send = report.get_task("send_report")
     assert isinstance(send, MappedOperator)
     mapped_over = send.op_kwargs_expand_input.value["report"]

@@ -43,15 +43,15 @@ def test_report_on_an_unbuilt_warehouse(run, settings):
     create_tables(settings, "create table if not exists placeholder (x integer)")
     code, err = run("report", "--quarter", "2030Q1")
     assert code == 1
-    assert "mart_region_quarter" in one_clear_line(err) and "duurzaam transform" in err
+    assert "pub_region_quarter" in one_clear_line(err) and "duurzaam transform" in err
 
 
 def test_report_for_a_quarter_without_data(run, settings):
     create_tables(
         settings,
-        "create schema if not exists marts",
-        "create table marts.mart_region_quarter (region_code text, quarter text)",
-        "insert into marts.mart_region_quarter values ('AM05', '2024Q2')",
+        "create schema if not exists published",
+        "create table published.pub_region_quarter (region_code text, quarter text)",
+        "insert into published.pub_region_quarter values ('AM05', '2024Q2')",
     )
     code, err = run("report", "--quarter", "2030Q1")
     assert code == 1

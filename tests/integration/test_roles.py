@@ -1,7 +1,7 @@
 """Warehouse roles on the real PostgreSQL server, on a warehouse that the loader role loaded
 and the transformer role built (fixture role_built_postgres): the migration creates the roles
 (once), the analyst reads the marts and nothing else, a regional analyst sees only its
-region's rows of every mart."""
+region's rows of every mart and published model."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from duurzaam.migrations import apply_migrations, migration_files
-from duurzaam.orchestration import MART_ASSETS
+from duurzaam.orchestration import MART_ASSETS, PUBLISHED_ASSETS
 from duurzaam.warehouse import connection_parameters, open_warehouse
 from tests.conftest import as_user, login_role
 
@@ -20,6 +20,10 @@ from tests.conftest import as_user, login_role
 pytestmark = pytest.mark.slow
 
 MARTS = tuple(MART_ASSETS)  # the five marts
+# what analysts may read: the marts and the published models
+READABLE = tuple(f"marts.{mart}" for mart in MARTS) + tuple(
+    f"published.{model}" for model in PUBLISHED_ASSETS
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +33,13 @@ def built_postgres(role_built_postgres) -> str:
 
 @pytest.fixture(scope="module")
 def private_tables(built_postgres) -> list[str]:
-    """Every table and view outside the schema marts: raw, history, meta, reference,
-    staging, ..."""
+    """Every table and view outside the schemas marts and published: raw, history, meta,
+    reference, staging, ..."""
     with open_warehouse(built_postgres) as warehouse:
         tables = warehouse.query(
             "select n.nspname || '.' || c.relname from pg_class c "
             "join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'v', 'm', "
-            "'p') and n.nspname not in ('marts', 'information_schema') "
+            "'p') and n.nspname not in ('marts', 'published', 'information_schema') "
             "and n.nspname !~ '^pg_'"
         )
     names = [name for (name,) in tables]
@@ -91,31 +95,34 @@ def test_the_loader_role_loaded_every_source(role_built_postgres):
 
 
 def test_dbt_built_the_marts_as_the_transformer_role(role_built_postgres):
-    """Every mart (and the schema marts) belongs to the transformer's login, and its grants
-    and row-level security were set by that login's build, not by a superuser's."""
+    """Every mart and published model (and their schemas) belongs to the transformer's
+    login, and its grants and row-level security were set by that login's build, not by a
+    superuser's."""
     with connect(role_built_postgres.url) as admin:
         rows = admin.execute(
-            "select c.relname, pg_get_userbyid(c.relowner), c.relrowsecurity, "
-            "(select count(*) from pg_policies p where p.schemaname = 'marts' "
-            "and p.tablename = c.relname), "
+            "select n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner), "
+            "c.relrowsecurity, (select count(*) from pg_policies p "
+            "where p.schemaname = n.nspname and p.tablename = c.relname), "
             "has_table_privilege('duurzaam_analyst', c.oid, 'select'), "
             "(select rolsuper from pg_roles where oid = c.relowner) "
             "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = 'marts' and c.relkind = 'r' and c.relname = any(%s)",
-            (list(MARTS),),
+            "where n.nspname in ('marts', 'published') and c.relkind = 'r' "
+            "and n.nspname || '.' || c.relname = any(%s)",
+            (list(READABLE),),
         ).fetchall()
-        schema_owner = admin.execute(
-            "select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'marts'"
-        ).fetchone()[0]
+        schema_owners = admin.execute(
+            "select distinct pg_get_userbyid(nspowner) from pg_namespace "
+            "where nspname in ('marts', 'published')"
+        ).fetchall()
     transformer = role_built_postgres.transformer
-    assert schema_owner == transformer
-    assert sorted(rows) == sorted((mart, transformer, True, 2, True, False) for mart in MARTS)
+    assert schema_owners == [(transformer,)]
+    assert sorted(rows) == sorted((table, transformer, True, 2, True, False) for table in READABLE)
 
 
 def test_the_analyst_reads_the_marts_and_nothing_else(login_as, private_tables):
     analyst = login_as("duurzaam_analyst")
-    for mart in MARTS:
-        assert can_read(analyst, f"marts.{mart}"), mart
+    for table in READABLE:
+        assert can_read(analyst, table), table
     regions = analyst.execute(
         "select count(distinct region_code) from marts.mart_region_quarter"
     ).fetchone()[0]
@@ -125,19 +132,19 @@ def test_the_analyst_reads_the_marts_and_nothing_else(login_as, private_tables):
 
 def test_a_regional_analyst_sees_its_region_and_the_country_in_every_mart(login_as, private_tables):
     """Its own region's rows and the national ones (region_code 'NL'), which every report
-    puts beside the region; no other region's."""
+    puts beside the region; no other region's. The same in the published models."""
     analyst = login_as("duurzaam_analyst")
     regional = login_as("duurzaam_region_am05")
-    for mart in MARTS:
-        every = {code for (code,) in analyst.execute(f"select region_code from marts.{mart}")}
-        assert "AM05" in every and len(every - {"NL"}) > 1, mart
+    for table in READABLE:
+        every = {code for (code,) in analyst.execute(f"select region_code from {table}")}
+        assert "AM05" in every and len(every - {"NL"}) > 1, table
         national = {"NL"} & every  # mart_region_quarter has the country in columns instead
-        codes = {code for (code,) in regional.execute(f"select region_code from marts.{mart}")}
-        assert codes == {"AM05"} | national, mart
+        codes = {code for (code,) in regional.execute(f"select region_code from {table}")}
+        assert codes == {"AM05"} | national, table
         ((visible,),) = analyst.execute(
-            f"select count(*) from marts.{mart} where region_code in ('AM05', 'NL')"
+            f"select count(*) from {table} where region_code in ('AM05', 'NL')"
         ).fetchall()
-        assert regional.execute(f"select count(*) from marts.{mart}").fetchone() == (visible,)
+        assert regional.execute(f"select count(*) from {table}").fetchone() == (visible,)
     assert national_marts(analyst) >= 4
     assert [table for table in private_tables if can_read(regional, table)] == []
 

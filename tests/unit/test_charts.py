@@ -164,27 +164,31 @@ def test_mismatched_lengths_are_refused():
         charts.spinnenweb_chart(ELEMENTS, {"Werkgevers": [3.0]})
 
 
-def survival_frame(region_code: str, at_risk: list[int]) -> pd.DataFrame:
-    """mart_cohort_survival rows of one region, a month every quarter, survival falling."""
-    months = [3 * i for i in range(len(at_risk))]
+def survival_frame(region_code: str, shown: int, months: int = 6) -> pd.DataFrame:
+    """pub_cohort_survival rows of one region, a month every quarter, survival falling; from
+    the `shown`-th row on withheld, as published where too few are still followed."""
+    withheld = [i >= shown for i in range(months)]
+
+    def published(values: list[float]) -> list[float | None]:
+        return [None if hidden else value for value, hidden in zip(values, withheld, strict=True)]
+
     return pd.DataFrame(
         {
             "region_code": region_code,
-            "month": months,
-            "at_risk": at_risk,
-            "survival": [1 - 0.04 * i for i in range(len(at_risk))],
-            "ci_lower": [0.9 - 0.04 * i for i in range(len(at_risk))],
-            "ci_upper": [1.0 - 0.03 * i for i in range(len(at_risk))],
+            "month": [3 * i for i in range(months)],
+            "survival": published([1 - 0.04 * i for i in range(months)]),
+            "survival_suppressed": ["n<10" if hidden else None for hidden in withheld],
+            "ci_lower": published([0.9 - 0.04 * i for i in range(months)]),
+            "ci_upper": published([1.0 - 0.03 * i for i in range(months)]),
         }
     )
 
 
-def test_the_survival_curve_stops_where_fewer_than_the_threshold_are_at_risk(monkeypatch):
-    threshold = 10
-    # AM05 falls below the threshold at month 9; the later 12 at month 12 (people entering
-    # late, or a correction) must not bring the curve back.
-    region = survival_frame("AM05", [60, 41, 23, 9, 12, 4])
-    national = survival_frame("NL", [900, 800, 700, 600, 500, 400])
+def test_the_survival_curve_stops_where_the_published_curve_is_withheld(monkeypatch):
+    # AM05 has too few followed from month 9 on (pub_cohort_survival withholds the rest of
+    # the curve): nothing from there may be drawn, not even the band.
+    region = survival_frame("AM05", shown=3)
+    national = survival_frame("NL", shown=6)
     data = ReportData(
         quarter=Quarter.parse("2024Q2"),
         region_code="AM05",
@@ -194,7 +198,7 @@ def test_the_survival_curve_stops_where_fewer_than_the_threshold_are_at_risk(mon
         survey=pd.DataFrame(),
         loads=pd.DataFrame(),
     )
-    survival = content._survival(data, None, content.Disclosure(threshold))
+    survival = content._survival(data, None, content.Disclosure(10))
 
     drawn: dict[str, tuple[list, float]] = {}  # label -> (the line's x data, band's last x)
     draw_series = charts._survival_series

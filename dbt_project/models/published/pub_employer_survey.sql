@@ -14,29 +14,9 @@ mart as (
 
 ),
 
-{%- set t = suppress_below() %}
+perspectives as (
 
-totals as (
-
-    select
-        *,
-        cast(sum(respondents) over (partition by region_code, wave) as {{ dbt.type_bigint() }})
-            as wave_respondents,
-        sum(case when respondents < {{ t }} then 1 else 0 end)
-            over (partition by region_code, wave) as small_perspectives
-    from mart
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by region_code, wave, respondents < {{ t }}
-            order by respondents, {{ binary_order('perspective') }}
-        ) as rank_among_shown
-    from totals
+    {{ protecting_rows('mart', ['region_code', 'wave'], 'respondents', 'perspective') }}
 
 ),
 
@@ -44,15 +24,15 @@ asked as (
 
     select
         *,
-        wave_respondents >= {{ t }} and small_perspectives = 1
-        and respondents >= {{ t }} and rank_among_shown = 1 as is_protecting,
+        cast(sum(respondents) over (partition by region_code, wave) as {{ dbt.type_bigint() }})
+            as wave_respondents,
         {#- the shares were computed over these numbers of respondents (exact: a share times
             its denominator, rounded) #}
         cast(round(respondents * coalesce(employing_share, 0)) as {{ dbt.type_bigint() }})
             as asked_employing,
         cast(round(respondents * (1 - coalesce(employing_share, 0))) as {{ dbt.type_bigint() }})
             as asked_not_employing
-    from ranked
+    from perspectives
 
 ),
 
@@ -68,18 +48,21 @@ final as (
         {{ published_count('wave_respondents') }},
         {{ published_rate('employing_share', 'respondents', hidden_also='is_protecting') }},
         {%- for prefix, keys in options.items() %}
-        {%- set denominator = 'asked_not_employing' if prefix == 'geen_reden' else 'asked_employing' %}
+        {%- set denominator = 'asked_employing' %}
+        {%- if prefix == 'geen_reden' %}{% set denominator = 'asked_not_employing' %}{% endif %}
         {%- for key in keys %}
         {{ published_rate(prefix ~ '_' ~ key ~ '_of_respondents', denominator) }},
         {{ published_rate(prefix ~ '_' ~ key ~ '_of_answers', denominator) }},
         {%- endfor %}
         {%- endfor %}
+        -- the last column comes from a macro: sqlfluff misreads its indentation
+        -- noqa: disable=LT02
         {%- for name in spinnenweb_elements() %}
         {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
         {{ published_count('spinnenweb_' ~ name ~ '_n') }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from asked
+    from asked  -- noqa: enable=LT02
 
 )
 

@@ -11,37 +11,9 @@ mart as (
 
 ),
 
-{%- set t = suppress_below() %}
-
-small_levels as (
-
-    select
-        *,
-        spells < {{ t }} as is_small,
-        sum(case when spells < {{ t }} then 1 else 0 end)
-            over (partition by region_code, factor) as small_levels_of_factor
-    from mart
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by region_code, factor, is_small
-            order by spells, {{ binary_order('level') }}
-        ) as rank_among_shown
-    from small_levels
-
-),
-
 levels as (
 
-    select
-        *,
-        not is_small and small_levels_of_factor = 1 and rank_among_shown = 1 as is_protecting
-    from ranked
+    {{ protecting_rows('mart', ['region_code', 'factor'], 'spells', 'level') }}
 
 ),
 

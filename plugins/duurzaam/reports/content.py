@@ -1,6 +1,8 @@
-"""The content of one region's report, in Dutch, with disclosure control applied: no count
-below the threshold, no rate on fewer people than that, and no count that follows from the
-ones shown by subtraction leaves this module as a number (in text, tables or chart data)."""
+"""The content of one region's report, in Dutch, from the published models: what the
+warehouse withheld (a count below the threshold, a rate over fewer people, a count hidden
+so that another cannot be computed by subtraction) arrives as null with its
+`<column>_suppressed` text ('<10', 'x', 'n<10'), is shown as that text and listed in the
+report's note on what was not shown."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import cells_to_suppress, percentage, suppress_count, suppress_rate
+from duurzaam.privacy import percentage
 from duurzaam.reports.data import NATIONAL, ReportData
 
 FACTOR_LABELS = {
@@ -45,7 +47,8 @@ SOURCE_LABELS = {
 
 
 class Disclosure:
-    """Applies the threshold and keeps a list of what it withheld, for the report to say."""
+    """Reads what the published models withheld, and keeps a list of it for the report to
+    say."""
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
@@ -54,29 +57,36 @@ class Disclosure:
     def withhold(self, section: str, what: str) -> None:
         self.withheld.setdefault(section, []).append(what)
 
-    def count(self, value: Any, section: str | None = None, what: str = "") -> int | None:
-        """The count, or None when it must not be shown (noted under `section`)."""
-        if value is None or pd.isna(value):
-            return None
-        if int(value) < self.threshold:
-            if section:
+    def value(
+        self, row: Any, column: str, section: str | None = None, what: str = ""
+    ) -> float | None:
+        """The row's value of `column`, or None when it is unknown or withheld (a withheld
+        one is noted under `section`)."""
+        if _missing(row[column]):
+            if section and not _missing(row[f"{column}_suppressed"]):
                 self.withhold(section, what)
             return None
-        return int(value)
+        return float(row[column])
 
-    def rate(
-        self, value: Any, denominator: Any, section: str | None = None, what: str = ""
-    ) -> float | None:
-        """The rate, or None when its denominator may not be shown."""
-        if value is None or pd.isna(value):
-            return None
-        return None if self.count(denominator, section, what) is None else float(value)
+    def count(
+        self, row: Any, column: str, section: str | None = None, what: str = ""
+    ) -> int | None:
+        value = self.value(row, column, section, what)
+        return None if value is None else int(value)
 
-    def show_count(self, value: Any) -> str:
-        return suppress_count(value, self.threshold)
+    @staticmethod
+    def show_count(row: Any, column: str) -> str:
+        """The count in Dutch ('6.123'), what stands in its place when withheld, or '–'."""
+        if not _missing(row[f"{column}_suppressed"]):
+            return str(row[f"{column}_suppressed"])
+        return "–" if _missing(row[column]) else _thousands(int(row[column]))
 
-    def show_rate(self, value: Any, denominator: Any) -> str:
-        return suppress_rate(value, denominator, self.threshold)
+    @staticmethod
+    def show_rate(row: Any, column: str) -> str:
+        """The rate as a percentage ('62,5%'), what stands in its place when withheld, or '–'."""
+        if not _missing(row[f"{column}_suppressed"]):
+            return str(row[f"{column}_suppressed"])
+        return percentage(row[column])
 
 
 def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
@@ -118,26 +128,19 @@ def _row(rows: pd.DataFrame, quarter: str) -> pd.Series:
 def _headline(current: pd.Series, cohort: pd.Series | None, d: Disclosure) -> list[dict]:
     def count(column: str) -> dict:
         return {
-            "region": d.show_count(current[column]),
-            "national": d.show_count(current[f"nl_{column}"]),
+            "region": d.show_count(current, column),
+            "national": d.show_count(current, f"nl_{column}"),
         }
 
-    def rate(value: Any, denominator: Any, national: Any) -> dict:
-        return {"region": d.show_rate(value, denominator), "national": percentage(national)}
+    def rate(row: pd.Series, column: str) -> dict:
+        return {"region": d.show_rate(row, column), "national": d.show_rate(row, f"nl_{column}")}
 
     retention = (
-        rate(cohort["retention_12m"], cohort["retention_12m_cohort"], cohort["nl_retention_12m"])
-        if cohort is not None
-        else {"region": "–", "national": "–"}
+        rate(cohort, "retention_12m") if cohort is not None else {"region": "–", "national": "–"}
     )
     return [
         {"label": "Mensen in het doelgroepregister", **count("register_total")},
-        {
-            "label": "Aandeel werkend (doelgroepregister)",
-            **rate(
-                current["employment_rate"], current["register_total"], current["nl_employment_rate"]
-            ),
-        },
+        {"label": "Aandeel werkend (doelgroepregister)", **rate(current, "employment_rate")},
         {"label": "Plaatsingen (nieuwe werkperiodes)", **count("placements_started")},
         {"label": "Baanverlies", **count("job_losses")},
         {"label": "Van werk naar werk", **count("job_to_job_moves")},
@@ -156,30 +159,30 @@ def _trend(rows: pd.DataFrame, d: Disclosure) -> dict[str, list]:
     return {
         "labels": labels,
         "placements": [
-            d.count(rows.at[q, "placements_started"], "Plaatsingen", label)
+            d.count(rows.loc[q], "placements_started", "Plaatsingen", label)
             for q, label in zip(quarters, labels, strict=True)
         ],
         "job_losses": [
-            d.count(rows.at[q, "job_losses"], "Baanverlies", label)
+            d.count(rows.loc[q], "job_losses", "Baanverlies", label)
             for q, label in zip(quarters, labels, strict=True)
         ],
     }
 
 
 def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict[str, Any]:
-    """The Kaplan-Meier curve of the cohort placed a year ago, as long as enough people are
-    still followed (at risk) for the estimate to be shown: it stops at the first month with
-    fewer, and nothing after that month is shown."""
+    """The Kaplan-Meier curve of the cohort placed a year ago, as far as it is published: it
+    stops at the first month with fewer people still followed (at risk) than the threshold
+    (pub_cohort_survival withholds that month and every later one)."""
     curves = {}
     for region_code, rows in data.survival.sort_values("month").groupby("region_code"):
-        followed = rows[(rows["at_risk"] >= d.threshold).astype(int).cummin().astype(bool)]
+        followed = rows[rows["survival"].notna()]
         curves[region_code] = [
             # pandas-stubs type itertuples' fields as any scalar
             (int(r.month), float(r.survival), _float(r.ci_lower), _float(r.ci_upper))  # type: ignore[arg-type]
             for r in followed.itertuples()
         ]
     region = curves.get(data.region_code, [])
-    if cohort is not None and d.count(cohort["retention_12m_cohort"]) is None:
+    if cohort is not None and d.count(cohort, "retention_12m_cohort") is None:
         region = []
         d.withhold("Behoudcurve", data.cohort_quarter.label_nl)
     return {
@@ -190,42 +193,32 @@ def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict
 
 
 def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dict]:
-    """Retention at 12 months per factor level, regional beside national. Within a factor
-    the levels add up to all spells, so a hidden level count is protected by hiding a second
-    one (secondary suppression); a level hidden that way keeps no rate either."""
+    """Retention at 12 months per factor level, regional beside national. A level withheld
+    in pub_retention_factors ('<10', or 'x' to protect another level of the factor) keeps
+    no rate either."""
     national = factors[factors["region_code"] == NATIONAL].set_index(["factor", "level"])
     rows = []
     regional = factors[factors["region_code"] == region_code]
     for factor, levels in regional.groupby("factor", sort=True):
-        levels = levels.sort_values("level")
-        hidden = cells_to_suppress(levels["spells"].tolist(), d.threshold)
-        for (_, level), is_hidden in zip(levels.iterrows(), hidden, strict=True):
+        for _, level in levels.sort_values("level").iterrows():
             label = f"{FACTOR_LABELS.get(str(factor), str(factor))}: {level['level']}"
             nl = (
                 national.loc[(factor, level["level"])]
                 if (factor, level["level"]) in national.index
                 else None
             )
-            if is_hidden:
-                d.withhold("Kenmerken", label)
+            d.count(level, "spells", "Kenmerken", label)  # notes a withheld level
             rows.append(
                 {
                     "label": label,
-                    "spells": _factor_count(level["spells"], is_hidden, d),
-                    "retention": None if is_hidden else _float(level["retention_12m"]),
-                    "ci_lower": None if is_hidden else _float(level["retention_12m_ci_lower"]),
-                    "ci_upper": None if is_hidden else _float(level["retention_12m_ci_upper"]),
+                    "spells": d.show_count(level, "spells"),
+                    "retention": _float(level["retention_12m"]),
+                    "ci_lower": _float(level["retention_12m_ci_lower"]),
+                    "ci_upper": _float(level["retention_12m_ci_upper"]),
                     "national": None if nl is None else _float(nl["retention_12m"]),
                 }
             )
     return rows
-
-
-def _factor_count(spells: int, is_hidden: bool, d: Disclosure) -> str:
-    """'<10' for a small count, 'x' for one hidden to protect another (secondary)."""
-    if not is_hidden:
-        return d.show_count(spells)
-    return f"<{d.threshold}" if spells < d.threshold else "x"
 
 
 def _spinnenweb(survey: pd.DataFrame, region_code: str, d: Disclosure) -> dict[str, Any] | None:
@@ -240,9 +233,9 @@ def _spinnenweb(survey: pd.DataFrame, region_code: str, d: Disclosure) -> dict[s
         if code == NATIONAL:
             name = f"{name} (Nederland)"
         perspectives[name] = [
-            d.rate(
-                row[f"spinnenweb_{element}_mean"],
-                row[f"spinnenweb_{element}_n"],
+            d.value(
+                row,
+                f"spinnenweb_{element}_mean",
                 f"Spinnenweb {name}" if code == region_code else None,
                 label,
             )
@@ -253,13 +246,16 @@ def _spinnenweb(survey: pd.DataFrame, region_code: str, d: Disclosure) -> dict[s
         for name, scores in perspectives.items()
         if any(score is not None for score in scores)
     }
-    regional_respondents = int(
-        survey.loc[survey["region_code"] == region_code, "respondents"].sum()
-    )
+    regional = survey[survey["region_code"] == region_code]
     return {
         "elements": list(SPINNENWEB_LABELS.values()),
         "perspectives": shown,
-        "respondents": d.show_count(regional_respondents),
+        # both perspectives together; no response from the region is a count below it too
+        "respondents": (
+            f"<{d.threshold}"
+            if regional.empty
+            else d.show_count(regional.iloc[0], "wave_respondents")
+        ),
     }
 
 
@@ -275,9 +271,7 @@ def _data_quality(loads: pd.DataFrame) -> list[dict]:
                 "source": SOURCE_LABELS.get(str(source), str(source)),
                 "file": PurePath(used["file_name"].iloc[-1]).name if not used.empty else "–",
                 "revision": int(used["revision"].iloc[-1]) if not used.empty else None,
-                "rows": f"{int(used['row_count'].iloc[-1]):,}".replace(",", ".")
-                if not used.empty
-                else "–",
+                "rows": _thousands(int(used["row_count"].iloc[-1])) if not used.empty else "–",
                 "rejected": len(rejected),
             }
         )
@@ -293,25 +287,27 @@ def _summary(
 ) -> list[str]:
     """Three sentences in plain Dutch, built only from figures that may be shown."""
     quarter = data.quarter.label_nl
-    placements = d.show_count(current["placements_started"])
-    losses = d.show_count(current["job_losses"])
+    placements = d.show_count(current, "placements_started")
+    losses = d.show_count(current, "job_losses")
     first = f"In {quarter} begonnen {placements} mensen uit de doelgroep aan een nieuwe baan"
     if year_ago is not None:
-        before = d.count(year_ago["placements_started"])
-        now = d.count(current["placements_started"])
+        before = d.count(year_ago, "placements_started")
+        now = d.count(current, "placements_started")
         if before is not None and now is not None:
             direction = (
                 "meer dan" if now > before else "minder dan" if now < before else "evenveel als"
             )
-            first += f", {direction} een jaar eerder ({d.show_count(before)})"
+            first += f", {direction} een jaar eerder ({_thousands(before)})"
     first += f"; {losses} mensen verloren hun baan."
 
-    if cohort is None or pd.isna(cohort["retention_12m"]):
+    if cohort is None or (
+        pd.isna(cohort["retention_12m"]) and pd.isna(cohort["retention_12m_suppressed"])
+    ):
         second = "Hoeveel mensen na 12 maanden nog werken, is voor deze regio nog niet bekend."
     else:
-        region = d.show_rate(cohort["retention_12m"], cohort["retention_12m_cohort"])
-        national = percentage(cohort["nl_retention_12m"])
-        if region.startswith("n<"):
+        region = d.show_rate(cohort, "retention_12m")
+        national = d.show_rate(cohort, "nl_retention_12m")
+        if pd.isna(cohort["retention_12m"]):
             second = (
                 f"Van de mensen die in {data.cohort_quarter.label_nl} begonnen, zijn er te "
                 f"weinig om het behoud na 12 maanden te tonen; landelijk is dat {national}."
@@ -323,13 +319,13 @@ def _summary(
                 f"{region}: {compare} het landelijke {national}."
             )
 
-    if pd.isna(current["employment_rate"]):
+    if pd.isna(current["employment_rate"]) and pd.isna(current["employment_rate_suppressed"]):
         third = "Voor dit kwartaal zijn er nog geen cijfers uit het doelgroepregister."
     else:
         third = (
             f"Van de mensen in het doelgroepregister werkt "
-            f"{d.show_rate(current['employment_rate'], current['register_total'])} "
-            f"(landelijk {percentage(current['nl_employment_rate'])})"
+            f"{d.show_rate(current, 'employment_rate')} "
+            f"(landelijk {d.show_rate(current, 'nl_employment_rate')})"
         )
         if not pd.isna(current["jobs_progress"]):
             third += (
@@ -349,4 +345,13 @@ def _compare(region: float, national: float) -> str:
 
 
 def _float(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+    return None if _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _thousands(count: int) -> str:
+    """6123 -> '6.123' (Dutch grouping)."""
+    return f"{count:,}".replace(",", ".")

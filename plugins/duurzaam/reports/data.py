@@ -1,5 +1,6 @@
 """What one region's report reads from the warehouse: its rows and the national ones ('NL')
-from the marts, and what the quarter's loads and validations recorded in meta."""
+from the published models (the marts with disclosure control applied), and what the
+quarter's loads and validations recorded in meta."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ NATIONAL = "NL"
 class ReportData:
     quarter: Quarter
     region_code: str
-    region_quarters: pd.DataFrame  # mart_region_quarter, the last 8 quarters of the region
-    survival: pd.DataFrame  # mart_cohort_survival, the cohort of a year ago, region and NL
-    factors: pd.DataFrame  # mart_retention_factors, region and NL
-    survey: pd.DataFrame  # mart_employer_survey, the quarter's wave, region and NL
+    region_quarters: pd.DataFrame  # pub_region_quarter, the last 8 quarters of the region
+    survival: pd.DataFrame  # pub_cohort_survival, the cohort of a year ago, region and NL
+    factors: pd.DataFrame  # pub_retention_factors, region and NL
+    survey: pd.DataFrame  # pub_employer_survey, the quarter's wave, region and NL
     loads: pd.DataFrame  # meta.loads of the quarter, every source and attempt
 
     @property
@@ -37,16 +38,16 @@ class ReportData:
 
 
 def report_regions(settings: Settings, quarter: Quarter) -> list[str]:
-    """The regions mart_region_quarter has for the quarter (all 35 once it is loaded)."""
+    """The regions pub_region_quarter has for the quarter (all 35 once it is loaded)."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         rows = warehouse.query(
-            "select region_code from marts.mart_region_quarter where quarter = %s "
+            "select region_code from published.pub_region_quarter where quarter = %s "
             "order by region_code",
             (str(quarter),),
         )
     if not rows:
         raise DuurzaamError(
-            f"marts.mart_region_quarter has no rows for {quarter}: ingest that quarter and "
+            f"published.pub_region_quarter has no rows for {quarter}: ingest that quarter and "
             "run `duurzaam transform` first"
         )
     return [str(code) for (code,) in rows]
@@ -54,22 +55,22 @@ def report_regions(settings: Settings, quarter: Quarter) -> list[str]:
 
 def latest_quarter(settings: Settings) -> Quarter:
     with open_warehouse(settings.warehouse_url) as warehouse:
-        rows = warehouse.query("select max(quarter) from marts.mart_region_quarter")
+        rows = warehouse.query("select max(quarter) from published.pub_region_quarter")
     if not rows or rows[0][0] is None:
-        raise DuurzaamError("marts.mart_region_quarter is empty: load a quarter and transform")
+        raise DuurzaamError("published.pub_region_quarter is empty: load a quarter and transform")
     return Quarter.parse(rows[0][0])
 
 
 def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -> ReportData:
     regions = (region_code, NATIONAL)
     region_quarters = warehouse.query_frame(
-        "select * from marts.mart_region_quarter "
+        "select * from published.pub_region_quarter "
         "where region_code = %s and quarter between %s and %s order by quarter",
         (region_code, str(quarter - (TREND_QUARTERS - 1)), str(quarter)),
     )
     if region_quarters.empty or region_quarters["quarter"].iloc[-1] != str(quarter):
         raise DuurzaamError(
-            f"marts.mart_region_quarter has no row for region {region_code} in {quarter}: "
+            f"published.pub_region_quarter has no row for region {region_code} in {quarter}: "
             "check the region code, or ingest the quarter and run `duurzaam transform`"
         )
     return ReportData(
@@ -77,17 +78,18 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
         region_code=region_code,
         region_quarters=region_quarters,
         survival=warehouse.query_frame(
-            "select * from marts.mart_cohort_survival "
+            "select * from published.pub_cohort_survival "
             "where region_code in (%s, %s) and cohort_quarter = %s and is_observable "
             "order by region_code, month",
             (*regions, str(quarter - 4)),
         ),
         factors=warehouse.query_frame(
-            "select * from marts.mart_retention_factors where region_code in (%s, %s)",
+            "select * from published.pub_retention_factors where region_code in (%s, %s)",
             regions,
         ),
         survey=warehouse.query_frame(
-            "select * from marts.mart_employer_survey where region_code in (%s, %s) and wave = %s",
+            "select * from published.pub_employer_survey "
+            "where region_code in (%s, %s) and wave = %s",
             (*regions, str(quarter)),
         ),
         loads=warehouse.query_frame(
