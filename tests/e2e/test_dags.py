@@ -98,6 +98,7 @@ def airflow_env(tmp_path: Path, generated_landing: Path) -> dict[str, str]:
         DUURZAAM_LANDING_DIR=str(generated_landing),
         DUURZAAM_OUTBOX_DIR=str(tmp_path / "outbox"),
         DUURZAAM_WORK_DIR=str(tmp_path / "work"),
+        DUURZAAM_DASHBOARD_DIR=str(tmp_path / "dashboard"),
     )
     subprocess.run([_airflow(), "db", "migrate"], env=env, check=True, capture_output=True)
     return env
@@ -131,13 +132,17 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
+    # the report DAG rebuilt the dashboard too: the national page and one per region
+    site = tmp_path / "dashboard" / "current"
+    assert len(list(site.glob("regio/AM*.html"))) == 35 and (site / "index.html").is_file()
     assert_no_person_level_data_left_the_warehouse(airflow_env, tmp_path, "\n".join(output))
 
 
 def assert_no_person_level_data_left_the_warehouse(
     env: dict[str, str], tmp_path: Path, log: str
 ) -> None:
-    """No person or placement id of the warehouse in the task logs, an XCom or a report."""
+    """No person or placement id of the warehouse in the task logs, an XCom, a report or a
+    dashboard page."""
     import re
     import sqlite3
 
@@ -151,7 +156,11 @@ def assert_no_person_level_data_left_the_warehouse(
         }
     texts = {"log": log} | {
         str(path): path.read_text(errors="replace")
-        for folder in (Path(env["AIRFLOW_HOME"]) / "logs", tmp_path / "outbox")
+        for folder in (
+            Path(env["AIRFLOW_HOME"]) / "logs",
+            tmp_path / "outbox",
+            tmp_path / "dashboard",
+        )
         for path in folder.rglob("*")
         if path.is_file() and path.suffix != ".pdf"
     }

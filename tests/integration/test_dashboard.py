@@ -217,3 +217,13 @@ def test_no_small_count_reaches_the_pages(dashboard):
             assert value in ("–", "", f"<{threshold}", "x", f"n<{threshold}") or (
                 int(value.replace(".", "")) >= threshold
             ), (page.name, value)
+
+
+@pytest.mark.postgres
+def test_the_pages_are_the_same_built_from_postgresql(dashboard, built_warehouses, tmp_path):
+    settings = replace(built_warehouses["postgres"], dashboard_dir=tmp_path)
+    from_postgres = build_site(settings).folder
+    pages = sorted(p.relative_to(dashboard.folder) for p in dashboard.folder.rglob("*.html"))
+    assert len(pages) == 37
+    for page in pages:
+        assert (from_postgres / page).read_text() == (dashboard.folder / page).read_text(), page

@@ -79,8 +79,8 @@ def national_quarters(rows: list[Row]) -> list[Row]:
             }
         for column in JOBS:
             value = row[column]
-            if isinstance(value, int | float):  # a withheld value adds nothing
-                national[quarter][column] = (national[quarter][column] or 0) + value
+            if value is not None and not isinstance(value, str):  # withheld adds nothing
+                national[quarter][column] = (national[quarter][column] or 0) + float(value)
     return list(national.values())
 
 
