@@ -230,20 +230,20 @@
   }
 
   function effects() {
-    if (!data.effects || data.effects.length === 0) return;
+    if (!data.effects || data.effects.rows.length === 0) return;
     const table = byId("effects-table");
-    const columns = Object.keys(data.effects[0]).filter((c) => c !== "region_code");
     const head = document.createElement("tr");
-    for (const column of columns) {
+    for (const column of data.effects.columns) {
       const th = document.createElement("th");
       th.textContent = column;
       head.appendChild(th);
     }
     table.tHead.replaceChildren(head);
-    for (const effect of data.effects) row(table.tBodies[0], columns.map((c) => effect[c]));
+    const dutch = (v) => (typeof v === "number" ? v.toLocaleString("nl-NL", { maximumFractionDigits: 2 }) : v);
+    for (const effect of data.effects.rows) row(table.tBodies[0], effect.map(dutch));
     table.hidden = false;
     byId("effects-note").textContent =
-      "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies).";
+      "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies), met 95%-betrouwbaarheidsinterval.";
   }
 
   function jobs() {

@@ -238,9 +238,32 @@ def _followup(rows: list[Row]) -> list[dict]:
     ]
 
 
-def _effects(rows: list[Row]) -> list[dict]:
-    """The adjusted effects of the published layer, as its rows are."""
-    return [{column: show.plain(value) for column, value in row.items()} for row in rows]
+# The columns of the adjusted effects (mart_retention_effects) a reader sees, in Dutch.
+EFFECT_COLUMNS = {
+    "factor": "Kenmerk",
+    "level": "Niveau",
+    "reference_level": "Vergeleken met",
+    "hazard_ratio": "Hazard ratio",
+    "hr_ci_lower": "95%-interval van",
+    "hr_ci_upper": "tot",
+    "spells": "n (werkperiodes)",
+}
+
+
+def _effects(rows: list[Row]) -> dict[str, list]:
+    """The adjusted effects of the published layer as a table: its known columns in this
+    order under Dutch names (every column as it is when it has none of them)."""
+    columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]] or list(rows[0] if rows else [])
+    return {
+        "columns": [EFFECT_COLUMNS.get(c, c) for c in columns],
+        "rows": [
+            [
+                FACTOR_LABELS.get(str(row[c]), row[c]) if c == "factor" else show.plain(row[c])
+                for c in columns
+            ]
+            for row in rows
+        ],
+    }
 
 
 def compare_page(data: DashboardData) -> dict[str, Any]:
