@@ -29,7 +29,7 @@ from duurzaam.warehouse import open_warehouse
 pytestmark = pytest.mark.slow  # the browser, and the session's warehouse if not built yet
 
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "dashboard"
-REGIONS = ["AM01", "AM05", "AM37"]  # three region pages beside the national one
+REGIONS = ["AM18", "AM21", "AM22"]  # three region pages: the largest, so every chart has points
 HEADLINE_COUNTS = {  # published column -> the row of the headline table showing it
     "placements_started": "Plaatsingen (nieuwe werkperiodes)",
     "job_losses": "Baanverlies",
@@ -159,7 +159,7 @@ def test_a_page_shows_the_published_figures_and_reacts_to_the_chosen_quarter(
     assert console_messages(browser) == []
     assert_local_only(browser, dashboard.url)
 
-    if code in ("NL", REGIONS[1]):
+    if code in ("NL", REGIONS[0]):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         choose(browser, "quarter-choice", str(latest["quarter"]))
         browser.save_screenshot(str(SCREENSHOTS / f"{code}.png"))
