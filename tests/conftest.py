@@ -3,11 +3,14 @@ test session, and a small generated landing zone."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +28,9 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # Airflow, when a test imports it, keeps its files in a throwaway home, not in ~/airflow.
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="duurzaam-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# What the test processes of one run share (pytest-xdist workers inherit it from the process
+# that starts them): the warehouses built once per run, and what to drop when the run ends.
+RUN_FOLDER = Path(os.environ.setdefault("DUURZAAM_TEST_RUN", tempfile.mkdtemp(prefix="duurzaam-")))
 
 # The server the tests use; CI starts it (see .ci/run). Trust auth, user postgres.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -40,6 +46,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         layer = item.path.parent.name
         if layer in ("unit", "integration", "e2e"):
             item.add_marker(layer)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """When the run ends (in the process that started the workers): drops the databases and
+    roles that the run's shared builds created, then the run folder."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    registry = RUN_FOLDER / "drop-after-run.json"
+    if registry.exists():
+        entries = [json.loads(line) for line in registry.read_text().splitlines()]
+        for kind, name in sorted(entries, key=lambda entry: entry[0] != "database"):
+            if kind == "database":
+                drop_database(name)
+            else:
+                with _admin_connection() as admin:
+                    admin.execute(f"drop role if exists {name}")
+    shutil.rmtree(RUN_FOLDER, ignore_errors=True)
+
+
+def built_once(name: str, build: Callable[[Path], dict]) -> dict:
+    """What build(folder) returned, built by the first test process of the run to ask (the
+    others wait for it, then read the same): dbt builds are the slowest fixtures, and each
+    pytest-xdist worker would otherwise repeat them. build writes into folder and returns
+    JSON; what it creates on the server it registers with drop_after_run."""
+    done = RUN_FOLDER / f"{name}.json"
+    with (RUN_FOLDER / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            folder = RUN_FOLDER / name
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)))
+        return json.loads(done.read_text())
+
+
+def drop_after_run(kind: str, name: str) -> None:
+    """A database or role of the server that the run drops when it ends (pytest_unconfigure)."""
+    with (RUN_FOLDER / "drop-after-run.json").open("a") as registry:
+        registry.write(json.dumps([kind, name]) + "\n")
 
 
 def _admin_connection() -> psycopg.Connection:
@@ -115,65 +160,18 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def built_warehouses(
-    tmp_path_factory: pytest.TempPathFactory, generated_landing: Path
-) -> Iterator[dict[str, Settings]]:
-    """Per backend, once per session when first asked for: a warehouse with the generated
-    placements of every sample quarter loaded and dbt built (its Settings). Both stay until
-    the session ends, whatever order the tests run in; the tests using them only read."""
-    from duurzaam.ingest import ingest
-    from duurzaam.transform import transform
+def generated_landing() -> Path:
+    """A small synthetic landing zone (persoon_id variant), generated once per run. Read it;
+    copy what a test changes."""
 
-    with ExitStack() as stack:
+    def generate_landing(folder: Path) -> dict:
+        from duurzaam.synthetic import generate
 
-        def build(backend: str) -> Settings:
-            folder = tmp_path_factory.mktemp(f"built-{backend}")
-            if backend == "duckdb":
-                url = f"duckdb:///{folder / 'warehouse.duckdb'}"
-            else:
-                url = stack.enter_context(throwaway_database())
-            settings = replace(
-                load_settings(),
-                warehouse_url=url,
-                landing_dir=generated_landing,
-                outbox_dir=folder / "outbox",
-                work_dir=folder / "work",
-                pseudonym_key=TEST_KEY,
-            )
-            for quarter in parse_quarter_range(SAMPLE_QUARTERS):
-                assert ingest("placements", str(quarter), settings)["status"] == "loaded"
-            transform(settings)  # dbt build: raises when a model or a data/unit test fails
-            return settings
+        generate(folder, parse_quarter_range(SAMPLE_QUARTERS), seed=7, scale=0.05)
+        return {}
 
-        yield _BuiltOnDemand(build)
-
-
-class _BuiltOnDemand(dict[str, Settings]):
-    """backend -> Settings, built the first time a backend is asked for."""
-
-    def __init__(self, build: Callable[[str], Settings]):
-        super().__init__()
-        self.build = build
-
-    def __missing__(self, backend: str) -> Settings:
-        self[backend] = settings = self.build(backend)
-        return settings
-
-
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
-def built_warehouse(request: pytest.FixtureRequest, built_warehouses) -> Settings:
-    """Each test using this runs once per backend, on the session's built warehouse."""
-    return built_warehouses[request.param]
-
-
-@pytest.fixture(scope="session")
-def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic landing zone (persoon_id variant), generated once per session."""
-    from duurzaam.synthetic import generate
-
-    out = tmp_path_factory.mktemp("landing")
-    generate(out, parse_quarter_range(SAMPLE_QUARTERS), seed=7, scale=0.05)
-    return out
+    built_once("landing", generate_landing)
+    return RUN_FOLDER / "landing"
 
 
 @pytest.fixture
@@ -196,40 +194,135 @@ class RoleBuiltWarehouse:
     loader: str  # the login roles that loaded and built it
     transformer: str
     loads: list[dict]  # what each of the loader's ingests returned
+    template: str  # a copy of it that nobody connects to: the template of tests' copies
+
+
+class BuiltWarehouses(dict[str, Settings]):
+    """backend -> Settings of a warehouse with every source of every sample quarter loaded
+    and dbt built; built once per run, the first time a test asks for it."""
+
+    def __init__(self, folders: pytest.TempPathFactory, landing: Path):
+        super().__init__()
+        self.folders, self.landing = folders, landing
+
+    def settings(self, backend: str, url: str) -> Settings:
+        folder = self.folders.mktemp(f"built-{backend}")
+        return replace(sample_settings(url, folder, self.landing), outbox_dir=folder / "outbox")
+
+    def __missing__(self, backend: str) -> Settings:
+        if backend == "duckdb":
+            # Each process reads a copy: DuckDB lets one process at a time open a file.
+            built = built_once("warehouse-duckdb", lambda f: build_duckdb(f, self.landing))
+            settings = self.settings(backend, "")
+            copy = settings.work_dir.parent / "warehouse.duckdb"
+            shutil.copyfile(built["file"], copy)
+            settings = replace(settings, warehouse_url=f"duckdb:///{copy}")
+        else:
+            settings = self.settings(backend, self.role_built_postgres().url)
+        self[backend] = settings
+        return settings
+
+    def role_built_postgres(self) -> RoleBuiltWarehouse:
+        built = built_once("warehouse-postgres", lambda f: build_postgres_as_roles(f, self.landing))
+        return RoleBuiltWarehouse(**built)
+
+
+def sample_settings(url: str, folder: Path, landing: Path) -> Settings:
+    return replace(
+        load_settings(),
+        warehouse_url=url,
+        landing_dir=landing,
+        work_dir=folder / "work",
+        pseudonym_key=TEST_KEY,
+    )
+
+
+def ingest_every_source(settings: Settings) -> list[dict]:
+    """Ingests every source of every sample quarter; what each ingest returned."""
+    from duurzaam.ingest import ingest
+    from duurzaam.sources import SOURCES
+
+    return [
+        ingest(source, str(quarter), settings)
+        for quarter in parse_quarter_range(SAMPLE_QUARTERS)
+        for source in SOURCES
+    ]
+
+
+def build_duckdb(folder: Path, landing: Path) -> dict:
+    """Every source of the sample quarters loaded and dbt built in a DuckDB file."""
+    from duurzaam.transform import transform
+    from duurzaam.warehouse import open_warehouse
+
+    file = folder / "warehouse.duckdb"
+    settings = sample_settings(f"duckdb:///{file}", folder, landing)
+    ingest_every_source(settings)
+    transform(settings)  # dbt build: raises when a model or a data/unit test fails
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.execute("checkpoint")  # everything in the file, so that it can be copied
+    return {"file": str(file)}
+
+
+def build_postgres_as_roles(folder: Path, landing: Path) -> dict:
+    """A PostgreSQL warehouse prepared by the administrator (schemas, migrations, the group
+    roles), every source ingested by a login of duurzaam_loader, dbt run by a login of
+    duurzaam_transformer."""
+    from duurzaam.transform import prepare_warehouse, transform
+
+    database = f"duurzaam_test_{uuid.uuid4().hex[:10]}"
+    loader, dbt = (f"duurzaam_test_{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for kind, name in (("database", database), ("role", loader), ("role", dbt)):
+        drop_after_run(kind, name)  # databases are dropped first: they hold the roles' objects
+    with _admin_connection() as admin:
+        admin.execute(f"create database {database}")
+        admin.execute(f"create role {loader} login")
+        admin.execute(f"create role {dbt} login")
+    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+    settings = sample_settings(url, folder, landing)
+    prepare_warehouse(settings)  # as the administrator: creates the group roles too
+    with _admin_connection() as admin:
+        admin.execute(f"grant duurzaam_loader to {loader}")
+        admin.execute(f"grant duurzaam_transformer to {dbt}")
+    loads = ingest_every_source(replace(settings, warehouse_url=as_user(url, loader)))
+    transform(replace(settings, warehouse_url=as_user(url, dbt)))
+    # A database can be copied only while nobody is connected to it, and the tests of the
+    # other processes read this one at any time.
+    template = f"{database}_template"
+    drop_after_run("database", template)
+    with _admin_connection() as admin:
+        admin.execute(f"create database {template} template {database}")
+    return {
+        "url": url,
+        "database": database,
+        "loader": loader,
+        "transformer": dbt,
+        "loads": loads,
+        "template": template,
+    }
 
 
 @pytest.fixture(scope="session")
-def role_built_postgres(
+def built_warehouses(
     tmp_path_factory: pytest.TempPathFactory, generated_landing: Path
-) -> Iterator[RoleBuiltWarehouse]:
+) -> BuiltWarehouses:
+    """Per backend, once per run when first asked for: a warehouse with every source of every
+    sample quarter loaded and dbt built (its Settings). DuckDB's is this process's copy of
+    the run's file; PostgreSQL's is role_built_postgres. The tests using them only read (or
+    copy them to change them), whatever order they run in."""
+    return BuiltWarehouses(tmp_path_factory, generated_landing)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def built_warehouse(request: pytest.FixtureRequest, built_warehouses) -> Settings:
+    """Each test using this runs once per backend, on the session's built warehouse."""
+    return built_warehouses[request.param]
+
+
+@pytest.fixture(scope="session")
+def role_built_postgres(built_warehouses: BuiltWarehouses) -> RoleBuiltWarehouse:
     """A PostgreSQL warehouse as production runs it: prepared by the administrator (schemas,
     migrations), every source of the sample quarters ingested by a login of
     duurzaam_loader, the marts built by `transform` (dbt) logged in as a member of
-    duurzaam_transformer. Built once per session; read it, or copy it (throwaway_database
-    with it as template) to change it."""
-    from duurzaam.ingest import ingest
-    from duurzaam.sources import SOURCES
-    from duurzaam.transform import prepare_warehouse, transform
-
-    folder = tmp_path_factory.mktemp("role-built")
-    with throwaway_database() as url:
-        settings = replace(
-            load_settings(),
-            warehouse_url=url,
-            landing_dir=generated_landing,
-            work_dir=folder / "work",
-            pseudonym_key=TEST_KEY,
-        )
-        prepare_warehouse(settings)  # as the administrator: creates the group roles too
-        with login_role("duurzaam_loader") as loader, login_role("duurzaam_transformer") as dbt:
-            try:
-                as_loader = replace(settings, warehouse_url=as_user(url, loader))
-                loads = [
-                    ingest(source, str(quarter), as_loader)
-                    for quarter in parse_quarter_range(SAMPLE_QUARTERS)
-                    for source in SOURCES
-                ]
-                transform(replace(settings, warehouse_url=as_user(url, dbt)))
-                yield RoleBuiltWarehouse(url, make_url(url).database, loader, dbt, loads)
-            finally:
-                drop_database(make_url(url).database)  # before its objects' owners
+    duurzaam_transformer. Built once per run (it is built_warehouses["postgres"]); read it,
+    or copy it (throwaway_database(template=role_built_postgres.template)) to change it."""
+    return built_warehouses.role_built_postgres()

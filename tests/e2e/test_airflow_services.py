@@ -3,8 +3,8 @@ every Airflow service (read from the file, its variables filled in), with the ho
 of this machine and the LocalExecutor instead of Celery; PostgreSQL as metadata database and
 warehouse; the api-server, scheduler and dag-processor as real processes. An
 `airflow backfill create` of two quarters loads them in order, a second one of the same
-range changes nothing; the transform's mart Assets then start the reports, which reach a real
-SMTP server through the Airflow connection smtp_default."""
+range changes nothing; the transform's Assets of the published models then start the reports,
+which reach a real SMTP server through the Airflow connection smtp_default."""
 
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def test_backfill_then_assets_run_the_pipeline_on_postgres_metadata(airflow_serv
     assert [s for *_, s in runs(services, INGEST, "backfill")] == ["success"] * 2
     assert loaded(services) == loads
 
-    # one transform; its mart Assets start the reports, sent through smtp_default
+    # one transform; its published models' Assets start the reports, sent through smtp_default
     airflow(services, "dags", "unpause", REPORT)
     airflow(services, "dags", "unpause", TRANSFORM)
     airflow(services, "dags", "trigger", TRANSFORM)

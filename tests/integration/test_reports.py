@@ -28,7 +28,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from pypdf import PdfReader
 
 from duurzaam.dashboard.links import page_url
-from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports import outbox
 from duurzaam.reports.build import deliver_report, prepare_report, write_reports
@@ -36,13 +35,11 @@ from duurzaam.reports.content import report_content
 from duurzaam.reports.data import load_report_data
 from duurzaam.reports.delivery import DeliveryError, PartialDelivery, SmtpServer
 from duurzaam.reports.recipients import load_recipients
-from duurzaam.sources import SOURCES
-from duurzaam.transform import transform
 from duurzaam.warehouse import open_warehouse
 from tests.certificates import self_signed_certificate
-from tests.conftest import SAMPLE_QUARTERS, TEST_KEY, throwaway_database
+from tests.conftest import SAMPLE_QUARTERS, throwaway_database
 
-# The marts are built once per module (dbt), then reports are rendered and sent.
+# The marts are built once per session (dbt), then reports are rendered and sent.
 pytestmark = pytest.mark.slow
 
 QUARTER = parse_quarter_range(SAMPLE_QUARTERS)[-1]
@@ -102,44 +99,23 @@ def smtp_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def loaded_warehouse(tmp_path_factory, generated_landing) -> str:
-    """Every source of the sample quarters, loaded and transformed once for this module."""
-    from duurzaam.settings import load_settings
-
-    folder = tmp_path_factory.mktemp("reports")
-    settings = replace(
-        load_settings(),
-        warehouse_url=f"duckdb:///{folder / 'w.duckdb'}",
-        landing_dir=generated_landing,
-        work_dir=folder / "work",
-        pseudonym_key=TEST_KEY,
-    )
-    for quarter in parse_quarter_range(SAMPLE_QUARTERS):
-        for source in SOURCES:
-            ingest(source, str(quarter), settings)
-    transform(settings)
-    with open_warehouse(settings.warehouse_url) as warehouse:
-        warehouse.execute("checkpoint")  # everything in the file, so that it can be copied
-    return settings.warehouse_url
-
-
 @pytest.fixture(params=["duckdb", "postgres"])
 def report_settings(request, tmp_path) -> Iterator:
-    """A fresh copy of the loaded warehouse per test (its own outbox table): the DuckDB file
-    of this module, or a copy of the PostgreSQL warehouse that the loader and transformer
-    roles built for the session."""
+    """A fresh copy of the session's built warehouse per test (its own outbox table): a copy
+    of the DuckDB file, or of the PostgreSQL warehouse that the loader and transformer roles
+    built."""
     from duurzaam.settings import load_settings
 
     with ExitStack() as stack:
         if request.param == "duckdb":
-            source = Path(request.getfixturevalue("loaded_warehouse").removeprefix("duckdb:///"))
+            built = request.getfixturevalue("built_warehouses")["duckdb"].warehouse_url
+            source = Path(built.removeprefix("duckdb:///"))
             copy = tmp_path / "w.duckdb"
             copy.write_bytes(source.read_bytes())
             url = f"duckdb:///{copy}"
         else:
             built = request.getfixturevalue("role_built_postgres")
-            url = stack.enter_context(throwaway_database(template=built.database))
+            url = stack.enter_context(throwaway_database(template=built.template))
         yield replace(
             load_settings(),
             warehouse_url=url,
