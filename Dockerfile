@@ -38,9 +38,9 @@ RUN uv sync --frozen --no-dev \
 # home with its logs and the login file, dbt's target and logs, and the pipeline's data
 # folders; named volumes mounted there start with this ownership.
 RUN mkdir -p "$AIRFLOW_HOME/logs" "$AIRFLOW_HOME/auth" dbt_project/target dbt_project/logs \
-        landing outbox work \
+        landing outbox work dashboard \
     && chown -R airflow: "$AIRFLOW_HOME" dbt_project/target dbt_project/logs \
-        landing outbox work
+        landing outbox work dashboard
 
 # The airflow user, by number: a runtime can then tell it is not root.
 USER 50000

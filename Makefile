@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports bench-transform clean
+.PHONY: install manifest docs demo dashboard test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports bench-transform bench-dashboard clean
 
 # The dbt manifest the transform DAG is rendered from (astronomer-cosmos), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -37,6 +37,12 @@ docs: install
 
 demo: install
 	$(RUN) duurzaam demo
+
+# The dashboard of the warehouse's published figures, rebuilt, then served on
+# http://localhost:8050/ until Ctrl-C (the report DAG rebuilds it after every transform).
+dashboard: install
+	$(RUN) duurzaam dashboard build
+	$(RUN) duurzaam dashboard serve
 
 # Everything CI runs: the checks, then every test (unit, integration against the real
 # PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs).
@@ -85,5 +91,9 @@ bench-transform: install
 bench-reports: install
 	$(RUN) python -m duurzaam.bench.reports
 
+# Load time of a region's dashboard page in headless Chromium, to the last chart drawn.
+bench-dashboard: install
+	$(RUN) python -m duurzaam.bench.dashboard
+
 clean:
-	rm -rf warehouse outbox work .airflow dbt_project/target dbt_project/logs
+	rm -rf warehouse outbox work dashboard .airflow dbt_project/target dbt_project/logs

@@ -12,6 +12,8 @@ sends it to the region's own recipients, exactly once; one region can be retried
   data engineers and does not stop the others.
 - **send_summary**: one mail to the data engineers: what was loaded, what was withheld, and
   which regions got their report.
+- **build_dashboard**: beside them, the dashboard is rebuilt from the same figures (its
+  pages served at once); a failed build holds back no report.
 
 Runbook: docs/operations.md."""
 
@@ -105,6 +107,17 @@ def send_summary(checked: dict) -> None:
     send_alert(summary, settings, airflow_smtp_server(settings))
 
 
+@task(execution_timeout=TIMEOUTS["plan"])
+def build_dashboard() -> str:
+    from duurzaam.connections import airflow_settings
+    from duurzaam.dashboard.site import build_site
+
+    settings = airflow_settings()
+    built = build_site(settings)
+    log.info(built.describe(settings.dashboard_url))
+    return str(built.folder)
+
+
 @dag(
     dag_id="duurzaam_report",
     schedule=[MODEL_ASSETS[model] for model in REPORT_MODELS],  # the regional_report exposure
@@ -130,6 +143,7 @@ def duurzaam_report() -> None:
     # can only say the latter.
     sent = send_report.expand(report=plan_reports(checked))  # type: ignore[arg-type]
     sent >> send_summary(checked)  # type: ignore[arg-type]
+    build_dashboard()  # on its own: a failed build holds back no report
 
 
 duurzaam_report()

@@ -103,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help='e.g. "from marts.mart_region_quarter limit 5"')
     query.set_defaults(command=_query)
 
+    dashboard = commands.add_parser(
+        "dashboard", help="build the dashboard from the published layer, or serve it"
+    )
+    dashboard.add_argument("action", choices=("build", "serve"))
+    dashboard.add_argument("--host", default="127.0.0.1", help="serve: the address to listen on")
+    dashboard.add_argument("--port", type=int, default=8050, help="serve: the port")
+    dashboard.set_defaults(command=_dashboard)
+
     demo = commands.add_parser(
         "demo", help="run the Airflow DAGs over the bundled sample quarters (embedded mode)"
     )
@@ -221,6 +229,20 @@ def _query(arguments: argparse.Namespace) -> None:
         frame = warehouse.query_frame(arguments.sql)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(frame.to_string(index=False))
+
+
+def _dashboard(arguments: argparse.Namespace) -> None:
+    from duurzaam.settings import load_settings
+
+    settings = load_settings()
+    if arguments.action == "build":
+        from duurzaam.dashboard.site import build_site
+
+        print(build_site(settings).describe(settings.dashboard_url))
+    else:
+        from duurzaam.dashboard.server import serve
+
+        serve(settings.dashboard_dir, arguments.host, arguments.port)
 
 
 def _demo(arguments: argparse.Namespace) -> None:

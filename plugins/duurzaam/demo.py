@@ -83,6 +83,9 @@ def run_demo() -> None:
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
     print(f"Lineage:   {Path(env['AIRFLOW_HOME']) / 'lineage.jsonl'} (OpenLineage events)")
     print(f"Alerts:    {settings.outbox_dir}/alerts/ (the data engineers' mails, e.g. the summary)")
+    site = settings.dashboard_dir / "current" / "index.html"
+    print(f"Dashboard: {site.as_uri()}")
+    print(f"           or `make dashboard`, then {settings.dashboard_url}")
     print('Look:      uv run duurzaam query "from marts.mart_region_quarter limit 5"')
 
 

@@ -21,6 +21,8 @@ SOURCES_CONFIG = CONFIG_DIR / "sources.yml"
 MUNICIPALITIES_CSV = DBT_PROJECT_DIR / "seeds" / "municipalities.csv"
 
 SUPPRESS_BELOW_DEFAULT = 10
+# Where a region's page is, for the link in its report mail (the dashboard service's port).
+DASHBOARD_URL_DEFAULT = "http://localhost:8050/"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Settings:
     smtp_url: str | None = None  # smtp://user:password@host:587?starttls=true
     smtp_conn_id: str = "smtp_default"  # the Airflow connection, inside Airflow
     warehouse_conn_id: str = "duurzaam_warehouse"  # the Airflow connection, inside Airflow
+    dashboard_dir: Path = PROJECT_ROOT / "dashboard"  # the built pages (its `current` link)
+    dashboard_url: str = DASHBOARD_URL_DEFAULT  # the dashboard's address for its readers
 
     @property
     def backend(self) -> str:
@@ -92,6 +96,8 @@ def load_settings() -> Settings:
         smtp_url=env.get("DUURZAAM_SMTP_URL") or None,
         smtp_conn_id=env.get("DUURZAAM_SMTP_CONN_ID", "smtp_default"),
         warehouse_conn_id=env.get("DUURZAAM_WAREHOUSE_CONN_ID", "duurzaam_warehouse"),
+        dashboard_dir=Path(env.get("DUURZAAM_DASHBOARD_DIR", PROJECT_ROOT / "dashboard")),
+        dashboard_url=env.get("DUURZAAM_DASHBOARD_URL", DASHBOARD_URL_DEFAULT),
     )
 
 

@@ -91,6 +91,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[dict
         "/opt/duurzaam/landing": str(generated_landing),
         "/opt/duurzaam/outbox": str(tmp_path / "outbox"),
         "/opt/duurzaam/work": str(tmp_path / "work"),
+        "/opt/duurzaam/dashboard": str(tmp_path / "dashboard"),
         "/opt/duurzaam": str(PROJECT_ROOT),
         "/opt/airflow/auth/passwords.json": str(tmp_path / "passwords.json"),
     }
@@ -247,6 +248,9 @@ def test_backfill_then_assets_run_the_pipeline_on_postgres_metadata(airflow_serv
     assert summaries and set(summaries) == {
         "[duurzaam] summary 2023Q2: 3 of 3 regional reports sent"
     }
+    # and the dashboard rebuilt beside them, from the PostgreSQL warehouse's published layer
+    site = Path(services["env"]["DUURZAAM_DASHBOARD_DIR"]) / "current"
+    assert len(list(site.glob("regio/AM*.html"))) == 35 and (site / "index.html").is_file()
 
 
 def loaded(services: dict) -> list[tuple]:

@@ -156,6 +156,7 @@ def airflow_env(tmp_path: Path, generated_landing: Path) -> dict[str, str]:
         DUURZAAM_LANDING_DIR=str(generated_landing),
         DUURZAAM_OUTBOX_DIR=str(tmp_path / "outbox"),
         DUURZAAM_WORK_DIR=str(tmp_path / "work"),
+        DUURZAAM_DASHBOARD_DIR=str(tmp_path / "dashboard"),
     )
     subprocess.run([_airflow(), "db", "migrate"], env=env, check=True, capture_output=True)
     return env
@@ -210,6 +211,9 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert b"5 of 5 regions got their report" in summary_text
     report_text = email.message_from_bytes(reports[0].read_bytes(), policy=policy.default)
     assert "LET OP" not in report_text.get_body(("plain",)).get_content()  # nothing missing
+    # the report DAG rebuilt the dashboard too: the national page and one per region
+    site = tmp_path / "dashboard" / "current"
+    assert len(list(site.glob("regio/AM*.html"))) == 35 and (site / "index.html").is_file()
     assert not Path(duckdb_path(airflow_env["DUURZAAM_WAREHOUSE_URL"])).exists()
     connected = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}"}
     texts = assert_no_person_level_data_left_the_warehouse(connected, tmp_path, output[-1])
@@ -253,7 +257,7 @@ def assert_no_person_level_data_left_the_warehouse(
     env: dict[str, str], tmp_path: Path, log: str
 ) -> dict[str, str]:
     """No person or placement id of the warehouse in the task logs, an XCom, the lineage
-    events or a report. Returns the texts it read."""
+    events, a report or a dashboard page. Returns the texts it read."""
     import re
     import sqlite3
 
@@ -267,7 +271,11 @@ def assert_no_person_level_data_left_the_warehouse(
         }
     texts = {"log": log} | {
         str(path): path.read_text(errors="replace")
-        for folder in (Path(env["AIRFLOW_HOME"]) / "logs", tmp_path / "outbox")
+        for folder in (
+            Path(env["AIRFLOW_HOME"]) / "logs",
+            tmp_path / "outbox",
+            tmp_path / "dashboard",
+        )
         for path in folder.rglob("*")
         if path.is_file() and path.suffix != ".pdf"
     }

@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pypdf import PdfReader
 
+from duurzaam.dashboard.links import page_url
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports import outbox
 from duurzaam.reports.build import deliver_report, prepare_report, write_reports
@@ -156,8 +157,17 @@ def test_each_region_receives_its_own_report_once(report_settings, smtp_port):
         html = next(p for p in message.walk() if p.get_content_type() == "text/html")
         cids = {p["Content-ID"] for p in message.walk() if p.get_content_type() == "image/png"}
         assert {"<trend>", "<survival>", "<factors>"} <= cids
-        assert "http://" not in html.get_content() and "https://" not in html.get_content()
+        # no external resource: the one address is the link to the region's dashboard page,
+        # in the mail (text and HTML), not in the PDF
+        link = page_url(report_settings.dashboard_url, region)
+        assert (
+            f'<a href="{link}">' in html.get_content()
+            and link in message.get_body(("plain",)).get_content()
+        )
+        without_link = html.get_content().replace(link, "")
+        assert "http://" not in without_link and "https://" not in without_link
         text = pdf_text(message)
+        assert "regio/" not in text
         assert names[region] in text
         others = [n for code, n in names.items() if code != region and n not in names[region]]
         assert not [n for n in others if n in text], region

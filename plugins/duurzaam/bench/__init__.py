@@ -1,5 +1,5 @@
 """Benchmarks: scripts that print numbers (make bench-ingest, bench-dbt, bench-reports,
-bench-transform)."""
+bench-transform, bench-dashboard)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def load_sample(folder: Path) -> tuple[Settings, list[str]]:
         landing_dir=SAMPLE_LANDING_DIR,
         work_dir=folder / "work",
         outbox_dir=folder / "outbox",
+        dashboard_dir=folder / "dashboard",
     )
     quarters = sorted(p.stem for p in (SAMPLE_LANDING_DIR / "placements").glob("*.csv"))
     print(f"building the warehouse from {len(quarters)} sample quarters ...", flush=True)

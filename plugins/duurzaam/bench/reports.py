@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from duurzaam.bench import load_sample
+from duurzaam.bench.sample import sample_warehouse
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import write_reports
 from duurzaam.reports.delivery import SmtpServer
-from duurzaam.transform import transform
 
 
 class CountingInbox:
@@ -45,8 +44,7 @@ def main() -> None:
     from aiosmtpd.controller import Controller
 
     with tempfile.TemporaryDirectory(prefix="duurzaam-bench-reports-") as folder:
-        settings, quarters = load_sample(Path(folder))
-        transform(settings)
+        settings, quarters = sample_warehouse(Path(folder))
 
         inbox = CountingInbox()
         port = free_port()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 
+from duurzaam.dashboard.links import page_url
 from duurzaam.errors import DuurzaamError
 from duurzaam.quarters import Quarter
 from duurzaam.reports import outbox
@@ -96,6 +97,7 @@ class PreparedReport:
     content_hash: str
     recipients: list[str]
     state: outbox.OutboxState
+    dashboard_link: str | None = None  # the region's page; not part of the content hash
 
 
 def prepare_report(
@@ -125,11 +127,14 @@ def prepare_report(
         digest,
         addresses,
         outbox.state(warehouse, region_code, str(quarter), digest),
+        page_url(settings.dashboard_url, region_code),
     )
 
 
 def render_prepared(prepared: PreparedReport) -> RenderedReport:
-    return render(prepared.content, corrects=prepared.state.corrects)
+    return render(
+        prepared.content, corrects=prepared.state.corrects, dashboard_link=prepared.dashboard_link
+    )
 
 
 def send_prepared(
@@ -153,7 +158,9 @@ def send_prepared(
     if claim is None:  # sent meanwhile by another attempt
         return Delivery(prepared.region_code, "unchanged", where)
     if claim.corrects != prepared.state.corrects:  # the outbox changed meanwhile
-        report = render(prepared.content, corrects=claim.corrects)
+        report = render(
+            prepared.content, corrects=claim.corrects, dashboard_link=prepared.dashboard_link
+        )
     transport = "smtp" if server else "folder"
     pending = claim.pending(prepared.recipients)  # all, unless an attempt delivered to some
     try:

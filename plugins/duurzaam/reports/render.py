@@ -46,14 +46,20 @@ def subject(content: dict[str, Any], correction: bool = False) -> str:
     return f"Correctie: {title}" if correction else title
 
 
-def render(content: dict[str, Any], corrects: str | None = None) -> RenderedReport:
-    """corrects: the date of the report this one replaces, for a correction."""
+def render(
+    content: dict[str, Any], corrects: str | None = None, dashboard_link: str | None = None
+) -> RenderedReport:
+    """corrects: the date of the report this one replaces, for a correction; dashboard_link:
+    the region's dashboard page, linked from the mail (not from the PDF, a document of its
+    own)."""
     started = time.perf_counter()
     pngs = draw_charts(content)
     context = {**content, "correction": corrects}
     environment = _templates(content["threshold"])
     template = environment.get_template("region_report.html.j2")
-    html = template.render(**context, images={name: f"cid:{name}" for name in pngs})
+    html = template.render(
+        **context, images={name: f"cid:{name}" for name in pngs}, dashboard_link=dashboard_link
+    )
     html_for_pdf = template.render(
         **context,
         images={
@@ -69,7 +75,9 @@ def render(content: dict[str, Any], corrects: str | None = None) -> RenderedRepo
     return RenderedReport(
         subject=subject(content, correction=corrects is not None),
         html=html,
-        text=environment.get_template("region_report.txt.j2").render(**context),
+        text=environment.get_template("region_report.txt.j2").render(
+            **context, dashboard_link=dashboard_link
+        ),
         pdf=pdf,
         charts=pngs,
         seconds=time.perf_counter() - started,

@@ -1,0 +1,436 @@
+// The dashboard's charts and choices. The page's figures are JSON in #dashboard-data (built
+// from the published layer); plotly.js draws them. Nothing is fetched: every file a page
+// needs is served beside it. When every chart of the first view is drawn, the page sets
+// window.dashboardDrawn (milliseconds since navigation start) for the benchmark and tests.
+(function () {
+  "use strict";
+
+  const DARK = "#1f3a5f";
+  const GREY = "#6b6b6b";
+  const RED = "#b5473a";
+  const BAND = "rgba(31,58,95,0.18)";
+  const GREY_BAND = "rgba(107,107,107,0.15)";
+  const CONFIG = {
+    displaylogo: false,
+    responsive: true,
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "autoScale2d"],
+  };
+
+  const data = JSON.parse(document.getElementById("dashboard-data").textContent);
+
+  function layout(extra) {
+    return Object.assign(
+      {
+        separators: ",.",
+        font: { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12, color: "#222" },
+        margin: { l: 60, r: 20, t: 40, b: 50 },
+        hovermode: "closest",
+        legend: { orientation: "h", x: 0, y: 1.15 },
+        plot_bgcolor: "#fff",
+        paper_bgcolor: "#fff",
+      },
+      extra
+    );
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function options(select, entries, chosen) {
+    select.replaceChildren();
+    for (const [value, label] of entries) {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = label;
+      option.selected = value === chosen;
+      select.appendChild(option);
+    }
+  }
+
+  function row(body, cells, className) {
+    const tr = document.createElement("tr");
+    if (className) tr.className = className;
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text === null || text === undefined ? "–" : String(text);
+      tr.appendChild(td);
+    }
+    body.appendChild(tr);
+    return tr;
+  }
+
+  function plot(id, traces, extra) {
+    return Plotly.react(byId(id), traces, layout(extra), CONFIG);
+  }
+
+  // ---- a region's page (or the country's) ----
+
+  function headline(quarter) {
+    const body = byId("headline").tBodies[0];
+    body.replaceChildren();
+    for (const figure of data.headline[quarter]) {
+      const cells = [figure.note ? `${figure.label} (${figure.note})` : figure.label, figure.value];
+      if (!data.is_national) cells.push(figure.national);
+      cells.push(figure.people === "–" ? "" : figure.people);
+      row(body, cells).dataset.key = figure.key;
+    }
+  }
+
+  function trend(quarter) {
+    const t = data.trend;
+    const at = t.quarters.indexOf(quarter);
+    const series = (name, values, colour, dash, symbol) => ({
+      type: "scatter",
+      mode: "lines+markers",
+      name: name,
+      x: t.labels,
+      y: values,
+      line: { color: colour, dash: dash, width: 2 },
+      marker: { color: colour, symbol: symbol, size: 7 },
+      hovertemplate: `%{x}: %{y:,} ${name.toLowerCase()}<extra></extra>`,
+    });
+    return plot(
+      "trend-chart",
+      [
+        series("Plaatsingen", t.placements, DARK, "solid", "circle"),
+        series("Baanverlies", t.job_losses, RED, "dash", "square"),
+        series("Van werk naar werk", t.job_to_job, GREY, "dot", "triangle-up"),
+      ],
+      {
+        yaxis: { title: { text: "mensen" }, rangemode: "tozero", gridcolor: "#e3e3e3" },
+        xaxis: { type: "category" },
+        shapes: [
+          {
+            type: "rect",
+            xref: "x",
+            yref: "paper",
+            x0: at - 0.5,
+            x1: at + 0.5,
+            y0: 0,
+            y1: 1,
+            fillcolor: "rgba(31,58,95,0.08)",
+            line: { width: 0 },
+          },
+        ],
+      }
+    );
+  }
+
+  function curveTraces(name, curve, colour, band, dash) {
+    const months = curve.map((p) => p.month);
+    return [
+      {
+        type: "scatter",
+        mode: "lines",
+        x: months,
+        y: curve.map((p) => p.upper),
+        line: { width: 0, shape: "hv" },
+        hoverinfo: "skip",
+        showlegend: false,
+      },
+      {
+        type: "scatter",
+        mode: "lines",
+        x: months,
+        y: curve.map((p) => p.lower),
+        fill: "tonexty",
+        fillcolor: band,
+        line: { width: 0, shape: "hv" },
+        name: `${name}: 95%-interval`,
+        hoverinfo: "skip",
+      },
+      {
+        type: "scatter",
+        mode: "lines+markers",
+        name: name,
+        x: months,
+        y: curve.map((p) => p.survival),
+        customdata: curve.map((p) => [p.lower, p.upper, p.at_risk]),
+        line: { color: colour, width: 2, shape: "hv", dash: dash },
+        marker: { color: colour, size: 4 },
+        hovertemplate:
+          `${name}, maand %{x}: %{y:.1f}% nog aan het werk ` +
+          "(95%: %{customdata[0]:.1f}–%{customdata[1]:.1f}%), n gevolgd: %{customdata[2]}<extra></extra>",
+      },
+    ];
+  }
+
+  function survival(cohort) {
+    const chosen = data.cohorts[cohort];
+    const traces = [];
+    if (chosen && !data.is_national) {
+      traces.push(...curveTraces(data.name, chosen.region, DARK, BAND, "solid"));
+    }
+    if (chosen) {
+      traces.push(
+        ...curveTraces("Nederland", chosen.national, data.is_national ? DARK : GREY,
+          data.is_national ? BAND : GREY_BAND, data.is_national ? "solid" : "dash")
+      );
+    }
+    byId("survival-note").textContent = chosen
+      ? `Mensen die in ${chosen.label} aan een baan begonnen (n = ${chosen.people_text}): ` +
+        "het aandeel dat na elk aantal maanden nog werkt, met 95%-betrouwbaarheidsinterval. " +
+        "De curve stopt waar te weinig mensen gevolgd worden."
+      : "Nog geen cohort met gegevens.";
+    return plot("survival-chart", traces, {
+      xaxis: { title: { text: "maanden na de start" }, rangemode: "tozero", gridcolor: "#e3e3e3" },
+      yaxis: { title: { text: "nog aan het werk (%)" }, range: [0, 101], gridcolor: "#e3e3e3" },
+    });
+  }
+
+  function factorChart(factor) {
+    const levels = (data.factors[factor] || { levels: [] }).levels;
+    const labels = levels.map((l) => `${l.level} (n = ${l.people})`);
+    const shown = levels.map((l) => l.retention);
+    return plot(
+      "factor-chart",
+      [
+        {
+          type: "scatter",
+          mode: "markers",
+          name: data.is_national ? "Nederland" : data.name,
+          y: labels,
+          x: shown,
+          customdata: levels.map((l) => [l.lower, l.upper, l.people]),
+          error_x: {
+            type: "data",
+            symmetric: false,
+            array: levels.map((l) => (l.upper === null || l.retention === null ? null : l.upper - l.retention)),
+            arrayminus: levels.map((l) => (l.lower === null || l.retention === null ? null : l.retention - l.lower)),
+            color: DARK,
+          },
+          marker: { color: DARK, size: 10 },
+          hovertemplate:
+            "%{y}: %{x:.1f}% na 12 maanden nog aan het werk " +
+            "(95%: %{customdata[0]:.1f}–%{customdata[1]:.1f}%)<extra></extra>",
+        },
+      ].concat(
+        data.is_national
+          ? []
+          : [
+              {
+                type: "scatter",
+                mode: "markers",
+                name: "Nederland",
+                y: labels,
+                x: levels.map((l) => l.national),
+                marker: { color: GREY, symbol: "diamond-open", size: 10 },
+                hovertemplate: "Nederland, %{y}: %{x:.1f}%<extra></extra>",
+              },
+            ]
+      ),
+      {
+        margin: { l: 170, r: 20, t: 40, b: 50 },
+        xaxis: { title: { text: "nog aan het werk na 12 maanden (%)" }, range: [0, 101], gridcolor: "#e3e3e3" },
+        yaxis: { type: "category", automargin: true },
+        height: Math.max(220, 90 + 40 * levels.length),
+      }
+    );
+  }
+
+  function effects() {
+    if (!data.effects || data.effects.rows.length === 0) return;
+    const table = byId("effects-table");
+    const head = document.createElement("tr");
+    for (const column of data.effects.columns) {
+      const th = document.createElement("th");
+      th.textContent = column;
+      head.appendChild(th);
+    }
+    table.tHead.replaceChildren(head);
+    const dutch = (v) => (typeof v === "number" ? v.toLocaleString("nl-NL", { maximumFractionDigits: 2 }) : v);
+    for (const effect of data.effects.rows) row(table.tBodies[0], effect.map(dutch));
+    table.hidden = false;
+    byId("effects-note").textContent =
+      "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies), met 95%-betrouwbaarheidsinterval.";
+  }
+
+  function jobs() {
+    const j = data.jobs;
+    return plot(
+      "jobs-chart",
+      [
+        { type: "bar", name: "Marktsector", x: j.labels, y: j.market, marker: { color: DARK },
+          hovertemplate: "%{x}: %{y:,.1f} banen in de marktsector<extra></extra>" },
+        { type: "bar", name: "Overheid", x: j.labels, y: j.government, marker: { color: "#8fa3bf" },
+          hovertemplate: "%{x}: %{y:,.1f} banen bij de overheid<extra></extra>" },
+        { type: "scatter", mode: "lines+markers", name: "Doel", x: j.labels, y: j.target,
+          customdata: j.progress, line: { color: RED, dash: "dash" },
+          hovertemplate: "%{x}: doel %{y:,.0f} banen; gerealiseerd %{customdata}<extra></extra>" },
+      ],
+      { barmode: "stack", yaxis: { title: { text: "banen van 25,5 uur" }, gridcolor: "#e3e3e3" },
+        xaxis: { type: "category" } }
+    );
+  }
+
+  function spinnenweb(wave) {
+    const chosen = data.survey[wave];
+    const body = byId("survey-table").tBodies[0];
+    body.replaceChildren();
+    if (!chosen) {
+      row(body, ["Geen werkgeversenquête geladen", "", ""]);
+      return plot("spinnenweb-chart", [], {
+        annotations: [{ text: "Nog geen gegevens", showarrow: false, x: 0.5, y: 0.5, xref: "paper", yref: "paper" }],
+        xaxis: { visible: false }, yaxis: { visible: false },
+      });
+    }
+    for (const r of chosen.respondents) row(body, [r.name, r.people, r.employing]);
+    const colours = [DARK, RED, GREY, "#8fa3bf"];
+    const traces = chosen.webs.map((web, i) => ({
+      type: "scatterpolar",
+      mode: "lines+markers",
+      name: web.name,
+      r: web.scores.concat([web.scores[0]]),
+      theta: chosen.elements.concat([chosen.elements[0]]),
+      line: { color: colours[i % colours.length], dash: web.national ? "dash" : "solid" },
+      hovertemplate: `${web.name}, %{theta}: %{r:.2f}<extra></extra>`,
+    }));
+    return plot("spinnenweb-chart", traces, {
+      polar: { radialaxis: { range: [1, 5], tickvals: [1, 2, 3, 4, 5] } },
+      margin: { l: 110, r: 110, t: 50, b: 40 },
+      legend: { orientation: "h", x: 0, y: -0.1 },
+    });
+  }
+
+  function followup() {
+    const body = byId("followup-table").tBodies[0];
+    if (data.followup.length === 0) row(body, ["Geen vervolgmeting geladen", "", "", "", ""]);
+    for (const f of data.followup) row(body, [f.wave, f.role, f.followed, f.employed, f.retention]);
+  }
+
+  function regionPage() {
+    const quarters = data.quarters.map((q) => q.id);
+    const latest = quarters[quarters.length - 1];
+    const cohorts = Object.keys(data.cohorts);
+    // first shown: the cohort followed longest (the latest of equals), not one just started
+    const months = (c) => (data.is_national ? data.cohorts[c].national : data.cohorts[c].region).length;
+    const cohort = cohorts.reduce((best, c) => (months(c) >= months(best) ? c : best), cohorts[0]);
+    options(byId("cohort-choice"), cohorts.map((c) => [c, `${data.cohorts[c].label} (n = ${data.cohorts[c].people_text})`]), cohort);
+    const factors = Object.keys(data.factors);
+    options(byId("factor-choice"), factors.map((f) => [f, data.factors[f].label]), factors[0]);
+    const waves = Object.keys(data.survey);
+    options(byId("wave-choice"), waves.map((w) => [w, data.survey[w].label]), waves[waves.length - 1]);
+
+    headline(latest);
+    followup();
+    effects();
+    const drawn = [trend(latest), survival(cohort), factorChart(factors[0]), jobs(), spinnenweb(waves[waves.length - 1])];
+
+    byId("quarter-choice").addEventListener("change", (e) => {
+      headline(e.target.value);
+      trend(e.target.value);
+    });
+    byId("cohort-choice").addEventListener("change", (e) => survival(e.target.value));
+    byId("factor-choice").addEventListener("change", (e) => factorChart(e.target.value));
+    byId("wave-choice").addEventListener("change", (e) => spinnenweb(e.target.value));
+    return drawn;
+  }
+
+  // ---- the regions compared ----
+
+  const sorting = { key: "value", descending: true };
+
+  function compareRows() {
+    const measure = data.measures.find((m) => m.key === byId("measure-choice").value);
+    const quarter = measure.quarters[byId("quarter-choice").value];
+    return { measure: measure, quarter: quarter };
+  }
+
+  function compareTable() {
+    const { measure, quarter } = compareRows();
+    const key = sorting.key;
+    const number = (r) => (key === "people" ? parseInt(String(r.people).replace(/\./g, ""), 10) : r.value);
+    const rows = quarter.regions.slice().sort((a, b) => {
+      if (key === "code" || key === "name") {
+        return (sorting.descending ? -1 : 1) * a[key].localeCompare(b[key], "nl");
+      }
+      const x = number(a), y = number(b);
+      if (x === null || Number.isNaN(x)) return 1;
+      if (y === null || Number.isNaN(y)) return -1;
+      return sorting.descending ? y - x : x - y;
+    });
+    const body = byId("compare-table").tBodies[0];
+    body.replaceChildren();
+    for (const r of rows) row(body, [r.code, r.name, r.text, r.people]);
+    row(body, ["NL", "Nederland", quarter.national, ""], "national");
+    for (const th of byId("compare-table").tHead.rows[0].cells) {
+      th.setAttribute("aria-sort", th.dataset.sort === key ? (sorting.descending ? "descending" : "ascending") : "none");
+    }
+    byId("compare-note").textContent =
+      measure.kind === "rate"
+        ? "n: het aantal mensen achter het percentage. Een percentage over minder dan 10 mensen staat er niet."
+        : "Aantallen onder de 10 staan als \"<10\".";
+  }
+
+  function ranking() {
+    const { measure, quarter } = compareRows();
+    const shown = quarter.regions.filter((r) => r.value !== null).sort((a, b) => a.value - b.value);
+    const unit = measure.kind === "rate" ? "%" : "";
+    return plot(
+      "ranking-chart",
+      [
+        {
+          type: "bar",
+          orientation: "h",
+          name: measure.label,
+          y: shown.map((r) => r.name),
+          x: shown.map((r) => r.value),
+          customdata: shown.map((r) => [r.text, r.people]),
+          marker: { color: DARK },
+          hovertemplate: "%{y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
+        },
+      ],
+      {
+        height: Math.max(300, 60 + 22 * shown.length),
+        margin: { l: 230, r: 30, t: 40, b: 50 },
+        xaxis: { title: { text: measure.label + (unit ? " (%)" : "") }, gridcolor: "#e3e3e3", rangemode: "tozero" },
+        yaxis: { type: "category", automargin: true },
+        shapes:
+          quarter.national_value === null || measure.kind === "count"
+            ? []
+            : [{ type: "line", xref: "x", yref: "paper", x0: quarter.national_value, x1: quarter.national_value,
+                 y0: 0, y1: 1, line: { color: RED, dash: "dash", width: 2 } }],
+        annotations:
+          quarter.national_value === null || measure.kind === "count"
+            ? []
+            : [{ x: quarter.national_value, y: 1, xref: "x", yref: "paper", text: `Nederland ${quarter.national}`,
+                 showarrow: false, yanchor: "bottom", font: { color: RED } }],
+      }
+    );
+  }
+
+  function comparePage() {
+    const redraw = () => {
+      compareTable();
+      return ranking();
+    };
+    byId("measure-choice").addEventListener("change", redraw);
+    byId("quarter-choice").addEventListener("change", redraw);
+    for (const th of byId("compare-table").tHead.rows[0].cells) {
+      th.addEventListener("click", () => {
+        sorting.descending = sorting.key === th.dataset.sort ? !sorting.descending : true;
+        sorting.key = th.dataset.sort;
+        compareTable();
+      });
+    }
+    return [redraw()];
+  }
+
+  function start() {
+    byId("region-choice").addEventListener("change", (e) => {
+      window.location.href = e.target.value;
+    });
+    const drawn = data.page === "compare" ? comparePage() : regionPage();
+    Promise.all(drawn).then(() => {
+      window.dashboardDrawn = performance.now();
+      document.body.dataset.drawn = "true";
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,229 @@
+"""The dashboard, built from the session's warehouse (its published layer) and opened in a real
+headless Chromium (Debian's chromium and chromedriver, driven by Selenium): the pages load
+without console errors, show the published figures, draw their charts, react to the choice
+of quarter and fetch nothing from outside the local server. Screenshots of two pages go to
+test-output/dashboard/ (look at them)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from duurzaam.bench.browser import (
+    chromium,
+    console_messages,
+    requested_urls,
+    wait_until_drawn,
+)
+from duurzaam.dashboard.server import serving
+from duurzaam.dashboard.site import build_site
+from duurzaam.settings import PROJECT_ROOT, Settings
+from duurzaam.warehouse import open_warehouse
+
+pytestmark = pytest.mark.slow  # the browser, and the session's warehouse if not built yet
+
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "dashboard"
+REGIONS = ["AM18", "AM21", "AM22"]  # three region pages: the largest, so every chart has points
+HEADLINE_COUNTS = {  # published column -> the row of the headline table showing it
+    "placements_started": "Plaatsingen (nieuwe werkperiodes)",
+    "job_losses": "Baanverlies",
+    "job_to_job_moves": "Van werk naar werk",
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    url: str
+    settings: Settings
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def dashboard(built_warehouses, tmp_path_factory) -> Iterator[Dashboard]:
+    settings = replace(
+        built_warehouses["duckdb"], dashboard_dir=tmp_path_factory.mktemp("dashboard")
+    )
+    built = build_site(settings)
+    with serving(settings.dashboard_dir) as url:
+        yield Dashboard(url, settings, built.folder)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    with chromium(width=1280, height=2200) as driver:
+        yield driver
+
+
+def published(settings: Settings, sql: str, params: tuple = ()) -> list[dict]:
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        frame = warehouse.query_frame(sql, params)
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def shown_count(row: dict, column: str) -> str:
+    """What a reader must see for a published count: the number in Dutch grouping, or the
+    layer's own text where it withheld it."""
+    if row[f"{column}_suppressed"] is not None:
+        return str(row[f"{column}_suppressed"])
+    return f"{int(row[column]):,}".replace(",", ".")
+
+
+def headline_cells(browser) -> dict[str, str]:
+    """The headline table as label -> the region's (first) value cell."""
+    cells = browser.execute_script(
+        "return [...document.querySelectorAll('#headline tbody tr')]"
+        ".map(tr => [...tr.cells].map(td => td.textContent))"
+    )
+    return {row[0]: row[1] for row in cells}
+
+
+def choose(browser, select_id: str, value: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element("id", select_id)).select_by_value(value)
+
+
+def open_page(browser, url: str) -> None:
+    console_messages(browser), requested_urls(browser)  # forget the previous page's
+    browser.get(url)
+    wait_until_drawn(browser)
+
+
+def assert_local_only(browser, base_url: str) -> None:
+    host = urlparse(base_url).netloc
+    outside = [
+        url
+        for url in requested_urls(browser)
+        if not url.startswith("data:") and urlparse(url).netloc != host
+    ]
+    assert outside == [], f"the page fetched from outside the local server: {outside}"
+
+
+def region_rows(settings: Settings, code: str) -> list[dict]:
+    if code == "NL":  # the country's page shows the nl_ columns (the same on every region row)
+        rows = published(
+            settings,
+            "select distinct quarter, nl_placements_started as placements_started, "
+            "nl_placements_started_suppressed as placements_started_suppressed, "
+            "nl_job_losses as job_losses, nl_job_losses_suppressed as job_losses_suppressed, "
+            "nl_job_to_job_moves as job_to_job_moves, "
+            "nl_job_to_job_moves_suppressed as job_to_job_moves_suppressed "
+            "from published.pub_region_quarter order by quarter",
+        )
+    else:
+        rows = published(
+            settings,
+            "select * from published.pub_region_quarter where region_code = %s order by quarter",
+            (code,),
+        )
+    assert rows, f"no published rows for {code}"
+    return rows
+
+
+@pytest.mark.parametrize("code", ["NL", *REGIONS])
+def test_a_page_shows_the_published_figures_and_reacts_to_the_chosen_quarter(
+    dashboard, browser, code
+):
+    path = "index.html" if code == "NL" else f"regio/{code}.html"
+    open_page(browser, dashboard.url + path)
+    errors = [m for m in console_messages(browser) if m["level"] in ("SEVERE", "WARNING")]
+    assert errors == []
+
+    rows = region_rows(dashboard.settings, code)
+    latest, first = rows[-1], rows[0]
+    shown = headline_cells(browser)
+    for column, label in HEADLINE_COUNTS.items():
+        assert shown[label] == shown_count(latest, column), (code, column)
+
+    # the trend chart has a drawn point for every quarter with a published count
+    points = browser.execute_script(
+        "return document.querySelectorAll("
+        "'#trend-chart .scatterlayer .trace:first-child .points path').length"
+    )
+    assert points == sum(row["placements_started"] is not None for row in rows) > 0
+
+    # another quarter: its figures in the table, the chart's highlight on it
+    highlight = "return document.querySelector('#trend-chart .shapelayer path').getAttribute('d')"
+    before = browser.execute_script(highlight)
+    choose(browser, "quarter-choice", str(first["quarter"]))
+    shown = headline_cells(browser)
+    for column, label in HEADLINE_COUNTS.items():
+        assert shown[label] == shown_count(first, column), (code, column)
+    assert browser.execute_script(highlight) != before
+    assert console_messages(browser) == []
+    assert_local_only(browser, dashboard.url)
+
+    if code in ("NL", REGIONS[0]):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        choose(browser, "quarter-choice", str(latest["quarter"]))
+        browser.save_screenshot(str(SCREENSHOTS / f"{code}.png"))
+
+
+def test_the_regions_compared_sort_and_rank(dashboard, browser):
+    open_page(browser, dashboard.url + "vergelijk.html")
+    assert console_messages(browser) == []
+    quarter = max(r["quarter"] for r in region_rows(dashboard.settings, "AM01"))
+    rows = published(
+        dashboard.settings,
+        "select region_code, placements_started from published.pub_region_quarter "
+        "where quarter = %s",
+        (quarter,),
+    )
+    shown = [r for r in rows if r["placements_started"] is not None]
+    bars = browser.execute_script(
+        "return document.querySelectorAll('#ranking-chart .barlayer .point').length"
+    )
+    assert bars == len(shown) > 0
+    # sorted by the value, largest first; a click on its header turns the order around
+    table = "return [...document.querySelectorAll('#compare-table tbody tr:not(.national)')]"
+    assert browser.execute_script(table + ".length") == len(rows)
+
+    def shown_values() -> list[int]:
+        texts = browser.execute_script(table + ".map(tr => tr.cells[2].textContent)")
+        return [int(t.replace(".", "")) for t in texts if re.fullmatch(r"[\d.]+", t)]
+
+    assert shown_values() == sorted((r["placements_started"] for r in shown), reverse=True)
+    browser.find_element("css selector", "#compare-table th[data-sort='value']").click()
+    assert shown_values() == sorted(r["placements_started"] for r in shown)
+    assert_local_only(browser, dashboard.url)
+    browser.save_screenshot(str(SCREENSHOTS / "vergelijk.png"))
+
+
+def test_no_small_count_reaches_the_pages(dashboard):
+    """Every count in every page's figures is withheld text or at least the threshold."""
+    threshold = dashboard.settings.suppress_below
+    pages = [dashboard.folder / "index.html", *sorted(dashboard.folder.glob("regio/*.html"))]
+    assert len(pages) == 36
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        data = json.loads(
+            re.search(r'id="dashboard-data">(.*?)</script>', text, re.DOTALL).group(1)
+        )
+        counts = [*data["trend"]["placements"], *data["trend"]["job_losses"]]
+        counts += [*data["trend"]["job_to_job"]]
+        assert all(c is None or c >= threshold for c in counts), page.name
+        people = [f["people"] for rows in data["headline"].values() for f in rows]
+        people += [c["people_text"] for c in data["cohorts"].values()]
+        people += [p["at_risk"] for c in data["cohorts"].values() for p in c["region"]]
+        people += [lv["people"] for f in data["factors"].values() for lv in f["levels"]]
+        values = [f["value"] for rows in data["headline"].values() for f in rows]
+        for value in people + [v for v in values if "%" not in v and "," not in v]:
+            assert value in ("–", "", f"<{threshold}", "x", f"n<{threshold}") or (
+                int(value.replace(".", "")) >= threshold
+            ), (page.name, value)
+
+
+@pytest.mark.postgres
+def test_the_pages_are_the_same_built_from_postgresql(dashboard, built_warehouses, tmp_path):
+    settings = replace(built_warehouses["postgres"], dashboard_dir=tmp_path)
+    from_postgres = build_site(settings).folder
+    pages = sorted(p.relative_to(dashboard.folder) for p in dashboard.folder.rglob("*.html"))
+    assert len(pages) == 37
+    for page in pages:
+        assert (from_postgres / page).read_text() == (dashboard.folder / page).read_text(), page
