@@ -1,6 +1,7 @@
 """Quarterly ingest: for each source, wait for the quarter's extract, pull it, validate it with
 its Great Expectations suite, and load it into raw; each load updates that source's raw Asset.
-A late source fails its own wait_for_<source> task after the wait set in sources.yml."""
+A late source fails its own wait_for_<source> task after the wait set in sources.yml. Once every
+load has finished, one task updates the Asset the transform runs on (if anything loaded)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, PokeReturnValue, dag, task
+from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
 
 from duurzaam.orchestration import (
     POKE_MINUTES,
     RAW_ASSETS,
+    RAW_LOADED,
     SOURCE_NAMES,
     WAIT_HOURS,
     quarter_of_run,
@@ -77,6 +79,13 @@ def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     return outcome
 
 
+# after every load, when at least one succeeded: a late or rejected source does not hold back
+# the marts of the others (as before), and the transform starts once per run
+@task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, outlets=[RAW_LOADED])
+def publish_raw() -> None:
+    """Marks the raw tables as updated for this run."""
+
+
 @dag(
     dag_id="duurzaam_ingest",
     schedule="0 6 1 1,4,7,10 *",  # the first of the month after a quarter ends
@@ -87,6 +96,7 @@ def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     tags=["duurzaam", "ingest"],
 )
 def duurzaam_ingest() -> None:
+    published = publish_raw()
     for source in SOURCE_NAMES:
         waited = wait_for.override(
             task_id=f"wait_for_{source}", timeout=timedelta(hours=WAIT_HOURS[source])
@@ -96,10 +106,11 @@ def duurzaam_ingest() -> None:
         # The tasks take XComArgs here and get the dicts when they run: Airflow's Task type
         # can only say the latter.
         validated = validate.override(task_id=f"validate_{source}")(extract)  # type: ignore[arg-type]
-        load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
+        loaded = load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
             extract,  # type: ignore[arg-type]
             validated,  # type: ignore[arg-type]
         )
+        loaded >> published
 
 
 duurzaam_ingest()

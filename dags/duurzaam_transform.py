@@ -1,11 +1,8 @@
-"""Transform: when any raw table is updated, dbt builds and tests the project one model at a
-time (astronomer-cosmos renders a task per model from the manifest built at install, so
+"""Transform: once per ingest run (its Asset `raw`), dbt builds and tests the project one model
+at a time (astronomer-cosmos renders a task per model from the manifest built at install, so
 parsing this file runs no dbt), then each mart's task updates the Asset the reports wait for."""
 
 from __future__ import annotations
-
-from functools import reduce
-from operator import or_
 
 import pendulum
 from airflow.sdk import Context, dag, task
@@ -18,7 +15,7 @@ from cosmos.constants import (
 )
 from cosmos.operators.local import DbtTestLocalOperator
 
-from duurzaam.orchestration import MART_ASSETS, RAW_ASSETS, dbt_manifest_path
+from duurzaam.orchestration import MART_ASSETS, RAW_LOADED, dbt_manifest_path
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
 
 BACKEND = load_settings().backend  # the dbt target: 'duckdb' or 'postgres'
@@ -63,7 +60,7 @@ def publish_mart() -> None:
 
 @dag(
     dag_id="duurzaam_transform",
-    schedule=reduce(or_, RAW_ASSETS.values()),  # any raw table updated
+    schedule=RAW_LOADED,  # once per ingest run, whichever sources it loaded
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,

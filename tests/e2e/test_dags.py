@@ -16,6 +16,7 @@ import pytest
 from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import (
     MART_ASSETS,
+    RAW_LOADED,
     REPORT_MARTS,
     SOURCE_NAMES,
     WAIT_HOURS,
@@ -43,10 +44,16 @@ def test_dagbag_imports_every_dag_without_errors():
             assert upstream in ingest.get_task(downstream).upstream_task_ids
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
+    # One Asset event per ingest run, after all its loads: one transform run per quarter.
+    published = ingest.get_task("publish_raw")
+    assert published.upstream_task_ids == {f"load_{source}" for source in SOURCE_NAMES}
+    assert published.trigger_rule == "all_done_min_one_success"
+    assert [a.name for a in published.outlets] == [RAW_LOADED.name]
 
     # The transform DAG: one task per dbt model (run + its tests) from the manifest, each
     # mart's Asset updated only downstream of that mart's task.
     transform = bag.dags["duurzaam_transform"]
+    assert transform.timetable.asset_condition == RAW_LOADED  # not each source's Asset
     manifest = json.loads(dbt_manifest_path().read_text())
     models = {
         node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
