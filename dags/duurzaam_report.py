@@ -29,7 +29,8 @@ def plan_reports(params: dict | None = None) -> list[dict]:
     return [{"quarter": str(quarter), "region_code": region} for region in regions]
 
 
-@task(retries=2, retry_delay=pendulum.duration(minutes=5), map_index_template="{{ region }}")
+# retried after [core] default_task_retry_delay (5 minutes unless configured)
+@task(retries=2, map_index_template="{{ region }}")
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
 

@@ -131,6 +131,12 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert result.stdout.count("success") == 4  # two ingests, the transform, the reports
     output = [log.read_text()]
 
+    # One chain per quarter: each ingest run updates the transform's Asset once (so two
+    # quarters start at most two transform runs), the transform each mart's Asset once.
+    events = asset_events(airflow_env)
+    assert events[RAW_LOADED.name] == 2
+    assert {events[asset.name] for asset in MART_ASSETS.values()} == {1}
+
     reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
     assert [path.name.split("-")[0] for path in reports] == regions
     assert "no recipients configured, not sent: AM02" in output[-1]  # named, not guessed
@@ -138,6 +144,21 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")
     assert message["X-Duurzaam-Region"] == reports[0].name.split("-")[0]
     assert_no_person_level_data_left_the_warehouse(airflow_env, tmp_path, "\n".join(output))
+
+
+def asset_events(env: dict[str, str]) -> dict[str, int]:
+    """How many times each Asset was updated, from the metadata database."""
+    import sqlite3
+
+    with sqlite3.connect(
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    ) as metadata:
+        return dict(
+            metadata.execute(
+                "select asset.name, count(*) from asset_event "
+                "join asset on asset.id = asset_event.asset_id group by asset.name"
+            ).fetchall()
+        )
 
 
 def assert_no_person_level_data_left_the_warehouse(
