@@ -35,7 +35,13 @@ from duurzaam.reports.recipients import load_recipients
 from duurzaam.settings import PROJECT_ROOT, load_settings
 from duurzaam.sources import SOURCES
 from duurzaam.warehouse import connection_parameters
-from tests.conftest import POSTGRES_ADMIN_URL, TEST_KEY, _admin_connection, throwaway_database
+from tests.conftest import (
+    POSTGRES_ADMIN_URL,
+    TEST_KEY,
+    _admin_connection,
+    throwaway_database,
+    warehouse_settings,
+)
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
 
 # Starts Airflow's services and runs the pipeline through them, twice killing a worker.
@@ -183,6 +189,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Serv
         # retried 5 s later (not 5 min); a small pool per worker on this small machine
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",  # the DAGs do not change
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "120",
@@ -227,7 +234,7 @@ def query(url: str, sql: str, params: tuple | dict = ()) -> list[tuple]:
         return connection.execute(sql, params).fetchall()
 
 
-def wait_for(condition: Callable[[], object], services: Services, what: str, timeout=900) -> None:
+def wait_for(condition: Callable[[], object], services: Services, what: str, timeout=1800) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -289,13 +296,7 @@ def clean_run(tmp_path, generated_landing) -> Iterator[dict[str, tuple]]:
     from duurzaam.transform import transform
 
     with throwaway_database() as url:
-        settings = replace(
-            load_settings(),
-            warehouse_url=url,
-            landing_dir=generated_landing,
-            work_dir=tmp_path / "clean-work",
-            pseudonym_key=TEST_KEY,
-        )
+        settings = warehouse_settings(url, generated_landing, tmp_path / "clean-work")
         for source in SOURCES:
             assert ingest(source, QUARTER, settings)["status"] == "loaded"
         transform(settings)
