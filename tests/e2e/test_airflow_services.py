@@ -12,6 +12,7 @@ gets its report exactly once, from a real SMTP server through the connection smt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -102,9 +103,25 @@ class Services:
         self.start(name, "celery", "worker", "--celery-hostname", f"{name}@%h", env=env)
 
     def kill(self, name: str) -> None:
-        """SIGKILL to the worker and every process it started, as when its machine dies."""
+        """SIGKILL to the worker and every process under it, as when its machine dies. (Each
+        task runs in a process group of its own: killing the worker's group leaves the
+        tasks running.) The tree is stopped first, so that nothing forks meanwhile."""
+        import psutil
+
         process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
+        tree: dict[int, psutil.Process] = {}
+        while new := [
+            child
+            for child in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+            if child.pid not in tree
+        ]:
+            for child in new:
+                tree[child.pid] = child
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.send_signal(signal.SIGSTOP)
+        for child in tree.values():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
         process.wait()
 
     def stop(self) -> None:
