@@ -169,7 +169,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Serv
     )
     # What differs on this machine: hosts, database names, paths; Redis has no password.
     natively = {
-        f"redis://:{redis_password}@redis:6379/0": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        f":{redis_password}@redis:6379/0": f"127.0.0.1:6379/{REDIS_DB}",
         "@postgres:5432/airflow": f"@127.0.0.1:5432/{metadata_db}",
         "@postgres:5432/warehouse": f"@127.0.0.1:5432/{warehouse_db}",
         "http://airflow-apiserver:8080": f"http://127.0.0.1:{api_port}",
