@@ -41,7 +41,7 @@ from tests.conftest import (
     TEST_KEY,
     _admin_connection,
     throwaway_database,
-    warehouse_settings,
+    sample_settings,
 )
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
 
@@ -313,7 +313,7 @@ def clean_run(tmp_path, generated_landing) -> Iterator[dict[str, tuple]]:
     from duurzaam.transform import transform
 
     with throwaway_database() as url:
-        settings = warehouse_settings(url, generated_landing, tmp_path / "clean-work")
+        settings = sample_settings(url, tmp_path / "clean", generated_landing)
         for source in SOURCES:
             assert ingest(source, QUARTER, settings)["status"] == "loaded"
         transform(settings)
