@@ -40,8 +40,8 @@ from tests.conftest import (
     POSTGRES_ADMIN_URL,
     TEST_KEY,
     _admin_connection,
-    throwaway_database,
     sample_settings,
+    throwaway_database,
 )
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
 
