@@ -8,6 +8,8 @@ its Great Expectations suite, and load it into raw; each load updates that sourc
   quarter and where the extract was expected; the other sources go on.
 - **Rejected file**: `validate_<source>` fails without retrying (the file, rows, columns and
   rule are in the alert); nothing is loaded, the rows are in `meta.quarantine`.
+- **Once every load has finished**, `publish_raw` updates the Asset `raw` the transform runs
+  on (when anything loaded): one transform run per ingest run.
 - **Transient failures** (pull, load) are retried with backoff; every task has a timeout.
 
 Runbook: docs/operations.md."""
@@ -19,11 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, PokeReturnValue, dag, task
+from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
 
 from duurzaam.orchestration import (
     POKE_MINUTES,
     RAW_ASSETS,
+    RAW_LOADED,
     SOURCE_NAMES,
     WAIT_HOURS,
     quarter_of_run,
@@ -97,6 +100,13 @@ def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     return outcome
 
 
+# after every load, when at least one succeeded: a late or rejected source does not hold back
+# the marts of the others (as before), and the transform starts once per run
+@task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, outlets=[RAW_LOADED])
+def publish_raw() -> None:
+    """Marks the raw tables as updated for this run."""
+
+
 @dag(
     dag_id="duurzaam_ingest",
     schedule="0 6 1 1,4,7,10 *",  # the first of the month after a quarter ends
@@ -109,6 +119,7 @@ def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
     doc_md=__doc__,
 )
 def duurzaam_ingest() -> None:
+    published = publish_raw()
     for source in SOURCE_NAMES:
         waited = wait_for.override(
             task_id=f"wait_for_{source}", timeout=timedelta(hours=WAIT_HOURS[source])
@@ -118,10 +129,11 @@ def duurzaam_ingest() -> None:
         # The tasks take XComArgs here and get the dicts when they run: Airflow's Task type
         # can only say the latter.
         validated = validate.override(task_id=f"validate_{source}")(extract)  # type: ignore[arg-type]
-        load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
+        loaded = load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
             extract,  # type: ignore[arg-type]
             validated,  # type: ignore[arg-type]
         )
+        loaded >> published
 
 
 duurzaam_ingest()

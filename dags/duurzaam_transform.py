@@ -1,6 +1,6 @@
-"""Transform: when any raw table is updated, dbt builds and tests the project (one `dbt build`,
-with a task per model reporting its run and its tests: astronomer-cosmos's watcher mode,
-rendered from the manifest built at install, so parsing this file runs no dbt); the
+"""Transform: once per ingest run (its Asset `raw`), dbt builds and tests the project (one
+`dbt build`, with a task per model reporting its run and its tests: astronomer-cosmos's
+watcher mode, rendered from the manifest built at install, so parsing this file runs no dbt); the
 retention-effects model is fitted on the spells, then a second build publishes its
 estimates; each mart's and each published model's task then updates its Asset (the reports
 wait for the published models they read).
@@ -17,9 +17,6 @@ Runbook: docs/operations.md."""
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 import pendulum
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -35,7 +32,7 @@ from duurzaam.dbt_profile import WarehouseProfile
 from duurzaam.orchestration import (
     ESTIMATES_SELECTOR,
     MODEL_ASSETS,
-    RAW_ASSETS,
+    RAW_LOADED,
     dbt_manifest_path,
 )
 from duurzaam.settings import DBT_PROJECT_DIR, load_settings
@@ -116,7 +113,7 @@ def dbt_build(group_id: str, **selection: list[str]) -> DbtTaskGroup:
 
 @dag(
     dag_id="duurzaam_transform",
-    schedule=reduce(or_, RAW_ASSETS.values()),  # any raw table updated
+    schedule=RAW_LOADED,  # once per ingest run, whichever sources it loaded
     start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
     catchup=False,
     max_active_runs=1,

@@ -25,6 +25,10 @@ RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"duurzaam://warehouse/raw/{source}")
     for source in SOURCE_NAMES
 }
+# Updated once at the end of each ingest run, after the loads of the sources that arrived: the
+# transform runs on this, so a quarter's ingest run makes one transform run (not one per
+# source), and a backfill of N quarters at most N.
+RAW_LOADED = Asset(name="raw", uri="duurzaam://warehouse/raw")
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 PUBLISHED_DIR = DBT_PROJECT_DIR / "models" / "published"
 EXPOSURES_FILE = MARTS_DIR / "_marts__exposures.yml"

@@ -13,8 +13,9 @@ from typing import Any
 from duurzaam.alerts import FailureAlert
 
 RETRIES = 2
-RETRY_DELAY = timedelta(minutes=2)
-RETRY_BACKOFF = 2.0  # each wait twice the one before: 2, then 4 minutes
+# The first wait is Airflow's [core] default_task_retry_delay (5 minutes unless configured,
+# e.g. AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY=120), each next one twice the one before.
+RETRY_BACKOFF = 2.0
 MAX_RETRY_DELAY = timedelta(minutes=30)
 
 # The longest one attempt of a step may take, far above what the national history needs
@@ -34,7 +35,6 @@ def task_defaults() -> dict[str, Any]:
     """A DAG's default_args."""
     return {
         "retries": RETRIES,
-        "retry_delay": RETRY_DELAY,
         "retry_exponential_backoff": RETRY_BACKOFF,
         "max_retry_delay": MAX_RETRY_DELAY,
         "execution_timeout": TIMEOUTS["load"],

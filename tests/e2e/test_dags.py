@@ -19,7 +19,9 @@ import pytest
 
 from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import (
+    MART_ASSETS,
     MODEL_ASSETS,
+    RAW_LOADED,
     REPORT_MODELS,
     SOURCE_NAMES,
     WAIT_HOURS,
@@ -48,12 +50,18 @@ def test_dagbag_imports_every_dag_without_errors():
             assert upstream in ingest.get_task(downstream).upstream_task_ids
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
+    # One Asset event per ingest run, after all its loads: one transform run per quarter.
+    published = ingest.get_task("publish_raw")
+    assert published.upstream_task_ids == {f"load_{source}" for source in SOURCE_NAMES}
+    assert published.trigger_rule == "all_done_min_one_success"
+    assert [a.name for a in published.outlets] == [RAW_LOADED.name]
 
     # The transform DAG: two dbt builds (cosmos's watcher mode: a producer task each; the
     # second, of the retention-effects estimates and what is built on them, after their fit)
     # and, from the manifest, per dbt model a task reporting its run and one its tests; each
     # mart's and published model's Asset updated only once that model's tests have passed.
     transform = bag.dags["duurzaam_transform"]
+    assert transform.timetable.asset_condition == RAW_LOADED  # not each source's Asset
     manifest = json.loads(dbt_manifest_path().read_text())
     models = {
         node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
@@ -198,6 +206,12 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert result.stdout.count("success") == 4  # two ingests, the transform, the reports
     output = [log.read_text()]
 
+    # One chain per quarter: each ingest run updates the transform's Asset once (so two
+    # quarters start at most two transform runs), the transform each mart's Asset once.
+    events = asset_events(airflow_env)
+    assert events[RAW_LOADED.name] == 2
+    assert {events[asset.name] for asset in MART_ASSETS.values()} == {1}
+
     reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
     assert [path.name.split("-")[0] for path in reports] == regions
     assert "no recipients configured, not sent: AM02" in output[-1]  # named, not guessed
@@ -251,6 +265,21 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
         run = completed[f"duurzaam_transform.{group}.{model}.run"]
         assert names(run["inputs"]) == {tables[u] for u in node["depends_on"]["nodes"]}
         assert names(run["outputs"]) == {tables[f"model.duurzaam.{model}"]}
+
+
+def asset_events(env: dict[str, str]) -> dict[str, int]:
+    """How many times each Asset was updated, from the metadata database."""
+    import sqlite3
+
+    with sqlite3.connect(
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    ) as metadata:
+        return dict(
+            metadata.execute(
+                "select asset.name, count(*) from asset_event "
+                "join asset on asset.id = asset_event.asset_id group by asset.name"
+            ).fetchall()
+        )
 
 
 def assert_no_person_level_data_left_the_warehouse(
