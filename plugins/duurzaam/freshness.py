@@ -38,7 +38,8 @@ class SourceCheck:
 
 
 def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE) -> list[str]:
-    """The raw sources upstream of the dbt exposure, by their table names."""
+    """The raw sources upstream of the dbt exposure, by their table names (not the estimates
+    the transform itself writes)."""
     nodes = json.loads((manifest or dbt_manifest_path()).read_text(encoding="utf-8"))
     exposures = [key for key, node in nodes["exposures"].items() if node["name"] == exposure]
     if not exposures:
@@ -49,7 +50,8 @@ def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE
             if parent not in seen:
                 seen.add(parent)
                 todo.append(parent)
-    return sorted(nodes["sources"][node]["name"] for node in seen if node.startswith("source."))
+    sources = [nodes["sources"][node] for node in seen if node.startswith("source.")]
+    return sorted(source["name"] for source in sources if source["schema"] == "raw")
 
 
 def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[SourceCheck]:

@@ -399,9 +399,11 @@ def test_a_quarter_on_celery_survives_killed_workers(clean_run, airflow_services
     for message, envelope in reports:
         assert sorted(envelope) == sorted(recipients[message["X-Duurzaam-Region"]])
         assert message["X-Duurzaam-Quarter"] == QUARTER
-    # then one summary for the data engineers, through the same connection
-    summaries = [message["Subject"] for message, _ in mails if message["X-Duurzaam-Alert"]]
-    assert summaries == [f"[duurzaam] summary {QUARTER}: 35 of 35 regional reports sent"]
+    # then one summary for the data engineers, through the same connection, and no alert
+    # about the quarter (those of the current quarter's run, whose extracts never come, are)
+    alerts = [message["Subject"] for message, _ in mails if message["X-Duurzaam-Alert"]]
+    summary = f"[duurzaam] summary {QUARTER}: 35 of 35 regional reports sent"
+    assert [subject for subject in alerts if QUARTER in subject] == [summary]
     # and the dashboard rebuilt beside them, from the PostgreSQL warehouse's published layer
     site = Path(services.env["DUURZAAM_DASHBOARD_DIR"]) / "current"
     assert len(list(site.glob("regio/AM*.html"))) == 35 and (site / "index.html").is_file()

@@ -43,13 +43,13 @@ def test_an_empty_warehouse_gets_empty_marts_and_their_documentation(settings):
     manifest = json.loads((target / "manifest.json").read_text())
     report = manifest["exposures"]["exposure.duurzaam.regional_report"]
     assert set(report["depends_on"]["nodes"]) == {
-        f"model.duurzaam.{mart}"
-        for mart in (
-            "mart_region_quarter",
-            "mart_cohort_survival",
-            "mart_retention_factors",
-            "mart_retention_effects",
-            "mart_employer_survey",
+        f"model.duurzaam.{model}"
+        for model in (
+            "pub_region_quarter",
+            "pub_cohort_survival",
+            "pub_retention_factors",
+            "pub_retention_effects",
+            "pub_employer_survey",
         )
     }
     assert '"regional_report"' in page.read_text()

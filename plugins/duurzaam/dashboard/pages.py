@@ -238,7 +238,7 @@ def _followup(rows: list[Row]) -> list[dict]:
     ]
 
 
-# The columns of the adjusted effects (mart_retention_effects) a reader sees, in Dutch.
+# The columns of the adjusted effects (pub_retention_effects) a reader sees, in Dutch.
 EFFECT_COLUMNS = {
     "factor": "Kenmerk",
     "level": "Niveau",
@@ -256,14 +256,24 @@ def _effects(rows: list[Row]) -> dict[str, list]:
     columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]] or list(rows[0] if rows else [])
     return {
         "columns": [EFFECT_COLUMNS.get(c, c) for c in columns],
-        "rows": [
-            [
-                FACTOR_LABELS.get(str(row[c]), row[c]) if c == "factor" else show.plain(row[c])
-                for c in columns
-            ]
-            for row in rows
-        ],
+        # in one order, whatever order the warehouse returns them in
+        "rows": sorted(
+            ([_effect_cell(c, row[c]) for c in columns] for row in rows),
+            key=lambda cells: [str(cell) for cell in cells],
+        ),
     }
+
+
+def _effect_cell(column: str, value: Any) -> Any:
+    """A hazard ratio or its bound to two decimals, the number of spells as a count; a value
+    the published layer withheld as it writes it."""
+    if column == "factor":
+        return FACTOR_LABELS.get(str(value), value)
+    if column == "spells":
+        return show.count(value)
+    if column.startswith(("hazard_ratio", "hr_ci_")) and not isinstance(value, str):
+        return show.score(value)
+    return show.plain(value)
 
 
 def compare_page(data: DashboardData) -> dict[str, Any]:

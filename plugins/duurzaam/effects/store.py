@@ -78,9 +78,10 @@ def fit_retention_effects(settings: Settings) -> int:
 
 def read_spells(warehouse: Warehouse) -> pd.DataFrame:
     """The spells in a fixed order (the fit's sums, and so its digits, do not depend on how
-    the warehouse returns them)."""
-    frame = warehouse.query_frame(f"select * from {SPELLS_TABLE} order by spell_id")
-    return frame.astype(
+    the warehouse returns them). Sorted here, not in SQL: PostgreSQL orders text by its
+    collation, DuckDB by bytes."""
+    frame = warehouse.query_frame(f"select * from {SPELLS_TABLE}")
+    return frame.sort_values("spell_id", ignore_index=True).astype(
         {"duration_days": "int64", "start_year": "int64", "is_event": "bool"}
         | dict.fromkeys(FACTORS, "object")
     )
