@@ -8,6 +8,7 @@ import math
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import national_quarters, withheld_as_text
+from duurzaam.dashboard.pages import effects_table
 
 
 def test_a_withheld_value_becomes_the_text_the_layer_gives_and_its_marker_goes():
@@ -55,3 +56,27 @@ def test_dutch_formats_and_withheld_text():
     assert show.figure("n<10", "rate") == "n<10"
     assert show.number(1234.56) == "1.234,6"
     assert show.value("<10", "count") is None and show.value(0.5, "rate") == 50.0
+
+
+def test_effects_say_when_a_region_shows_the_national_models_estimates():
+    def row(region: str, model_region: str, hazard_ratio: object) -> dict:
+        return {
+            "region_code": region,
+            "factor": "jobcoach",
+            "level": "ja",
+            "reference_level": "nee",
+            "hazard_ratio": hazard_ratio,
+            "hr_ci_lower": 0.6149,
+            "hr_ci_upper": 0.8,
+            "spells": 1234,
+            "model_region_code": model_region,
+        }
+
+    own, national = (
+        effects_table([row("AM22", "AM22", 0.7)]),
+        effects_table([row("AM18", "NL", "x")]),
+    )
+    assert own["columns"][-1] == national["columns"][-1] == "Geschat op"
+    # ratios to two decimals (the page formats them), the count as published
+    assert own["rows"] == [["Jobcoach", "ja", "nee", 0.7, 0.61, 0.8, "1.234", "deze regio"]]
+    assert national["rows"][0][3] == "x" and national["rows"][0][-1] == "alle regio's"

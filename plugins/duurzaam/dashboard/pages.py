@@ -48,7 +48,7 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "jobs": _jobs(rows),
         "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
         "followup": _followup(data.part("followup", code)),
-        "effects": _effects(data.part("effects", code)) if data.has_effects else None,
+        "effects": effects_table(data.part("effects", code)) if data.has_effects else None,
     }
 
 
@@ -247,10 +247,12 @@ EFFECT_COLUMNS = {
     "hr_ci_lower": "95%-interval van",
     "hr_ci_upper": "tot",
     "spells": "n (werkperiodes)",
+    # a region with too few job losses for a model of its own shows the national estimates
+    "model_region_code": "Geschat op",
 }
 
 
-def _effects(rows: list[Row]) -> dict[str, list]:
+def effects_table(rows: list[Row]) -> dict[str, list]:
     """The adjusted effects of the published layer as a table: its known columns in this
     order under Dutch names (every column as it is when it has none of them)."""
     columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]] or list(rows[0] if rows else [])
@@ -271,6 +273,8 @@ def _effect_cell(column: str, value: Any) -> Any:
         return FACTOR_LABELS.get(str(value), value)
     if column == "spells":
         return show.count(value)
+    if column == "model_region_code":
+        return "alle regio's" if value == "NL" else "deze regio"
     if column.startswith(("hazard_ratio", "hr_ci_")) and not isinstance(value, str):
         return show.score(value)
     return show.plain(value)
