@@ -306,15 +306,26 @@ def marts_and_loads(url: str) -> dict[str, tuple]:
     return state
 
 
-def differing_rows(url: str, clean_url: str, state: dict, clean: dict) -> dict[str, list]:
-    """For each mart whose checksum differs from the clean run's: the rows only one of the
-    two has (at most five of each), to say what differs when the comparison fails."""
-    differing = {}
+def differing_rows(url: str, clean_url: str, state: dict, clean: dict) -> str:
+    """For each mart whose checksum differs from the clean run's: the columns that differ in
+    the first rows only one of the two has, to say what differs when the comparison fails."""
+    lines = []
     for mart in (m for m in MART_ASSETS if state[m] != clean[m]):
-        sql = f"select t::text from marts.{mart} t"
-        ours, theirs = {r for (r,) in query(url, sql)}, {r for (r,) in query(clean_url, sql)}
-        differing[mart] = [sorted(ours - theirs)[:5], sorted(theirs - ours)[:5]]
-    return differing
+        sql = f"select * from marts.{mart} order by 1, 2, 3"
+        with psycopg.connect(**connection_parameters(url)) as ours:
+            cursor = ours.execute(sql)
+            names = [column.name for column in cursor.description or []]
+            ours_rows = cursor.fetchall()
+        theirs_rows = query(clean_url, sql)
+        pairs = [(a, b) for a, b in zip(ours_rows, theirs_rows, strict=False) if a != b]
+        lines.append(f"{mart}: {len(pairs)} of {len(ours_rows)} rows differ")
+        for a, b in pairs[:3]:
+            lines += [
+                f"  {n}: {x!r} (clean run: {y!r})"
+                for n, x, y in zip(names, a, b, strict=True)
+                if x != y
+            ]
+    return "\n".join(lines)
 
 
 @pytest.fixture

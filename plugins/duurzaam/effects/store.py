@@ -172,7 +172,7 @@ def _estimate(fit: CoxFit, key: tuple[str, str]) -> list[Any]:
         return [reference, False, None, None, None, None]
     row = fit.estimates.loc[key]
     assert isinstance(row, pd.Series)  # the index holds each level once
-    return [reference, False, *(float(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
+    return [reference, False, *(_stored(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
 
 
 def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> list[Any]:
@@ -180,5 +180,17 @@ def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> l
     if factor in fit.ph_test.index:
         test = fit.ph_test.loc[factor]
         assert isinstance(test, pd.Series)  # one test per factor
-        ph = [float(test["chi2"]), int(test["df"]), float(test["p_value"]), bool(test["violated"])]
+        ph = [
+            _stored(test["chi2"]),
+            int(test["df"]),
+            _stored(test["p_value"]),
+            bool(test["violated"]),
+        ]
     return [source, note, *ph, fit.spells, fit.events]
+
+
+def _stored(value: Any) -> float:
+    """A statistic to 10 significant digits. Its last binary digits differ between processes
+    on the same spells (seen between a Celery task and the command line, in the
+    proportional-hazards test), and a rerun has to write the same rows."""
+    return float(f"{float(value):.10g}")
