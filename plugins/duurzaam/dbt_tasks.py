@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -250,7 +251,11 @@ def build_alone(model: Mapping[str, Any]) -> dict[str, Any]:
     from duurzaam.transform import run_dbt
 
     log.info("running dbt for %s alone", model["name"])
-    results = run_dbt(["build", "--select", model["name"]], airflow_settings(), check=False)
+    # In target and log folders of its own: on Celery, tasks that run again may run dbt at
+    # the same time as each other or as a build, and dbt's folders are not for two runs.
+    with tempfile.TemporaryDirectory(prefix=f"dbt-{model['name']}-") as folder:
+        arguments = ["build", "--select", model["name"], "--target-path", folder]
+        results = run_dbt([*arguments, "--log-path", folder], airflow_settings(), check=False)
     return build_outcome(results)
 
 
