@@ -97,7 +97,7 @@ def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
         alert = late_source(task_id.removeprefix("wait_for_"), _quarter(context), settings)
     elif step == "validate" and error_name == "AirflowFailException":
         alert = rejected_file(source, _quarter(context), error)
-    elif task_id.startswith("dbt.") or task_id == "test_sources":
+    elif task_id.split(".")[0] in ("dbt", "dbt_effects"):
         alert = dbt_failed(task_id, error)
     elif task_id == "send_report":
         # the task as it ran: a mapped task's own arguments (its region)
@@ -150,37 +150,46 @@ def rejected_file(source: str, quarter: str, error: BaseException | None) -> Ale
     )
 
 
-# What cosmos reports for a failed dbt node: '<node name>: <dbt's message>', one per line
+# How a model's task reports a failed dbt node (duurzaam.dbt_tasks): '<node name>: <dbt's
+# message>', one per line
 _DBT_NODE = re.compile(r"^(\w+): (.+)$")
 _DBT_FAILING_ROWS = re.compile(r"Got (\d+) results?, configured to (?:fail|warn)")
 
 
 def dbt_failed(task_id: str, error: BaseException | None) -> Alert:
-    """A model or its tests failed: which model, which tests, how many rows fail them."""
-    model = task_id.removeprefix("dbt.").removesuffix("_model_build").removesuffix("_test")
-    text = _plain(error).removeprefix("dbt invocation completed with errors: ")
+    """A model or its tests failed (its task `<group>.<model>`), or a whole dbt build could
+    not run (`<group>.build`): which model, which tests, how many rows fail them."""
+    group, _, model = task_id.partition(".")
+    if model == "build":
+        return Alert(
+            f"dbt build failed: {group}",
+            f"The dbt build of {task_id} could not run, so no model of it was built or "
+            f"published:\n\n{_plain(error)}\n\nThe marts keep their previous contents and "
+            "the reports wait.\nWhat to do: the task log has dbt's whole output; fix the "
+            "cause (the warehouse connection, the dbt project), then clear the task or trigger "
+            "duurzaam_transform.\n",
+            "dbt",
+        )
+    text = _plain(error)
     tests, other = [], []
     for line in text.splitlines():
         node = _DBT_NODE.match(line.strip())
         rows = _DBT_FAILING_ROWS.search(line)
         if node and rows:
             count = int(rows[1])
-            tests.append(f"  - test {node[1]}: {count} row{'s' * (count != 1)} fail it")
+            rows_fail = f"{count} row{'s' * (count != 1)} fail{'s' * (count == 1)}"
+            tests.append(f"  - test {node[1]}: {rows_fail} it")
         elif line.strip():
             other.append(f"  {line.strip()}")
-    lines = [
-        f"dbt {'tests' if tests else 'step'} failed for {model}"
-        + (f" ({task_id})" if model != task_id.removeprefix("dbt.") else ""),
-        *tests,
-        *other,
-    ]
+    lines = [f"dbt {'tests' if tests else 'step'} failed for {model} ({task_id})", *tests, *other]
     hint = (
         "see the failing rows with `dbt test --select <test> --store-failures` (they are "
         "stored in the schema dbt_test__audit), correct the source data or the model, then "
-        "trigger duurzaam_transform"
+        "clear the model's task with its downstream tasks (each runs dbt for its model "
+        "alone) or trigger duurzaam_transform"
         if tests
-        else "the task log has dbt's whole output; fix the cause, then clear the task or "
-        "trigger duurzaam_transform"
+        else "the task log has dbt's whole output; fix the cause, then clear the model's "
+        "task with its downstream tasks or trigger duurzaam_transform"
     )
     return Alert(
         f"dbt {'test' if tests else 'step'} failed: {model}",
@@ -225,10 +234,7 @@ def _plain(error: BaseException | None) -> str:
         return text
     name = type(error).__name__
     # our errors speak for themselves; another's is named, e.g. 'OperationalError: ...'
-    if not type(error).__module__.startswith("duurzaam") and name not in (
-        "AirflowFailException",
-        "CosmosDbtRunError",
-    ):
+    if not type(error).__module__.startswith("duurzaam") and name != "AirflowFailException":
         text = f"{name}: {text}" if text else name
     lines = text.splitlines()
     if len(lines) > MAX_ERROR_LINES:

@@ -2,7 +2,7 @@
 DUURZAAM_WAREHOUSE_CONN_ID), so it can live in a secrets backend and be edited in the UI.
 When no such connection exists, DUURZAAM_WAREHOUSE_URL (default: the embedded DuckDB file)
 is used, as on the command line. dbt's profile comes from the same place
-(duurzaam.dbt_profile).
+(duurzaam.transform.dbt_environment of these settings).
 
 Connection types: `postgres` (host, port, login, password; the database in `schema`, as
 Airflow's PostgreSQL connections have it) and `duckdb` (the file's path in `host`)."""

@@ -29,7 +29,6 @@ def airflow_environment(home: Path = PROJECT_ROOT / ".airflow") -> dict[str, str
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no calls home from the pipeline
         **openlineage_environment(home / "lineage.jsonl"),
     }
 

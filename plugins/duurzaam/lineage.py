@@ -10,8 +10,6 @@ the tests (AIRFLOW__OPENLINEAGE__TRANSPORT), an HTTP endpoint in the stack (OPEN
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +20,6 @@ from openlineage.client.event_v2 import Dataset
 from duurzaam.settings import warehouse_backend
 from duurzaam.warehouse import connection_parameters, duckdb_path
 
-# cosmos's task classes that stand for one dbt model or seed in the transform DAG
-DBT_NODE_TASKS = ["DbtRunWatcherOperator", "DbtSeedWatcherOperator", "DbtRunLocalOperator"]
 PYTHON_TASKS = ["_PythonDecoratedOperator"]
 
 
@@ -33,7 +29,7 @@ class PipelineExtractor(BaseExtractor):
 
     @classmethod
     def get_operator_classnames(cls) -> list[str]:
-        return DBT_NODE_TASKS + PYTHON_TASKS
+        return PYTHON_TASKS
 
     def _execute_extraction(self) -> OperatorLineage:
         return self.extract_on_complete(None)
@@ -41,16 +37,13 @@ class PipelineExtractor(BaseExtractor):
     def extract_on_complete(self, task_instance: Any) -> OperatorLineage:
         from duurzaam.connections import airflow_settings
 
-        if type(self.operator).__name__ in DBT_NODE_TASKS:
-            node = self.operator.extra_context["dbt_node_config"]
+        model = (getattr(self.operator, "op_kwargs", None) or {}).get("model")
+        if isinstance(model, dict) and "unique_id" in model:  # a model task (duurzaam.dbt_tasks)
             url = airflow_settings().warehouse_url
+            tables = model["relations"]  # unique id -> (schema, table), from the manifest
             return OperatorLineage(
-                inputs=[
-                    dbt_dataset(url, upstream)
-                    for upstream in node["depends_on"]
-                    if upstream in dbt_relations()
-                ],
-                outputs=[dbt_dataset(url, node["unique_id"])],
+                inputs=[table_dataset(url, *tables[p]) for p in model["parents"] if p in tables],
+                outputs=[table_dataset(url, *tables[model["unique_id"]])],
             )
         if self.operator.task_id.startswith("load_") and self.operator.op_args:
             extract = self.operator.op_args[0]  # rendered when the task ran: the pulled extract
@@ -80,27 +73,3 @@ def file_dataset(origin: str) -> Dataset:
     if parts.scheme in ("http", "https"):
         return Dataset(namespace=f"{parts.scheme}://{parts.netloc}", name=parts.path)
     return Dataset(namespace="file", name=str(Path(origin).resolve()))
-
-
-def dbt_dataset(url: str, unique_id: str) -> Dataset:
-    """The table of a dbt model, seed or source, by its unique id."""
-    schema, table = dbt_relations()[unique_id]
-    return table_dataset(url, schema, table)
-
-
-@cache
-def dbt_relations() -> dict[str, tuple[str, str]]:
-    """unique id -> (schema, table) of every model, seed and source of the dbt manifest."""
-    from duurzaam.orchestration import dbt_manifest_path
-
-    manifest = json.loads(dbt_manifest_path().read_text(encoding="utf-8"))
-    relations = {
-        unique_id: (node["schema"], node["alias"])
-        for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] in ("model", "seed")
-    }
-    relations.update(
-        (unique_id, (source["schema"], source["identifier"]))
-        for unique_id, source in manifest["sources"].items()
-    )
-    return relations

@@ -34,8 +34,11 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_dbt(arguments: list[str], settings: Settings) -> Any:
-    """`dbt <arguments>` in this process, on the target matching the warehouse URL."""
+def run_dbt(arguments: list[str], settings: Settings, check: bool = True) -> Any:
+    """`dbt <arguments>` in this process, on the target matching the warehouse URL; returns
+    dbt's results. A node that fails (a model, a test) raises, unless `check` is False (the
+    transform DAG reports each model's outcome on its own); dbt not running at all (no
+    project, no connection, a compilation error of the project) always raises."""
     from dbt.cli.main import dbtRunner  # heavy: only when dbt actually runs
 
     os.environ.update(dbt_environment(settings))
@@ -51,7 +54,13 @@ def run_dbt(arguments: list[str], settings: Settings) -> Any:
             settings.backend,
         ]
     )
-    if not result.success:
+    if result.result is None or (result.exception is not None and not check):
+        raise DuurzaamError(
+            f"dbt {' '.join(arguments)} could not run on {settings.backend}: "
+            f"{_plain_error(result.exception)}. The log is in "
+            f"{DBT_PROJECT_DIR / 'logs' / 'dbt.log'}."
+        ) from result.exception
+    if check and not result.success:
         failed = _failed_nodes(result.result)
         detail = f": {', '.join(failed)}" if failed else ""
         raise DuurzaamError(
@@ -86,6 +95,12 @@ def generate_docs(settings: Settings) -> Path:
     run_dbt(["docs", "generate", "--static"], settings)
     # dbt's own target folder, or the one DBT_TARGET_PATH names (relative to the project)
     return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target") / "static_index.html"
+
+
+def _plain_error(error: BaseException | None) -> str:
+    if error is None:
+        return "no result"
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _failed_nodes(results: Any) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -56,37 +57,46 @@ def test_dagbag_imports_every_dag_without_errors():
     assert published.trigger_rule == "all_done_min_one_success"
     assert [a.name for a in published.outlets] == [RAW_LOADED.name]
 
-    # The transform DAG: two dbt builds (cosmos's watcher mode: a producer task each; the
-    # second, of the retention-effects estimates and what is built on them, after their fit)
-    # and, from the manifest, per dbt model a task reporting its run and one its tests; each
-    # mart's and published model's Asset updated only once that model's tests have passed.
+    # The transform DAG: two dbt builds (the second, of the retention-effects estimates and
+    # what is built on them, after their fit), each one task; from the manifest, per dbt model
+    # one task, after its build and after the tasks of the models it reads (dbt's lineage);
+    # each mart's and published model's Asset is an outlet of its model's task.
     transform = bag.dags["duurzaam_transform"]
     assert transform.timetable.asset_condition == RAW_LOADED  # not each source's Asset
     manifest = json.loads(dbt_manifest_path().read_text())
     models = {
-        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
+        key: node for key, node in manifest["nodes"].items() if node["resource_type"] == "model"
     }
     on_estimates = models_built_on(manifest, "source.duurzaam.estimates.retention_effects")
-    group = {model: "dbt_effects" if model in on_estimates else "dbt" for model in models}
+    group = {
+        node["name"]: "dbt_effects" if node["name"] in on_estimates else "dbt"
+        for node in models.values()
+    }
     assert on_estimates == {"mart_retention_effects", "pub_retention_effects"}
-    assert {f"{group[m]}.{m}.{step}" for m in models for step in ("run", "test")} <= set(
-        transform.task_ids
-    )
-    build = [t for t in transform.tasks if type(t).__name__ == "DbtProducerWatcherOperator"]
-    assert [t.task_id for t in build] == [
-        "dbt.dbt_producer_watcher",
-        "dbt_effects.dbt_producer_watcher",
-    ]
-    assert all(t.base_cmd == ["build"] for t in build)
-    assert build[0].upstream_task_ids == {"prepare_warehouse"}
-    assert "fit_retention_effects" in transform.get_task(build[1].task_id).upstream_task_ids
+    builds = ["dbt.build", "dbt_effects.build"]
+    model_tasks = {
+        task.task_id for task in transform.tasks if task.task_id.split(".")[0] in group.values()
+    } - set(builds)
+    assert model_tasks == {f"{group[name]}.{name}" for name in group}  # one task per model
+    assert len(transform.tasks) == len(models) + 4  # + prepare, the two builds, the fit
+    for key, node in models.items():
+        task = transform.get_task(f"{group[node['name']]}.{node['name']}")
+        parents = {
+            f"{group[models[parent]['name']]}.{models[parent]['name']}"
+            for parent in node["depends_on"]["nodes"]
+            if parent in models
+        }
+        assert task.upstream_task_ids == {f"{group[node['name']]}.build", *parents}, key
+        assert task.op_kwargs["model"]["unique_id"] == key
+        asset = MODEL_ASSETS.get(node["name"])
+        assert [a.name for a in task.outlets] == ([asset.name] if asset else [])
+    assert transform.get_task("dbt.build").upstream_task_ids == {"prepare_warehouse"}
+    assert transform.get_task("dbt_effects.build").upstream_task_ids == {"fit_retention_effects"}
+    # after the first build as a whole and the spells' tests: nothing else writes to the
+    # warehouse while it fits
     fit = transform.get_task("fit_retention_effects")
-    # after the first build as a whole: nothing else writes to the warehouse while it fits
-    assert {"dbt.dbt_producer_watcher_done", "dbt.int_effect_spells.test"} <= fit.upstream_task_ids
-    for model, asset in MODEL_ASSETS.items():
-        publish = transform.get_task(f"publish_{model}")
-        assert publish.upstream_task_ids == {f"{group[model]}.{model}.test"}
-        assert [a.name for a in publish.outlets] == [asset.name]
+    assert fit.upstream_task_ids == {"dbt.build", "dbt.int_effect_spells"}
+    assert not [t for t in transform.tasks if t.task_id.startswith("publish_")]
 
     # The report DAG: runs once every published model the report reads is updated (the
     # models of the regional_report exposure, tests/e2e/test_asset_wiring.py); one
@@ -117,7 +127,7 @@ def test_dagbag_imports_every_dag_without_errors():
         for task in dag.tasks:
             assert 0 < task.execution_timeout.total_seconds() <= 3600, task.task_id
             alerts = [type(c).__name__ for c in task.on_failure_callback]
-            assert alerts.count("FailureAlert") == 1, task.task_id  # cosmos may add its own
+            assert alerts.count("FailureAlert") == 1, task.task_id
     transient = [
         *(ingest.get_task(f"{step}_{s}") for step in ("pull", "load") for s in SOURCE_NAMES),
         *(task for task in transform.tasks if task.task_id.startswith("dbt.")),
@@ -262,7 +272,7 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
     for model in MODEL_ASSETS:  # the marts and the published models
         node = manifest["nodes"][f"model.duurzaam.{model}"]
         group = "dbt_effects" if "estimates" in node["tags"] else "dbt"
-        run = completed[f"duurzaam_transform.{group}.{model}.run"]
+        run = completed[f"duurzaam_transform.{group}.{model}"]
         assert names(run["inputs"]) == {tables[u] for u in node["depends_on"]["nodes"]}
         assert names(run["outputs"]) == {tables[f"model.duurzaam.{model}"]}
 
@@ -287,7 +297,6 @@ def assert_no_person_level_data_left_the_warehouse(
 ) -> dict[str, str]:
     """No person or placement id of the warehouse in the task logs, an XCom, the lineage
     events, a report or a dashboard page. Returns the texts it read."""
-    import re
     import sqlite3
 
     from duurzaam.warehouse import open_warehouse
@@ -371,3 +380,88 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
         body = alerts[f"[duurzaam] late source: {source} 2024Q1"]
         assert str(tmp_path / "empty" / source) in body and "What to do:" in body
         assert "Traceback" not in body
+
+
+@pytest.mark.slow
+def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
+    airflow_env, built_warehouses, tmp_path
+):
+    """A real run of the transform DAG (`airflow dags test`) on a built warehouse in which the
+    jobs-agreement extract names a region that does not exist: the relationships test of
+    stg_jobs_agreement__regions fails. That model's task fails, after retries that run dbt
+    for that model alone; the tasks of the models built on it do not run (their Assets are
+    not updated); every other model's task succeeds; the alert names the model, the test and
+    the failing rows."""
+    import shutil
+    import sqlite3
+
+    from duurzaam.warehouse import open_warehouse
+
+    warehouse = tmp_path / "failing.duckdb"
+    shutil.copyfile(duckdb_path(built_warehouses["duckdb"].warehouse_url), warehouse)
+    with open_warehouse(f"duckdb:///{warehouse}") as connection:
+        connection.execute(
+            "insert into raw.jobs_agreement (quarter, regio_code, _load_id) "
+            "select quarter, 'AM99', _load_id from raw.jobs_agreement limit 1"
+        )
+    (tmp_path / "alerts.yml").write_text("data_engineers: [oncall@data.example]\n")
+    env = {
+        **airflow_env,
+        "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}",
+        "DUURZAAM_ALERTS_FILE": str(tmp_path / "alerts.yml"),
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",  # retried within seconds
+    }
+    result = subprocess.run(
+        [_airflow(), "dags", "test", "duurzaam_transform", "2024-04-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert "state=failed" in output, output[-3000:]
+
+    failing = "stg_jobs_agreement__regions"
+    manifest = json.loads(dbt_manifest_path().read_text())
+    built_on = models_built_on(manifest, f"model.duurzaam.{failing}")
+    assert built_on >= {"int_region_stock", "mart_region_quarter", "pub_region_quarter"}
+    with sqlite3.connect(
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    ) as metadata:
+        states = dict(
+            metadata.execute(
+                "select task_id, state from task_instance where dag_id = 'duurzaam_transform'"
+            ).fetchall()
+        )
+        tries = metadata.execute(
+            "select try_number from task_instance where task_id = ?", (f"dbt.{failing}",)
+        ).fetchone()[0]
+    models = {
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    model_states = {
+        task_id.split(".", 1)[1]: state
+        for task_id, state in states.items()
+        if task_id.split(".")[0] in ("dbt", "dbt_effects") and not task_id.endswith(".build")
+    }
+    assert set(model_states) == models
+    assert model_states.pop(failing) == "failed" and tries == 3  # two retries
+    assert {model_states.pop(model) for model in built_on} == {"upstream_failed"}
+    assert set(model_states.values()) == {"success"}
+    assert states["dbt.build"] == states["dbt_effects.build"] == "success"
+    # each retry ran dbt for the failed model alone: its view and the tests it reports
+    assert output.count(f"running dbt for {failing} alone") == 2
+    alone = r"Finished running 1 project hook, \d+ data tests, 1 view model in"
+    assert len(re.findall(alone, output)) == 2
+
+    events = asset_events(env)
+    assert MODEL_ASSETS["mart_region_quarter"].name not in events
+    assert MODEL_ASSETS["pub_region_quarter"].name not in events
+    assert events[MODEL_ASSETS["mart_followup"].name] == 1
+
+    (alert,) = (tmp_path / "outbox" / "alerts").glob("*.eml")
+    message = email.message_from_bytes(alert.read_bytes(), policy=policy.default)
+    assert message["Subject"] == f"[duurzaam] dbt test failed: {failing}"
+    body = message.get_content()
+    test = f"relationships_{failing}_region_code__region_code__ref_stg_reference__municipalities_"
+    assert f"  - test {test}: 1 row fails it" in body
+    assert f"task dbt.{failing}, try 3" in body

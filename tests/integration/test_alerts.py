@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
-from cosmos.exceptions import CosmosDbtRunError
 from pypdf import PdfReader
 
 from duurzaam.alerts import FailureAlert
-from duurzaam.errors import InputRejected
+from duurzaam.dbt_tasks import DbtModelFailed, check_model
+from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.freshness import SourcesMissing, gate, report_sources
 from duurzaam.ingest import pull, validate
 from duurzaam.quarters import Quarter
@@ -107,21 +107,54 @@ def test_a_rejected_file_alerts_with_file_rows_rule_and_what_to_do(alert_inbox, 
 
 
 def test_a_failed_dbt_test_names_the_model_the_test_and_the_rows(alert_inbox, tmp_path):
-    # what cosmos raises when `dbt build --select mart_region_quarter` has failing tests
-    error = CosmosDbtRunError(
-        "dbt invocation completed with errors: "
-        "not_null_mart_region_quarter_region_code: Got 3 results, configured to fail if != 0\n"
-        "unique_mart_region_quarter_key: Got 1 result, configured to fail if != 0"
-    )
-    FailureAlert()(
-        failed("dbt.mart_region_quarter_model_build", error, 3, dag_id="duurzaam_transform")
-    )
+    # what the model's task raises when its tests failed in the build (two tests, one model)
+    model = {
+        "unique_id": "model.duurzaam.mart_region_quarter",
+        "name": "mart_region_quarter",
+        "tests": ["test.duurzaam.not_null_region", "test.duurzaam.unique_key"],
+    }
+
+    def failing(name: str, rows: int) -> dict:
+        message = f"Got {rows} result{'s' * (rows != 1)}, configured to fail if != 0"
+        return {"name": name, "resource_type": "test", "message": message, "failures": rows}
+
+    results = {
+        "nodes": {
+            "model.duurzaam.mart_region_quarter": "success",
+            "test.duurzaam.not_null_region": "fail",
+            "test.duurzaam.unique_key": "fail",
+        },
+        "failed": {
+            "test.duurzaam.not_null_region": failing("not_null_mart_region_quarter_region_code", 3),
+            "test.duurzaam.unique_key": failing("unique_mart_region_quarter_key", 1),
+        },
+        "skipped": {},
+    }
+    with pytest.raises(DbtModelFailed) as failure:
+        check_model(model, results)
+    FailureAlert()(failed("dbt.mart_region_quarter", failure.value, 3, dag_id="duurzaam_transform"))
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] dbt test failed: mart_region_quarter"
     body = alert.get_content()
     assert "test not_null_mart_region_quarter_region_code: 3 rows fail it" in body
-    assert "test unique_mart_region_quarter_key: 1 row fail it" in body
+    assert "test unique_mart_region_quarter_key: 1 row fails it" in body
     assert "--store-failures" in body and "try 3" in body
+
+
+def test_a_dbt_build_that_cannot_run_says_so(alert_inbox, tmp_path):
+    """dbt that cannot run at all (here: the warehouse is a folder) fails the build task, with
+    dbt's own reason, not a model's."""
+    from duurzaam.transform import run_dbt
+
+    (tmp_path / "folder.duckdb").mkdir()
+    settings = replace(load_settings(), warehouse_url=f"duckdb:///{tmp_path / 'folder.duckdb'}")
+    with pytest.raises(DuurzaamError) as failure:
+        run_dbt(["build", "--select", "stg_register__counts"], settings, check=False)
+    assert "could not run on duckdb" in str(failure.value)
+    FailureAlert()(failed("dbt.build", failure.value, 3, dag_id="duurzaam_transform"))
+    alert = the_alert(alert_inbox)
+    assert alert["Subject"] == "[duurzaam] dbt build failed: dbt"
+    assert "could not run on duckdb" in alert.get_content()
 
 
 def test_a_report_that_failed_after_its_retries_names_its_region(alert_inbox, smtp_port):

@@ -3,9 +3,11 @@ warehouse.
 
 Loads the bundled sample quarters into a fresh DuckDB file (`duurzaam ingest`, not timed),
 then, in one process with an embedded Airflow (SQLite metadata, as `make demo`): one
-`dbt build` to warm up (not timed), one timed `dbt build` (what `duurzaam transform` runs), and
-one timed run of the `duurzaam_transform` DAG (`dag.test()`, as `make demo` runs it: a task per
-model, cosmos's watcher mode). Prints both times and their ratio; target: at most 1.5.
+`dbt build` to warm up (not timed), one timed `dbt build` (what `duurzaam transform` runs),
+one run of the `duurzaam_transform` DAG to warm up (printed, not counted) and one timed run
+of it (`dag.test()`, as `make demo` runs it: one `dbt build` task per build and a task per
+model reporting from it, duurzaam.dbt_tasks). Prints both times, the DAG's task count and
+the load average; target: a ratio of at most 1.5.
 Run: `make bench-transform` (about two minutes, most of it loading).
 """
 
@@ -54,13 +56,19 @@ def main() -> None:
     ratio = times["dag"] / times["dbt_build"]
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"one dbt build:                {times['dbt_build']:5.1f} s")
-    print(f"the transform DAG in Airflow: {times['dag']:5.1f} s ({times['tasks']} tasks)")
+    print(
+        f"the transform DAG in Airflow: {times['dag']:5.1f} s ({times['tasks']} tasks; the "
+        f"process's first run, not counted: {times['dag_cold']:.1f} s)"
+    )
     print(f"ratio: {ratio:.2f} (target: at most {TARGET}): {verdict}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def measure(log_file: Path) -> None:
-    """In the child process: warm-up build, timed build, timed DAG run; the task logs go to
-    log_file, the times to stdout as JSON."""
+    """In the child process: a warm-up build, a timed build, a warm-up DAG run and a timed DAG
+    run; the task logs go to log_file, the times to stdout as JSON. Each side is warmed up
+    once the same way: what a process pays once (dbt's imports and partial parse; Airflow's
+    in-process execution API, its plugins folder scan) is not counted against either."""
     from duurzaam.transform import transform
 
     stdout = os.fdopen(os.dup(1), "w", buffering=1)
@@ -75,13 +83,22 @@ def measure(log_file: Path) -> None:
         transform(settings)
         dbt_seconds = time.perf_counter() - started
         dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).dags["duurzaam_transform"]
-        started = time.perf_counter()
-        run = dag.test(logical_date=datetime.now(UTC))
-        dag_seconds = time.perf_counter() - started
-        if run.state != "success":
-            raise SystemExit(f"the transform DAG run ended {run.state}")
+        times = []
+        for _ in ("warm-up", "timed"):
+            started = time.perf_counter()
+            run = dag.test(logical_date=datetime.now(UTC))
+            times.append(time.perf_counter() - started)
+            if run.state != "success":
+                raise SystemExit(f"the transform DAG run ended {run.state}")
     stdout.write(
-        json.dumps({"dbt_build": dbt_seconds, "dag": dag_seconds, "tasks": len(dag.tasks)})
+        json.dumps(
+            {
+                "dbt_build": dbt_seconds,
+                "dag_cold": times[0],
+                "dag": times[1],
+                "tasks": len(dag.tasks),
+            }
+        )
     )
     stdout.write("\n")
 
