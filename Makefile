@@ -45,9 +45,10 @@ dashboard: install
 	$(RUN) duurzaam dashboard serve
 
 # Everything CI runs: the checks, then every test (unit, integration against the real
-# PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs).
+# PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs). Three test processes on two cores:
+# the Celery run holds one for most of the suite while it mostly waits for its services.
 test: lint
-	$(RUN) pytest -n 2 --durations=15
+	$(RUN) pytest -n 3 --durations=15
 
 # The unit tests and the fast integration tests on the embedded warehouse (DuckDB), for the
 # edit-test loop; `make test` adds the slow ones and the PostgreSQL runs.
