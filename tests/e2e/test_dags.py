@@ -360,15 +360,9 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
     }
 
     with receiving(Inbox(), port) as inbox:
-        result = subprocess.run(
-            [_airflow(), "dags", "test", "duurzaam_ingest", "2024-04-01"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-    output = result.stdout + result.stderr
+        returncode, output = dags_test("duurzaam_ingest", "2024-04-01", env)
 
-    assert result.returncode != 0 and "state=failed" in output
+    assert returncode != 0 and "state=failed" in output
     for source in SOURCE_NAMES:
         assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
     assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
@@ -380,6 +374,15 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
         body = alerts[f"[duurzaam] late source: {source} 2024Q1"]
         assert str(tmp_path / "empty" / source) in body and "What to do:" in body
         assert "Traceback" not in body
+
+
+def dags_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[int, str]:
+    """`airflow dags test`: one run of the DAG in this machine's Airflow, its exit status
+    and everything it printed."""
+    result = subprocess.run(
+        [_airflow(), "dags", "test", dag_id, logical_date], env=env, capture_output=True, text=True
+    )
+    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.mark.slow
@@ -411,13 +414,7 @@ def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
         "DUURZAAM_ALERTS_FILE": str(tmp_path / "alerts.yml"),
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",  # retried within seconds
     }
-    result = subprocess.run(
-        [_airflow(), "dags", "test", "duurzaam_transform", "2024-04-01"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    output = result.stdout + result.stderr
+    _, output = dags_test("duurzaam_transform", "2024-04-01", env)
     assert "state=failed" in output, output[-3000:]
 
     failing = "stg_jobs_agreement__regions"
