@@ -97,14 +97,15 @@ def send_report(report: dict) -> str:
 def send_summary(checked: dict) -> None:
     """After every region's attempt, sent or not (not when the gate held the reports back:
     its alert said why)."""
-    from duurzaam.alerts import airflow_smtp_server, send_alert
+    from duurzaam.alerts import send_alert
     from duurzaam.connections import airflow_settings
+    from duurzaam.reports.delivery import smtp_server
     from duurzaam.reports.summary import summarise_quarter
 
     settings = airflow_settings()
     summary = summarise_quarter(checked["quarter"], settings, checked["missing_sources"])
     log.info("%s", summary.body)
-    send_alert(summary, settings, airflow_smtp_server(settings))
+    send_alert(summary, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
 
 
 @task(execution_timeout=TIMEOUTS["plan"])

@@ -24,7 +24,8 @@ import pendulum
 from airflow.sdk import dag, task
 
 from duurzaam.dbt_tasks import dbt_build
-from duurzaam.orchestration import ESTIMATES_SELECTOR, RAW_LOADED
+from duurzaam.orchestration import RAW_LOADED
+from duurzaam.settings import ESTIMATES_SELECTOR
 from duurzaam.task_defaults import task_defaults
 
 

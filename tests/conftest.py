@@ -155,6 +155,11 @@ def recipients_for(folder: Path, regions: list[str]) -> Path:
 @pytest.fixture
 def smtp_port() -> int:
     """A free port on localhost for a test's own SMTP server (aiosmtpd)."""
+    return free_port()
+
+
+def free_port() -> int:
+    """A port on localhost that nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

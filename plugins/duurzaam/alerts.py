@@ -1,7 +1,7 @@
 """Alerts to the data engineers (include/config/alerts.yml). A task that fails for good, after
 its retries, sends one mail in plain words: what failed, for which source, quarter or region,
 and what to do; never a stack trace. Every DAG sets `FailureAlert()` as its tasks'
-on_failure_callback (duurzaam.orchestration.task_defaults); Airflow calls it once, when no
+on_failure_callback (duurzaam.task_defaults); Airflow calls it once, when no
 retry is left.
 
 The mails take the reports' way out (duurzaam.reports.delivery): the Airflow connection
@@ -70,12 +70,6 @@ def send_alert(alert: Alert, settings: Settings, server: SmtpServer | None = Non
     return repr(server)
 
 
-def airflow_smtp_server(settings: Settings) -> SmtpServer | None:
-    """Inside Airflow: the connection smtp_default (or DUURZAAM_SMTP_CONN_ID), else
-    DUURZAAM_SMTP_URL, else None."""
-    return smtp_server(settings.smtp_url, settings.smtp_conn_id)
-
-
 class FailureAlert(BaseNotifier):
     """on_failure_callback: one alert for the task that failed for good."""
 
@@ -83,7 +77,7 @@ class FailureAlert(BaseNotifier):
         settings = load_settings()
         alert = describe_failure(context, settings)
         log.error("%s: alerting the data engineers", alert.subject)
-        send_alert(alert, settings, airflow_smtp_server(settings))
+        send_alert(alert, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
 
 
 def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:

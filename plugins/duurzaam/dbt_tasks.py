@@ -151,7 +151,6 @@ def selected(model: DbtModel, select: str | None, exclude: str | None) -> bool:
 class DbtBuild:
     """A rendered build group: its build task and its model tasks by model name."""
 
-    group: TaskGroup
     build: Any
     models: dict[str, Any]
 
@@ -172,7 +171,7 @@ def dbt_build(
     models = [m for m in manifest_models().values() if selected(m, select, exclude)]
     known = dict(after.models) if after else {}
     tasks: dict[str, Any] = {}
-    with TaskGroup(group_id=group_id) as group:
+    with TaskGroup(group_id=group_id):
         build = build_models.override(
             task_id="build",
             execution_timeout=TIMEOUTS["dbt"],
@@ -197,7 +196,7 @@ def dbt_build(
                 upstream = tasks.get(name) or known.get(name)
                 if parent.startswith("model.") and upstream is not None:
                     upstream >> report
-    return DbtBuild(group, build, tasks)
+    return DbtBuild(build, tasks)
 
 
 @task

@@ -14,11 +14,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from duurzaam.dbt_tasks import upstream_of
 from duurzaam.errors import DuurzaamError
 from duurzaam.orchestration import dbt_manifest_path
-from duurzaam.settings import Settings
+from duurzaam.settings import Settings, source_config
 from duurzaam.warehouse import open_warehouse
 
 log = logging.getLogger(__name__)
@@ -44,12 +43,7 @@ def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE
     exposures = [key for key, node in nodes["exposures"].items() if node["name"] == exposure]
     if not exposures:
         raise DuurzaamError(f"the dbt project declares no exposure {exposure!r}")
-    parents, todo, seen = nodes["parent_map"], list(exposures), set()
-    while todo:
-        for parent in parents.get(todo.pop(), []):
-            if parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
+    seen = set().union(*(upstream_of(key, nodes["parent_map"]) for key in exposures))
     sources = [nodes["sources"][node] for node in seen if node.startswith("source.")]
     return sorted(source["name"] for source in sources if source["schema"] == "raw")
 
@@ -88,8 +82,7 @@ def gate(quarter: str, settings: Settings, send_anyway: bool = False) -> list[st
     """The sources missing for the quarter's reports ([] when none). Raises SourcesMissing
     when one is missing, unless the operator chose to send anyway (the reports then say
     on their first page which source they lack)."""
-    with settings.sources_config.open(encoding="utf-8") as handle:
-        ingested = set(yaml.safe_load(handle))
+    ingested = set(source_config(settings))
     read = report_sources()
     if not_ingested := [source for source in read if source not in ingested]:
         log.warning(

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 from pyarrow import feather
 
 from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.privacy import bsn_rows, require_key_for_bsn
 from duurzaam.quarters import Quarter
-from duurzaam.settings import MUNICIPALITIES_CSV, Settings
+from duurzaam.settings import MUNICIPALITIES_CSV, Settings, source_config
 from duurzaam.sources import get_fetched_source, get_source, raw_tables
 from duurzaam.validation import start_importing_great_expectations
 from duurzaam.validation import validate as run_suite
@@ -61,11 +60,6 @@ def source_location(source: str, quarter: str, settings: Settings) -> str:
         return location
     path = Path(location)
     return str(path if path.is_absolute() else settings.landing_dir / path)
-
-
-def source_config(settings: Settings) -> dict[str, Any]:
-    with settings.sources_config.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def extract_available(source: str, quarter: str, settings: Settings) -> bool:

@@ -90,9 +90,3 @@ def quarter_of_run(params: dict[str, Any], logical_date: datetime | None) -> str
             '{"quarter": "2024Q4"}'
         )
     return str(Quarter.of(logical_date.date()) - 1)
-
-
-# The models built on the estimates that Python models write (mart_retention_effects and what
-# reads it), tagged `estimates` in their yml: dbt builds them after the fit, in the CLI's
-# transform and in the transform DAG (whose renderer reads tags, not graph operators).
-ESTIMATES_SELECTOR = "tag:estimates"

@@ -163,6 +163,11 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     return pd.Series(pc.take(pseudonyms, encoded.indices), index=values.index, dtype="str")
 
 
+def thousands(count: int) -> str:
+    """6123 -> '6.123' (Dutch grouping)."""
+    return f"{count:,}".replace(",", ".")
+
+
 def percentage(rate: float | None) -> str:
     """0.625 -> '62,5%' (Dutch decimal comma); unknown -> '–'."""
     if rate is None or pd.isna(rate):

@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import yaml
 
 # plugins/duurzaam/settings.py -> the project root, unless the deployment says otherwise.
 PROJECT_ROOT = Path(os.environ.get("DUURZAAM_HOME", Path(__file__).resolve().parents[2]))
@@ -105,3 +108,15 @@ def sources_config_path() -> Path:
     """Where each source's extract is and how long to wait for it (read at DAG parse time
     too, hence a function of its own)."""
     return Path(os.environ.get("DUURZAAM_SOURCES_CONFIG", SOURCES_CONFIG))
+
+
+def source_config(settings: Settings) -> dict[str, Any]:
+    """The sources configuration: each source's location and how long to wait for it."""
+    with settings.sources_config.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+# The models built on the estimates that Python models write (mart_retention_effects and what
+# reads it), tagged `estimates` in their yml: dbt builds them after the fit, in the CLI's
+# transform and in the transform DAG.
+ESTIMATES_SELECTOR = "tag:estimates"

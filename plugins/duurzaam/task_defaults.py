@@ -25,7 +25,7 @@ TIMEOUTS = {
     "pull": timedelta(minutes=30),
     "validate": timedelta(hours=1),
     "load": timedelta(hours=1),
-    "dbt": timedelta(hours=1),  # one model and its tests
+    "dbt": timedelta(hours=1),  # a build group's `dbt build`, or one model alone on a retry
     "plan": timedelta(minutes=10),  # the sources gate, planning, the summary
     "send": timedelta(minutes=15),  # render and send one region's report
 }

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.orchestration import ESTIMATES_SELECTOR
-from duurzaam.settings import DBT_PROJECT_DIR, Settings
+from duurzaam.settings import DBT_PROJECT_DIR, ESTIMATES_SELECTOR, Settings
 from duurzaam.sources import raw_tables
 from duurzaam.warehouse import connection_parameters, duckdb_path, open_warehouse
 

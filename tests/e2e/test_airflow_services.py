@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ from tests.conftest import (
     POSTGRES_ADMIN_URL,
     TEST_KEY,
     _admin_connection,
+    free_port,
     sample_settings,
     throwaway_database,
 )
@@ -67,12 +67,6 @@ def compose_airflow_environment(values: dict[str, str]) -> dict[str, str]:
 
     pattern = re.compile(r"\$\{(\w+)(:?[-?]([^}]*))?\}")
     return {key: pattern.sub(fill, str(value)) for key, value in environment.items()}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Services:

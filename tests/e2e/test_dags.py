@@ -31,7 +31,7 @@ from duurzaam.orchestration import (
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.sources import SOURCES
 from duurzaam.warehouse import duckdb_path
-from tests.conftest import recipients_for
+from tests.conftest import free_port, recipients_for
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
@@ -335,7 +335,6 @@ def assert_no_person_level_data_left_the_warehouse(
 def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env, tmp_path):
     """Each late source fails its own wait task and sends one alert, through the Airflow
     connection smtp_default, naming the source, the quarter and where it was expected."""
-    import socket
 
     import yaml
 
@@ -348,9 +347,7 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
     (tmp_path / "sources.yml").write_text(yaml.safe_dump(config))
     (tmp_path / "empty").mkdir()
     (tmp_path / "alerts.yml").write_text("data_engineers: [oncall@data.example]\n")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **airflow_env,
         "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),

@@ -3,7 +3,6 @@ exit code 1, never a traceback (--debug shows one); `duurzaam query` only reads.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.warehouse import open_warehouse
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -93,12 +93,6 @@ def test_debug_shows_the_traceback(run, settings):
         run("--debug", "query", "select * from nonexist")
     with pytest.raises(Exception, match="nonexist"):
         run("query", "select * from nonexist", "--debug")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("command", [("query", "select 1"), ("report", "--quarter", "2024Q2")])

@@ -12,9 +12,6 @@ from duurzaam.settings import SAMPLE_LANDING_DIR, Settings, load_settings
 def load_sample(folder: Path) -> tuple[Settings, list[str]]:
     """A fresh DuckDB warehouse in `folder` with every source of the bundled sample quarters
     loaded (`duurzaam ingest`, not transformed); its settings and the quarters."""
-    from duurzaam.ingest import ingest
-    from duurzaam.sources import SOURCES
-
     settings = replace(
         load_settings(),
         warehouse_url=f"duckdb:///{folder}/warehouse.duckdb",
@@ -23,9 +20,30 @@ def load_sample(folder: Path) -> tuple[Settings, list[str]]:
         outbox_dir=folder / "outbox",
         dashboard_dir=folder / "dashboard",
     )
-    quarters = sorted(p.stem for p in (SAMPLE_LANDING_DIR / "placements").glob("*.csv"))
-    print(f"building the warehouse from {len(quarters)} sample quarters ...", flush=True)
-    for quarter in quarters:
-        for source in SOURCES:
-            ingest(source, quarter, settings)
+    print("building the warehouse from the sample quarters ...", flush=True)
+    return settings, ingest_landing(settings)
+
+
+def ingest_landing(settings: Settings) -> list[str]:
+    """Every source of every quarter in the landing zone, loaded in order as `duurzaam ingest
+    all --quarters` loads them (each data docs site built once, at the end); the quarters."""
+    from duurzaam.ingest import ingest
+    from duurzaam.sources import SOURCES
+    from duurzaam.validation import data_docs_built_once
+
+    quarters = sorted(p.stem for p in (settings.landing_dir / "placements").glob("*.csv"))
+    with data_docs_built_once():
+        for quarter in quarters:
+            for source in SOURCES:
+                ingest(source, quarter, settings)
+    return quarters
+
+
+def sample_warehouse(folder: Path) -> tuple[Settings, list[str]]:
+    """load_sample, then transformed (`duurzaam transform`, not timed): the warehouse the
+    report and dashboard benchmarks measure against."""
+    from duurzaam.transform import transform
+
+    settings, quarters = load_sample(folder)
+    transform(settings)
     return settings, quarters

@@ -18,8 +18,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from duurzaam.bench import sample_warehouse
 from duurzaam.bench.browser import chromium, wait_until_drawn
-from duurzaam.bench.sample import sample_warehouse
 from duurzaam.dashboard.server import serving
 from duurzaam.dashboard.site import build_site
 from duurzaam.settings import Settings, load_settings

@@ -16,14 +16,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from duurzaam.bench import ingest_landing
 from duurzaam.bench.ingest import fresh_database
-from duurzaam.ingest import ingest
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import load_settings
-from duurzaam.sources import SOURCES
 from duurzaam.synthetic import generate
 from duurzaam.transform import transform
-from duurzaam.validation import data_docs_built_once
 from duurzaam.warehouse import open_warehouse
 
 MARTS = (
@@ -68,11 +66,7 @@ def measure(url: str, landing: Path, folder: str) -> tuple[float, float, dict[st
         pseudonym_key=b"benchmark-only-key",
     )
     started = time.perf_counter()
-    # as `duurzaam ingest all --quarters ...` does: in order, the data docs built once
-    with data_docs_built_once():
-        for quarter in sorted(p.stem for p in (landing / "placements").glob("*.csv")):
-            for source in SOURCES:
-                ingest(source, quarter, settings)
+    ingest_landing(settings)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     transform(settings)

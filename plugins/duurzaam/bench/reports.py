@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from duurzaam.bench.sample import sample_warehouse
+from duurzaam.bench import sample_warehouse
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import write_reports
 from duurzaam.reports.delivery import SmtpServer

@@ -26,10 +26,8 @@ MODELS = {
     "factors": "pub_retention_factors",
     "survey": "pub_employer_survey",
     "followup": "pub_followup",
+    "effects": "pub_retention_effects",  # adjusted: each factor with the others held equal
 }
-# Adjusted effects (each factor with the others held equal) are shown once the published
-# layer has them; until then the page says they are not there yet.
-EFFECTS_MODEL = "pub_retention_effects"
 JOBS = ("jobs_market", "jobs_government", "jobs_target")  # summed for the country
 
 
@@ -38,7 +36,6 @@ class DashboardData:
     """Per model, its rows by region code ('NL' for the country where the model has it)."""
 
     models: dict[str, dict[str, list[Row]]]
-    has_effects: bool = False
     national: list[Row] = field(init=False)  # the country per quarter, as a region's rows
 
     def __post_init__(self) -> None:
@@ -93,16 +90,13 @@ def load_dashboard_data(settings: Settings) -> DashboardData:
                 f"the published layer lacks {', '.join(f'{SCHEMA}.{m}' for m in missing)}: "
                 "run `duurzaam transform` (dbt build) before building the dashboard"
             )
-        models = dict(MODELS)
-        if EFFECTS_MODEL in present:
-            models["effects"] = EFFECTS_MODEL
-        read = {name: _by_region(_read(warehouse, model)) for name, model in models.items()}
+        read = {name: _by_region(_read(warehouse, model)) for name, model in MODELS.items()}
     if not read["region_quarter"]:
         raise DuurzaamError(
             f"{SCHEMA}.{MODELS['region_quarter']} is empty: load a quarter and run "
             "`duurzaam transform` before building the dashboard"
         )
-    return DashboardData(read, has_effects="effects" in read)
+    return DashboardData(read)
 
 
 def _published_tables(warehouse: Warehouse) -> set[str]:

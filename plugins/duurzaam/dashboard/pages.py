@@ -48,7 +48,7 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "jobs": _jobs(rows),
         "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
         "followup": _followup(data.part("followup", code)),
-        "effects": effects_table(data.part("effects", code)) if data.has_effects else None,
+        "effects": effects_table(data.part("effects", code)),
     }
 
 
@@ -253,11 +253,11 @@ EFFECT_COLUMNS = {
 
 
 def effects_table(rows: list[Row]) -> dict[str, list]:
-    """The adjusted effects of the published layer as a table: its known columns in this
-    order under Dutch names (every column as it is when it has none of them)."""
-    columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]] or list(rows[0] if rows else [])
+    """The adjusted effects of the published layer as a table: the columns a reader sees, in
+    this order, under Dutch names."""
+    columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]]
     return {
-        "columns": [EFFECT_COLUMNS.get(c, c) for c in columns],
+        "columns": [EFFECT_COLUMNS[c] for c in columns],
         # in one order, whatever order the warehouse returns them in
         "rows": sorted(
             ([_effect_cell(c, row[c]) for c in columns] for row in rows),
@@ -274,7 +274,7 @@ def _effect_cell(column: str, value: Any) -> Any:
     if column == "spells":
         return show.count(value)
     if column == "model_region_code":
-        return "alle regio's" if value == "NL" else "deze regio"
+        return "alle regio's" if value == NATIONAL else "deze regio"
     if column.startswith(("hazard_ratio", "hr_ci_")) and not isinstance(value, str):
         return show.score(value)
     return show.plain(value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from duurzaam.privacy import percentage
+from duurzaam.privacy import percentage, thousands
 
 MISSING = "–"
 
@@ -28,7 +28,7 @@ def count(value: Any) -> str:
         return MISSING
     if isinstance(value, str):  # withheld, as the published layer writes it
         return value
-    return f"{int(value):,}".replace(",", ".")
+    return thousands(int(value))
 
 
 people = count

@@ -80,10 +80,11 @@ def _assets() -> dict[str, Path]:
 
 
 def _publish(root: Path, pages: dict[str, str]) -> BuiltSite:
+    assets = _assets()
     digest = hashlib.sha256()
     for path, html in sorted(pages.items()):
         digest.update(path.encode() + b"\0" + html.encode())
-    for path, source in sorted(_assets().items()):
+    for path, source in sorted(assets.items()):
         digest.update(path.encode() + b"\0" + source.read_bytes())
     name = digest.hexdigest()[:16]
     folder = root / BUILDS / name
@@ -95,7 +96,7 @@ def _publish(root: Path, pages: dict[str, str]) -> BuiltSite:
     for path, html in pages.items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / path).write_text(html, encoding="utf-8")
-    for path, source in _assets().items():
+    for path, source in assets.items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, staging / path)
     shutil.rmtree(folder, ignore_errors=True)

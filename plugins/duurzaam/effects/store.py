@@ -64,14 +64,15 @@ def fit_retention_effects(settings: Settings) -> int:
     (a rerun on the same spells writes the same rows). Returns the rows written."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         spells = read_spells(warehouse)
-        rows = effect_rows(spells)
-        with warehouse.transaction():
-            warehouse.execute("create schema if not exists estimates")
-            body = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-            warehouse.execute(f"create table if not exists {TABLE} ({body})")
-            warehouse.execute(f"delete from {TABLE}")
-            if not rows.empty:
-                warehouse.bulk_insert(TABLE, rows)
+    # fitted with the warehouse closed: DuckDB has one writer, and the fit takes a while
+    rows = effect_rows(spells)
+    with open_warehouse(settings.warehouse_url) as warehouse, warehouse.transaction():
+        warehouse.execute("create schema if not exists estimates")
+        body = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
+        warehouse.execute(f"create table if not exists {TABLE} ({body})")
+        warehouse.execute(f"delete from {TABLE}")
+        if not rows.empty:
+            warehouse.bulk_insert(TABLE, rows)
     logger.info("retention effects of %d spells: %d rows in %s", len(spells), len(rows), TABLE)
     return len(rows)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import percentage
+from duurzaam.privacy import percentage, thousands
 from duurzaam.reports.data import NATIONAL, ReportData
 from duurzaam.reports.effects import compare, effects_content, retention_sentence
 
@@ -80,7 +80,7 @@ class Disclosure:
         """The count in Dutch ('6.123'), what stands in its place when withheld, or '–'."""
         if not _missing(row[f"{column}_suppressed"]):
             return str(row[f"{column}_suppressed"])
-        return "–" if _missing(row[column]) else _thousands(int(row[column]))
+        return "–" if _missing(row[column]) else thousands(int(row[column]))
 
     @staticmethod
     def show_rate(row: Any, column: str) -> str:
@@ -273,7 +273,7 @@ def _data_quality(loads: pd.DataFrame) -> list[dict]:
                 "source": SOURCE_LABELS.get(str(source), str(source)),
                 "file": PurePath(used["file_name"].iloc[-1]).name if not used.empty else "–",
                 "revision": int(used["revision"].iloc[-1]) if not used.empty else None,
-                "rows": _thousands(int(used["row_count"].iloc[-1])) if not used.empty else "–",
+                "rows": thousands(int(used["row_count"].iloc[-1])) if not used.empty else "–",
                 "rejected": len(rejected),
             }
         )
@@ -299,7 +299,7 @@ def _summary(
             direction = (
                 "meer dan" if now > before else "minder dan" if now < before else "evenveel als"
             )
-            first += f", {direction} een jaar eerder ({_thousands(before)})"
+            first += f", {direction} een jaar eerder ({thousands(before)})"
     first += f"; {losses} mensen verloren hun baan."
 
     if cohort is None or (
@@ -360,8 +360,3 @@ def _float(value: Any) -> float | None:
 
 def _missing(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
-
-
-def _thousands(count: int) -> str:
-    """6123 -> '6.123' (Dutch grouping)."""
-    return f"{count:,}".replace(",", ".")

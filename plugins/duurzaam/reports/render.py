@@ -15,7 +15,7 @@ from email.utils import formatdate
 from functools import cache
 from typing import Any
 
-from duurzaam.privacy import percentage
+from duurzaam.privacy import percentage, thousands
 from duurzaam.reports import charts
 from duurzaam.reports.forest import forest_chart
 from duurzaam.settings import TEMPLATES_DIR
@@ -153,7 +153,7 @@ def _templates(threshold: int) -> Any:
     )
     # a count the content module withheld is None: it shows as '<10'
     environment.filters["count"] = lambda value: (
-        f"<{threshold}" if value is None else f"{int(value):,}".replace(",", ".")
+        f"<{threshold}" if value is None else thousands(int(value))
     )
     environment.filters["rate"] = percentage
     return environment
