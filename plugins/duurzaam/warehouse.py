@@ -7,7 +7,6 @@ meta.loads written together, or nothing happens at all.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -258,15 +257,18 @@ class DuckDBWarehouse(Warehouse):
         return self.connection.execute(_qmark(sql), list(params)).df()
 
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
-        # DuckDB reads the DataFrame in place (columnar, no per-row work).
+        # DuckDB scans the Arrow table in place (columnar, no per-row work, without the GIL:
+        # the suite may run in another thread meanwhile).
+        import pyarrow as pa
+
         columns = ", ".join(frame.columns)
-        self.connection.register("incoming_frame", frame)
+        self.connection.register("incoming_rows", pa.Table.from_pandas(frame, preserve_index=False))
         try:
             self.connection.execute(
-                f"insert into {table} ({columns}) select {columns} from incoming_frame"
+                f"insert into {table} ({columns}) select {columns} from incoming_rows"
             )
         finally:
-            self.connection.unregister("incoming_frame")
+            self.connection.unregister("incoming_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -324,22 +326,47 @@ class PostgresWarehouse(Warehouse):
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
-        # One COPY of the whole frame as CSV, written by Arrow's C++ writer: a null is an
-        # unquoted empty field (NULL to COPY), an empty text a quoted "" (stays ''). Sent in
-        # blocks, so the server parses one block while the next is written.
+        # One COPY in PostgreSQL's binary format, encoded from Arrow by pgpq: the server
+        # parses no text (dates, numbers, timestamps arrive as their binary values), which
+        # halves its work against a CSV COPY. Sent in blocks, so the server stores one
+        # block while the next is encoded.
         import pyarrow as pa
-        from pyarrow import csv as arrow_csv
+        from pgpq import ArrowToPostgresBinaryEncoder
 
-        options = arrow_csv.WriteOptions(include_header=False, quoting_style="needed")
-        columns = ", ".join(frame.columns)
-        statement = f"copy {table} ({columns}) from stdin with (format csv)"
+        rows = pa.Table.from_pandas(frame, preserve_index=False).cast(
+            self._arrow_schema(table, list(frame.columns))
+        )
+        encoder = ArrowToPostgresBinaryEncoder(rows.schema)
+        statement = f"copy {table} ({', '.join(frame.columns)}) from stdin with (format binary)"
         with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for batch in pa.Table.from_pandas(frame, preserve_index=False).to_batches(
-                COPY_BLOCK_ROWS
-            ):
-                buffer = io.BytesIO()
-                arrow_csv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
+            copy.write(encoder.write_header())
+            for batch in rows.to_batches(COPY_BLOCK_ROWS):
+                copy.write(encoder.write_batch(batch))
+            copy.write(encoder.finish())
+
+    def _arrow_schema(self, table: str, columns: list[str]) -> Any:
+        """The Arrow types whose binary COPY form is that of the table's columns (a binary
+        COPY takes a column's own type only: an int8 value into an integer column fails)."""
+        import pyarrow as pa
+
+        schema, name = table.split(".")
+        types = dict(
+            self.query(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = %s and table_name = %s",
+                (schema, name),
+            )
+        )
+        arrow_types = {
+            "text": pa.large_string(),
+            "integer": pa.int32(),
+            "bigint": pa.int64(),
+            "double precision": pa.float64(),
+            "boolean": pa.bool_(),
+            "date": pa.date32(),
+            "timestamp without time zone": pa.timestamp("us"),
+        }
+        return pa.schema([(column, arrow_types[types[column]]) for column in columns])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
