@@ -4,14 +4,16 @@ what is published is done once, in the warehouse (dbt_project/macros/disclosure.
 from __future__ import annotations
 
 import binascii
-import hashlib
-import hmac
-from itertools import repeat
+import struct
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 
+from duurzaam import keyed_hash
 from duurzaam.errors import InputRejected
+from duurzaam.keyed_hash import DIGEST_SIZE, hmac_sha256_digests
 
 BSN_MASK = "*********"
 # 11-proef weights: 9..2 for the first eight digits, -1 for the last.
@@ -20,16 +22,26 @@ _BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
 
 def is_valid_bsn(values: pd.Series) -> pd.Series:
     """True where the value is 9 digits passing the 11-proef (and not 000000000)."""
-    text = values.fillna("").astype(str)
-    well_formed = text.str.fullmatch(r"\d{9}")
-    result = pd.Series(False, index=values.index)
-    if well_formed.any():
-        # The nine ASCII digits of each value as a (n, 9) array of numbers, without a loop.
-        raw = text[well_formed].to_numpy(dtype="S9")
-        digits = np.frombuffer(raw.tobytes(), dtype=np.uint8).reshape(-1, 9).astype(np.int64) - 48
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    well_formed = pc.fill_null(pc.match_substring_regex(cells, r"^[0-9]{9}$"), False)
+    result = np.zeros(len(values), dtype=bool)
+    mask = well_formed.to_numpy(zero_copy_only=False)
+    if mask.any():
+        # The nine ASCII digits of each value as a (n, 9) array of numbers, read from the
+        # Arrow buffer of the well-formed values (nine bytes each, one after the other).
+        nines = pc.filter(cells, well_formed)
+        offsets, data = nines.buffers()[1:3]
+        start = int(np.frombuffer(offsets, dtype=np.int64)[nines.offset])
+        data = np.frombuffer(data, dtype=np.uint8, count=9 * len(nines), offset=start)
+        digits = data.reshape(-1, 9).astype(np.int64) - 48
         checksum = digits @ _BSN_WEIGHTS
-        result[well_formed] = (checksum % 11 == 0) & (digits.sum(axis=1) > 0)
-    return result
+        result[mask] = (checksum % 11 == 0) & (digits.sum(axis=1) > 0)
+    return pd.Series(result, index=values.index)
 
 
 # A BSN written inside text: nine digits, maybe grouped 3-3-3 by a space, dot or dash, a
@@ -60,9 +72,20 @@ def _with_nine_digits(text: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pa.array(text, type=pa.string(), from_pandas=True)
+    cells = pa.array(text, type=pa.large_string(), from_pandas=True)
+    # Most columns cannot hold one: their cells are shorter than nine characters, or they
+    # have a few distinct values (codes, yes/no) of which none holds nine digits.
+    if len(cells) == 0 or (pc.max(pc.utf8_length(cells)).as_py() or 0) < 9:
+        return text.iloc[:0]
     digit = "[0-9]" if pc.all(pc.string_is_ascii(cells)).as_py() is not False else r"\p{Nd}"
-    candidate = pc.match_substring_regex(cells, f"{digit}{{3}}[ .-]?{digit}{{3}}[ .-]?{digit}{{3}}")
+    pattern = f"{digit}{{3}}[ .-]?{digit}{{3}}[ .-]?{digit}{{3}}"
+    distinct = pc.unique(cells)
+    if (
+        4 * len(distinct) < len(cells)
+        and not pc.any(pc.match_substring_regex(distinct, pattern)).as_py()
+    ):
+        return text.iloc[:0]
+    candidate = pc.match_substring_regex(cells, pattern)
     return text[pc.fill_null(candidate, False).to_numpy(zero_copy_only=False)]
 
 
@@ -141,26 +164,86 @@ def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None
 
 def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
     """HMAC-SHA256 of each value, as 64 hexadecimal characters. A plain hash is not enough:
-    the BSN space can be enumerated. Each distinct value is hashed once; the digests are
-    turned into text in one piece rather than one string per value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    the BSN space can be enumerated."""
+    with Pseudonymisation(values, key) as pseudonyms:
+        return pseudonyms.result()
 
-    if not key:
-        raise ValueError("an empty pseudonymisation key is not a key")
-    cells = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
-        cells = cells.combine_chunks()
-    encoded = pc.dictionary_encode(cells)
-    distinct = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes
-    digests = b"".join(map(hmac.digest, repeat(key), distinct, repeat("sha256")))
-    width = 2 * hashlib.sha256().digest_size
-    offsets = np.arange(0, width * (len(distinct) + 1), width, dtype=np.int32)
-    pseudonyms = pa.StringArray.from_buffers(
-        len(distinct), pa.py_buffer(offsets), pa.py_buffer(binascii.hexlify(digests))
-    )
-    # a missing value has a missing index, and stays missing
-    return pd.Series(pc.take(pseudonyms, encoded.indices), index=values.index, dtype="str")
+
+class Pseudonymisation:
+    """The pseudonyms of a column's values (HMAC-SHA256 with the key, as 64 hexadecimal
+    characters), hashed in a child process that starts at once: this process goes on (the
+    suite runs meanwhile) and `result()` collects them. Each distinct value is hashed once;
+    the digests are turned into text in one piece rather than one string per value. A
+    handful of values are hashed here (a child costs more)."""
+
+    def __init__(self, values: pd.Series, key: bytes):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not key:
+            raise ValueError("an empty pseudonymisation key is not a key")
+        cells = pa.array(values, type=pa.string(), from_pandas=True)
+        if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
+            cells = cells.combine_chunks()
+        self._index = values.index
+        self._encoded = pc.dictionary_encode(cells)
+        distinct = self._encoded.dictionary.cast(pa.binary())  # UTF-8 bytes
+        self._count = len(distinct)
+        self._digests: bytes | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+        if self._count < HASH_HERE_BELOW:
+            self._digests = hmac_sha256_digests(key, distinct.to_pylist())
+            return
+        # The child reads the key, the values' offsets and their bytes, hashes them all,
+        # then writes the digests (32 bytes each, in order). The key goes through the pipe,
+        # not the command line, which other users can read.
+        offsets = np.frombuffer(distinct.buffers()[1], dtype=np.int32)
+        offsets = offsets[distinct.offset : distinct.offset + self._count + 1]
+        data = distinct.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+        self._child = subprocess.Popen(
+            [sys.executable, "-I", "-S", keyed_hash.__file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self._child.stdin is not None
+        with self._child.stdin as pipe:
+            pipe.write(struct.pack("<IQ", len(key), self._count) + key)
+            pipe.write((offsets - offsets[0]).astype("<i8").tobytes())
+            pipe.write(data)
+
+    def result(self) -> pd.Series:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self._digests is None:
+            assert self._child is not None and self._child.stdout is not None
+            self._digests = self._child.stdout.read()
+            if self._child.wait() != 0 or len(self._digests) != DIGEST_SIZE * self._count:
+                raise RuntimeError(
+                    f"the pseudonymisation process ended with exit code {self._child.returncode}"
+                )
+        width = 2 * DIGEST_SIZE
+        offsets = np.arange(0, width * (self._count + 1), width, dtype=np.int32)
+        pseudonyms = pa.StringArray.from_buffers(
+            self._count, pa.py_buffer(offsets), pa.py_buffer(binascii.hexlify(self._digests))
+        )
+        # a missing value has a missing index, and stays missing
+        return pd.Series(pc.take(pseudonyms, self._encoded.indices), index=self._index, dtype="str")
+
+    def __enter__(self) -> Pseudonymisation:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        """A child not collected (the file was rejected, or loading failed) is stopped."""
+        if self._child is not None and self._child.poll() is None:
+            self._child.kill()
+            self._child.wait()
+        if self._child is not None and self._child.stdout is not None:
+            self._child.stdout.close()
+
+
+# Fewer distinct values than this are hashed in this process.
+HASH_HERE_BELOW = 20_000
 
 
 def thousands(count: int) -> str:

@@ -72,8 +72,6 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 LOAD_COLUMNS = [name for name, _ in META_TABLES["loads"]]
-# Rows per block of a PostgreSQL COPY.
-COPY_BLOCK_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -326,47 +324,15 @@ class PostgresWarehouse(Warehouse):
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
-        # One COPY in PostgreSQL's binary format, encoded from Arrow by pgpq: the server
-        # parses no text (dates, numbers, timestamps arrive as their binary values), which
-        # halves its work against a CSV COPY. Sent in blocks, so the server stores one
-        # block while the next is encoded.
-        import pyarrow as pa
-        from pgpq import ArrowToPostgresBinaryEncoder
-
-        rows = pa.Table.from_pandas(frame, preserve_index=False).cast(
-            self._arrow_schema(table, list(frame.columns))
-        )
-        encoder = ArrowToPostgresBinaryEncoder(rows.schema)
-        statement = f"copy {table} ({', '.join(frame.columns)}) from stdin with (format binary)"
-        with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(encoder.write_header())
-            for batch in rows.to_batches(COPY_BLOCK_ROWS):
-                copy.write(encoder.write_batch(batch))
-            copy.write(encoder.finish())
-
-    def _arrow_schema(self, table: str, columns: list[str]) -> Any:
-        """The Arrow types whose binary COPY form is that of the table's columns (a binary
-        COPY takes a column's own type only: an int8 value into an integer column fails)."""
-        import pyarrow as pa
+        from duurzaam.binary_copy import copy_frame
 
         schema, name = table.split(".")
-        types = dict(
-            self.query(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = %s and table_name = %s",
-                (schema, name),
-            )
+        column_types = self.query(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = %s and table_name = %s",
+            (schema, name),
         )
-        arrow_types = {
-            "text": pa.large_string(),
-            "integer": pa.int32(),
-            "bigint": pa.int64(),
-            "double precision": pa.float64(),
-            "boolean": pa.bool_(),
-            "date": pa.date32(),
-            "timestamp without time zone": pa.timestamp("us"),
-        }
-        return pa.schema([(column, arrow_types[types[column]]) for column in columns])
+        copy_frame(self.connection, table, frame, dict(column_types))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

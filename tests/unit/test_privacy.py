@@ -8,6 +8,8 @@ import pytest
 
 from duurzaam.privacy import (
     BSN_MASK,
+    HASH_HERE_BELOW,
+    Pseudonymisation,
     bsn_cells,
     bsn_rows,
     is_valid_bsn,
@@ -125,3 +127,25 @@ def test_masking_hides_every_bsn_shaped_run_even_inside_codes():
     """Detection skips digit runs inside codes; what is stored masked hides them all."""
     masked = mask_bsn_like(pd.Series(["P111222333", "zie bsn 123.456.782", "PL000123"]))
     assert masked.tolist() == [f"P{BSN_MASK}", f"zie bsn {BSN_MASK}", "PL000123"]
+
+
+@pytest.mark.parametrize("key", [b"key", b"k" * 64, b"a key longer than the 64-byte block " * 3])
+def test_pseudonyms_hashed_in_the_child_process_are_hmac_sha256_too(key):
+    """Enough distinct values to be hashed in the child process; keys shorter than, as long
+    as and longer than SHA-256's block; values of other lengths and non-ASCII ones."""
+    values = pd.Series(
+        [f"{n:09d}" for n in range(HASH_HERE_BELOW + 10)] + ["Zoë", "", None], dtype="str"
+    )
+    result = pseudonymise(values, key)
+    for position in (0, 7, HASH_HERE_BELOW + 9, len(values) - 3, len(values) - 2):
+        expected = hmac.new(key, values.iloc[position].encode(), hashlib.sha256).hexdigest()
+        assert result.iloc[position] == expected
+    assert pd.isna(result.iloc[-1])
+
+
+def test_a_pseudonymisation_not_collected_stops_its_child_process():
+    values = pd.Series([f"{n:09d}" for n in range(HASH_HERE_BELOW * 5)], dtype="str")
+    with Pseudonymisation(values, b"key") as pseudonyms:
+        child = pseudonyms._child
+        assert child is not None
+    assert child.returncode is not None  # stopped (or done), and waited for

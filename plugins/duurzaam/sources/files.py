@@ -59,7 +59,6 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
     Parsed by Arrow's multi-threaded CSV reader; quoted cells may hold the delimiter, quotes
     (doubled) and line breaks."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
     content = utf8_content(path)
@@ -77,31 +76,49 @@ def read_delimited(path: Path, delimiter: str = ";") -> pd.DataFrame:
         table = arrow_csv.read_csv(
             io.BytesIO(content),
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True),
-            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # A line break can only be inside a value when the file quotes values; without
+            # quotes Arrow splits the file into blocks at any line break, twice as fast.
+            parse_options=arrow_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=b'"' in content
+            ),
             convert_options=arrow_csv.ConvertOptions(
-                column_types={},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                # every cell stays text (the suite checks types, not the reader); the header
+                # is read as the first row, so the columns are named f0, f1, ...
+                # (large_string: the type pandas keeps text in, so no copy is made later)
+                column_types={
+                    f"f{i}": pa.large_string() for i in range(header.count(delimiter) + 1)
+                },
+                null_values=[""],
+                strings_can_be_null=True,
                 auto_dict_encode=False,
                 include_missing_columns=False,
-                # every cell stays text: the suite checks types, not the reader
                 timestamp_parsers=[],
                 true_values=[],
                 false_values=[],
-                null_values=[],
             ),
         )
     except pa.ArrowInvalid:
         raise _misaligned_row(path, content.decode("utf-8"), delimiter) from None
-    table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
-    names = [str(cell).strip() for cell in table.slice(0, 1).to_pylist()[0].values()]
-    columns = {}
-    for name, column in zip(names, table.slice(1).columns, strict=True):
-        trimmed = pc.utf8_trim_whitespace(column)
-        columns[name] = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-    frame = pa.table(columns).to_pandas() if columns else pd.DataFrame()
+    table = table.cast(pa.schema([(name, pa.large_string()) for name in table.column_names]))
+    names = [str(cell or "").strip() for cell in table.slice(0, 1).to_pylist()[0].values()]
+    columns = {
+        name: _trimmed(column) for name, column in zip(names, table.slice(1).columns, strict=True)
+    }
+    frame = pd.DataFrame({name: pd.Series(column, dtype="str") for name, column in columns.items()})
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), name=ROW_INDEX)
     return frame
+
+
+def _trimmed(column: Any) -> Any:
+    """Cells without surrounding whitespace; one of whitespace only becomes missing (empty
+    cells are missing already)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(column)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(column)).as_py():
+        return column  # nothing was trimmed: no cell was whitespace only either
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
 
 
 def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -> pd.Series:
@@ -113,29 +130,33 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
 
     # Arrow parses a million values in a blink but rolls impossible dates over (31-02 becomes
     # 02-03): a value counts only when writing the parsed date in its format gives it back.
+    # Each parsed value is kept as Arrow's own text of it ('YYYY-MM-DD HH:MM:SS'), which
+    # both that check and the output are cut from.
     text = pa.array(values, type=pa.string(), from_pandas=True)
-    parsed = pa.nulls(len(text), pa.timestamp("s"))
+    parsed = pa.nulls(len(text), pa.string())
     for date_format in formats:
         candidate = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
-        exact = pc.fill_null(pc.equal(_formatted(candidate, date_format), text), False)
-        parsed = pc.if_else(pc.and_(pc.is_null(parsed), exact), candidate, parsed)
+        if candidate.null_count == len(candidate):
+            continue  # no value is in this format
+        written = pc.cast(candidate, pa.string())
+        exact = pc.fill_null(pc.equal(_formatted(written, date_format), text), False)
+        parsed = pc.if_else(pc.and_(pc.is_null(parsed), exact), written, parsed)
     # What is left (unpadded like 2024-1-5, rolled over, or no date at all) is rare: pandas
     # parses it strictly, value by value.
     rest = pc.and_(pc.is_null(parsed), pc.is_valid(text)).to_numpy(zero_copy_only=False)
     if rest.any():
-        reparsed = pd.Series(parsed.to_pandas(), dtype="datetime64[s]")
+        reparsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
         for date_format in formats:
             reparsed[rest] = pd.to_datetime(
                 values[rest].array, format=date_format, errors="coerce"
             ).as_unit("s")
             rest &= reparsed.isna().to_numpy()
-        parsed = pa.array(reparsed, type=pa.timestamp("s"), from_pandas=True)
-    marked = pc.binary_join_element_wise("?", text, "")
-    return pd.Series(
-        pc.if_else(pc.is_valid(parsed), _formatted(parsed, output_format), marked),
-        index=values.index,
-        dtype="str",
-    )
+        written = pc.cast(pa.array(reparsed, type=pa.timestamp("s"), from_pandas=True), pa.string())
+        parsed = pc.if_else(pc.is_valid(parsed), parsed, written)
+    iso = _formatted(parsed, output_format)
+    if pc.sum(pc.is_valid(text)).as_py() != pc.sum(pc.is_valid(parsed)).as_py():
+        iso = pc.if_else(pc.is_valid(parsed), iso, pc.binary_join_element_wise("?", text, ""))
+    return pd.Series(iso, index=values.index, dtype="str")
 
 
 def decimal_comma_numbers(values: pd.Series) -> pd.Series:
@@ -175,19 +196,17 @@ _TIMESTAMP_TEXT_SLICES = {
 _ISO_PREFIXES = {"%Y-%m-%d": 10, "%Y-%m-%d %H:%M": 16, "%Y-%m-%d %H:%M:%S": 19}
 
 
-def _formatted(timestamps: Any, date_format: str) -> Any:
-    """Timestamps as zero-padded text in a format of %Y %m %d %H %M %S and literals: cut from
-    Arrow's own text of each timestamp (Arrow's strftime is thirty times slower)."""
-    import pyarrow as pa
+def _formatted(written: Any, date_format: str) -> Any:
+    """Timestamps, given as Arrow's text of them, as zero-padded text in a format of %Y %m %d
+    %H %M %S and literals: cut from that text (Arrow's strftime is thirty times slower)."""
     import pyarrow.compute as pc
 
-    full = pc.cast(timestamps, pa.string())
     if date_format in _ISO_PREFIXES:  # the common case: one cut
-        return pc.utf8_slice_codeunits(full, 0, _ISO_PREFIXES[date_format])
+        return pc.utf8_slice_codeunits(written, 0, _ISO_PREFIXES[date_format])
     pieces = []
     for token in re.split(r"(%[YmdHMS])", date_format):
         if token in _TIMESTAMP_TEXT_SLICES:
-            pieces.append(pc.utf8_slice_codeunits(full, *_TIMESTAMP_TEXT_SLICES[token]))
+            pieces.append(pc.utf8_slice_codeunits(written, *_TIMESTAMP_TEXT_SLICES[token]))
         elif token:
             pieces.append(token)
     return pc.binary_join_element_wise(*pieces, "")
