@@ -1,16 +1,19 @@
 """Quarterly ingest: for each source, wait for the quarter's extract, pull it, validate it with
-its Great Expectations suite, and load it into raw; each load updates that source's raw Asset.
+its Great Expectations suite and load it into raw; each load updates that source's raw Asset.
 
 - **Schedule**: the first of the month after a quarter ends; the run processes that quarter.
   Rerun one quarter by triggering with `{"quarter": "2024Q4"}`.
 - **Late source**: its `wait_for_<source>` task fails after the `wait_hours` set in
   `include/config/sources.yml` and the data engineers get an alert naming the source, the
   quarter and where the extract was expected; the other sources go on.
-- **Rejected file**: `validate_<source>` fails without retrying (the file, rows, columns and
+- **Validate and load**: `ingest_<source>` runs the source's suite and, beside it in the same
+  transaction, the partition swap, which commits only when the suite has passed.
+- **Rejected file**: `ingest_<source>` fails without retrying (the file, rows, columns and
   rule are in the alert); nothing is loaded, the rows are in `meta.quarantine`.
 - **Once every load has finished**, `publish_raw` updates the Asset `raw` the transform runs
   on (when anything loaded): one transform run per ingest run.
-- **Transient failures** (pull, load) are retried with backoff; every task has a timeout.
+- **Transient failures** (pull, a load that failed) are retried with backoff; every task
+  has a timeout.
 
 Runbook: docs/operations.md."""
 
@@ -74,28 +77,18 @@ def pull(
     return asdict(pull_extract(source, quarter, airflow_settings()))
 
 
-@task(execution_timeout=TIMEOUTS["validate"])
-def validate(extract: dict[str, Any]) -> dict[str, Any]:
+@task(execution_timeout=TIMEOUTS["ingest"])
+def ingest(extract: dict[str, Any]) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from duurzaam.connections import airflow_settings
     from duurzaam.errors import InputRejected
-    from duurzaam.ingest import Extract
-    from duurzaam.ingest import validate as validate_extract
+    from duurzaam.ingest import Extract, describe, validate_and_load
 
     try:
-        return validate_extract(Extract.from_dict(extract), airflow_settings())
+        outcome = validate_and_load(Extract.from_dict(extract), airflow_settings())
     except InputRejected as rejection:  # bad data: retrying will not help
         raise AirflowFailException(str(rejection)) from None
-
-
-@task(execution_timeout=TIMEOUTS["load"])
-def load(extract: dict[str, Any], validated: dict[str, Any]) -> dict[str, Any]:
-    from duurzaam.connections import airflow_settings
-    from duurzaam.ingest import Extract, describe
-    from duurzaam.ingest import load as load_extract
-
-    outcome = load_extract(Extract.from_dict(extract), validated, airflow_settings())
     log.info(describe(outcome))
     return outcome
 
@@ -126,12 +119,10 @@ def duurzaam_ingest() -> None:
         )(source)
         extract = pull.override(task_id=f"pull_{source}")(source)
         waited >> extract
-        # The tasks take XComArgs here and get the dicts when they run: Airflow's Task type
+        # The task takes an XComArg here and gets the dict when it runs: Airflow's Task type
         # can only say the latter.
-        validated = validate.override(task_id=f"validate_{source}")(extract)  # type: ignore[arg-type]
-        loaded = load.override(task_id=f"load_{source}", outlets=[RAW_ASSETS[source]])(
-            extract,  # type: ignore[arg-type]
-            validated,  # type: ignore[arg-type]
+        loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(
+            extract  # type: ignore[arg-type]
         )
         loaded >> published
 

@@ -89,7 +89,7 @@ def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
     step, _, source = task_id.partition("_")
     if task_id.startswith("wait_for_") and error_name == "AirflowSensorTimeout":
         alert = late_source(task_id.removeprefix("wait_for_"), _quarter(context), settings)
-    elif step == "validate" and error_name == "AirflowFailException":
+    elif step == "ingest" and error_name == "AirflowFailException":
         alert = rejected_file(source, _quarter(context), error)
     elif task_id.split(".")[0] in ("dbt", "dbt_effects"):
         alert = dbt_failed(task_id, error)

@@ -23,8 +23,7 @@ MAX_RETRY_DELAY = timedelta(minutes=30)
 TIMEOUTS = {
     "wait": timedelta(minutes=10),  # one check for the extract; the wait is wait_hours
     "pull": timedelta(minutes=30),
-    "validate": timedelta(hours=1),
-    "load": timedelta(hours=1),
+    "ingest": timedelta(hours=1),  # validate and load
     "dbt": timedelta(hours=1),  # a build group's `dbt build`, or one model alone on a retry
     "plan": timedelta(minutes=10),  # the sources gate, planning, the summary
     "send": timedelta(minutes=15),  # render and send one region's report
@@ -37,6 +36,6 @@ def task_defaults() -> dict[str, Any]:
         "retries": RETRIES,
         "retry_exponential_backoff": RETRY_BACKOFF,
         "max_retry_delay": MAX_RETRY_DELAY,
-        "execution_timeout": TIMEOUTS["load"],
+        "execution_timeout": TIMEOUTS["ingest"],
         "on_failure_callback": [FailureAlert()],
     }

@@ -179,6 +179,12 @@ class Warehouse:
             self._insert_manifest(manifest)
         logger.debug("raw.%s: partition swap committed (%s)", table, manifest.load_id)
 
+    def record_validation(self, load_id: str, summary: str) -> None:
+        """The suite's summary on the manifest row of a load (written while the suite ran)."""
+        self.execute(
+            "update meta.loads set validation_summary = %s where load_id = %s", (summary, load_id)
+        )
+
     def record_rejection(self, manifest: LoadManifest, quarantine: pd.DataFrame) -> None:
         """Keep why a file was refused. Rejecting the same file again replaces the record."""
         with self.transaction():

@@ -366,7 +366,7 @@ def test_a_quarter_on_celery_survives_killed_workers(clean_run, airflow_services
     )
 
     wait_for(lambda: blocked_on(services, "update meta.loads"), services, "a load to write")
-    killed_loads = kill_a_worker_running(services, "load_", INGEST)
+    killed_loads = kill_a_worker_running(services, "ingest_", INGEST)
     loads_lock.close()  # the killed loads' transactions are rolled back, the others commit
 
     wait_for(lambda: blocked_on(services, "insert into meta.outbox"), services, "a report")

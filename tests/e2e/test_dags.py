@@ -46,14 +46,14 @@ def test_dagbag_imports_every_dag_without_errors():
     ingest = bag.dags["duurzaam_ingest"]
     assert set(SOURCE_NAMES) == set(SOURCES)  # sources.yml and the source modules agree
     for source in SOURCE_NAMES:
-        chain = [f"{step}_{source}" for step in ("wait_for", "pull", "validate", "load")]
+        chain = [f"{step}_{source}" for step in ("wait_for", "pull", "ingest")]
         for upstream, downstream in pairwise(chain):
             assert upstream in ingest.get_task(downstream).upstream_task_ids
         assert ingest.get_task(chain[0]).timeout == WAIT_HOURS[source] * 3600  # seconds
         assert [a.name for a in ingest.get_task(chain[-1]).outlets] == [f"raw.{source}"]
     # One Asset event per ingest run, after all its loads: one transform run per quarter.
     published = ingest.get_task("publish_raw")
-    assert published.upstream_task_ids == {f"load_{source}" for source in SOURCE_NAMES}
+    assert published.upstream_task_ids == {f"ingest_{source}" for source in SOURCE_NAMES}
     assert published.trigger_rule == "all_done_min_one_success"
     assert [a.name for a in published.outlets] == [RAW_LOADED.name]
 
@@ -129,7 +129,7 @@ def test_dagbag_imports_every_dag_without_errors():
             alerts = [type(c).__name__ for c in task.on_failure_callback]
             assert alerts.count("FailureAlert") == 1, task.task_id
     transient = [
-        *(ingest.get_task(f"{step}_{s}") for step in ("pull", "load") for s in SOURCE_NAMES),
+        *(ingest.get_task(f"{step}_{s}") for step in ("pull", "ingest") for s in SOURCE_NAMES),
         *(task for task in transform.tasks if task.task_id.startswith("dbt.")),
         send,
     ]
@@ -260,7 +260,7 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
         return {d["name"] for d in datasets}
 
     for source in SOURCE_NAMES:
-        load = completed[f"duurzaam_ingest.load_{source}"]
+        load = completed[f"duurzaam_ingest.ingest_{source}"]
         [landing] = names(load["inputs"])
         assert landing.startswith(f"{env['DUURZAAM_LANDING_DIR']}/{source}/2023Q")
         assert names(load["outputs"]) == {f"{warehouse.stem}.raw.{source}"}

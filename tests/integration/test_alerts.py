@@ -23,7 +23,7 @@ from duurzaam.alerts import FailureAlert
 from duurzaam.dbt_tasks import DbtModelFailed, check_model
 from duurzaam.errors import DuurzaamError, InputRejected
 from duurzaam.freshness import SourcesMissing, gate, report_sources
-from duurzaam.ingest import pull, validate
+from duurzaam.ingest import pull, validate_and_load
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import deliver_report
 from duurzaam.reports.delivery import DeliveryError, SmtpServer, send
@@ -86,18 +86,18 @@ def test_a_rejected_file_alerts_with_file_rows_rule_and_what_to_do(alert_inbox, 
     rows[6] = placement_row(7, gemeente_code="GM9999")
     file = write_extract(tmp_path / "landing" / "placements" / "2024Q1.csv", rows)
     with pytest.raises(InputRejected) as rejection:
-        validate(pull("placements", "2024Q1", settings), settings)
+        validate_and_load(pull("placements", "2024Q1", settings), settings)
 
-    # as the validate task raises it, on the run of 1 April for the first quarter
+    # as the ingest task raises it, on the run of 1 April for the first quarter
     error = AirflowFailException(str(rejection.value))
-    FailureAlert()(failed("validate_placements", error, params={"quarter": "2024Q1"}))
+    FailureAlert()(failed("ingest_placements", error, params={"quarter": "2024Q1"}))
 
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] rejected file: placements 2024Q1"
     body = alert.get_content()
     assert str(file) in body and "row 8" in body and "column gemeente_code" in body
     assert "expect_column_values_to_be_in_set" in body and "What to do:" in body
-    assert "task validate_placements" in body
+    assert "task ingest_placements" in body
 
     # the gate holds the quarter's reports back and says why, per source
     with pytest.raises(SourcesMissing) as held:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 from duurzaam.settings import CONFIG_DIR, sources_config_path
 from duurzaam.sources.files import iso_dates, read_delimited
@@ -161,7 +162,7 @@ def _parse_options(prepared: pd.DataFrame) -> None:
             prepared[column] = prepared[column].str.upper()
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
     """The validated frame as raw.employer_survey rows (without the load columns)."""
     raw = pd.DataFrame(index=prepared.index)
     raw["respondent_id"] = prepared["id"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
 
@@ -87,7 +88,7 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
     return prepared
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
     raw = prepared[
         [
             "plaatsing_id",

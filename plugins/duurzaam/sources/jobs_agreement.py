@@ -18,6 +18,7 @@ from typing import cast
 import pandas as pd
 
 from duurzaam.errors import InputRejected
+from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 
 SOURCE = "jobs_agreement"
@@ -131,7 +132,7 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
     return prepared
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
     raw = prepared[["regio_code", "regio_naam", *NUMBER_COLUMNS]].copy()
     raw["_row_number"] = raw.index.astype("int64")
     return raw

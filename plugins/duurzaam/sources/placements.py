@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from duurzaam.errors import InputRejected
-from duurzaam.privacy import is_valid_bsn, pseudonymise
+from duurzaam.privacy import Pseudonymisation, is_valid_bsn
 from duurzaam.quarters import Quarter
 from duurzaam.sources.files import (
     dates_from_iso,
@@ -101,12 +101,14 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
     return prepared
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
     """The validated frame as raw.placements rows (without the load columns).
     A BSN is replaced by its keyed pseudonym here and goes no further."""
     raw = prepared.drop(columns=["bsn", "bsn_11proef"], errors="ignore")
     if "bsn" in prepared:
-        raw["persoon_id"] = pseudonymise(prepared["bsn"], pseudonym_key or b"")
+        if pseudonyms is None:
+            raise ValueError("a file with BSNs is loaded with their pseudonyms only")
+        raw["persoon_id"] = pseudonyms.result()
     for column in DATE_COLUMNS:
         raw[column] = dates_from_iso(raw[column])
     raw["_row_number"] = raw.index.astype("int64")

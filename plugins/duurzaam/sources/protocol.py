@@ -8,6 +8,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 
 
@@ -27,8 +28,9 @@ class Source(Protocol):
         """The frame the source's expectation suite runs on."""
         ...
 
-    def to_raw(self, prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
-        """The validated frame as rows of the raw table."""
+    def to_raw(self, prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
+        """The validated frame as rows of the raw table; `pseudonyms` those of the file's
+        BSNs, when it has them."""
         ...
 
 

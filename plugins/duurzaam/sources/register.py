@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from duurzaam.errors import InputRejected
+from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 from duurzaam.sources.odata import fetch_odata
 
@@ -101,7 +102,7 @@ def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) 
     return prepared
 
 
-def to_raw(prepared: pd.DataFrame, pseudonym_key: bytes | None) -> pd.DataFrame:
+def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "gemeente_code": prepared["RegioS"],
