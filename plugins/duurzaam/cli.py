@@ -159,14 +159,12 @@ def _ingest(arguments: argparse.Namespace) -> None:
         return
     from tqdm import tqdm
 
-    from duurzaam.validation import data_docs_built_once
+    from duurzaam.ingest import backfill
 
-    # In order, so each quarter's plausibility checks see the previous quarter loaded; a
-    # rejected file stops the backfill (rerunning it skips what is already loaded).
-    with data_docs_built_once(), tqdm(steps, unit="extract", file=sys.stderr) as progress:
-        for source, quarter in progress:
-            progress.set_description(f"{source} {quarter}")
-            progress.write(describe(ingest(source, quarter, settings)))
+    with tqdm(total=len(steps), unit="extract", file=sys.stderr) as progress:
+        for outcome in backfill(sources, [str(quarter) for quarter in quarters], settings):
+            progress.update()
+            progress.write(describe(outcome))
 
 
 def _transform(arguments: argparse.Namespace) -> None:

@@ -12,7 +12,8 @@ import math
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -27,8 +28,8 @@ from duurzaam.quarters import Quarter
 from duurzaam.settings import MUNICIPALITIES_CSV, Settings, source_config
 from duurzaam.sources import get_fetched_source, get_source, raw_tables
 from duurzaam.sources.protocol import Source
-from duurzaam.validation import ValidationOutcome, start_importing_great_expectations
-from duurzaam.validation import validate as run_suite
+from duurzaam.suite_process import SuiteProcess, suite_process
+from duurzaam.validation import ValidationOutcome
 from duurzaam.warehouse import LoadManifest, Warehouse, open_warehouse
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
         previous = warehouse.current_load(extract.source, str(Quarter.parse(extract.quarter) - 1))
         revision = warehouse.accepted_revisions(extract.source, extract.quarter) + 1
 
-        start_importing_great_expectations()
+        suite = suite_process()  # starts importing Great Expectations, if not started yet
         clock = Stopwatch(f"{extract.source} {extract.quarter}")
         text = module.read(Path(extract.path))
         clock.lap("read")
@@ -147,10 +148,8 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
                         loading = loader.submit(
                             _swap_partition, warehouse, module, prepared, pseudonyms, manifest
                         )
-                        outcome = _run_suite(extract, text, prepared, previous, settings)
-                        clock.lap(
-                            "Great Expectations (waiting for its import, the suite, data docs)"
-                        )
+                        outcome = _run_suite(suite, extract, prepared, previous, settings)
+                        clock.lap("Great Expectations (its process: the suite, data docs)")
                     clock.lap("waiting for the partition swap")
                     if not outcome.success:
                         raise _Rejected(outcome)
@@ -170,14 +169,14 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
 
 
 def _run_suite(
+    suite: SuiteProcess,
     extract: Extract,
-    text: pd.DataFrame,
     prepared: pd.DataFrame,
     previous: dict[str, Any] | None,
     settings: Settings,
 ) -> ValidationOutcome:
     run_name = f"{extract.source} {extract.quarter} {extract.sha256[:12]}"
-    return run_suite(
+    return suite.validate(
         prepared,
         extract.source,
         _suite_parameters(extract, previous),
@@ -257,6 +256,33 @@ def _outcome(extract: Extract, status: str, **details: Any) -> dict[str, Any]:
 def ingest(source: str, quarter: str, settings: Settings, file: Path | None = None) -> dict:
     """Pull, validate and load one extract: what `duurzaam ingest` and the DAG's tasks run."""
     return validate_and_load(pull(source, quarter, settings, file), settings)
+
+
+# Extracts of one quarter loaded at once in a backfill: one per core (each has a suite
+# process of its own).
+BACKFILL_LANES = 2
+
+
+def backfill(
+    sources: list[str], quarters: list[str], settings: Settings
+) -> Iterator[dict[str, Any]]:
+    """Ingest every source of every quarter, quarter after quarter (so each quarter's
+    plausibility checks see the previous one loaded), the sources of a quarter two at a
+    time; yields each outcome as it is done. Each data docs site is built once, at the end.
+    A rejected file stops the backfill once the quarter's other extracts are done (running
+    it again skips what is loaded already)."""
+    from duurzaam.suite_process import data_docs_built_once
+
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.ensure_schema(raw_tables())  # before two lanes would both create it
+    with data_docs_built_once(), ThreadPoolExecutor(BACKFILL_LANES) as lanes:
+        for quarter in quarters:
+            running = [lanes.submit(ingest, source, quarter, settings) for source in sources]
+            for done in as_completed(running):
+                if done.exception() is None:
+                    yield done.result()
+            for done in running:
+                done.result()  # the first failure, if any, in the order of the sources
 
 
 class Stopwatch:

@@ -3,12 +3,8 @@ turns the outcome into messages a supplier can act on and rows for meta.quaranti
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,22 +102,6 @@ class ValidationOutcome:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def start_importing_great_expectations() -> None:
-    """Import Great Expectations in a background thread (it takes seconds) while the caller
-    reads and prepares the file; `validate` then finds it imported or waits for the import."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    # The reader's own libraries first: two threads importing shared modules in different
-    # orders could wait on each other's import locks.
-    importlib.import_module("pyarrow.compute")
-    importlib.import_module("pyarrow.csv")
-    threading.Thread(
-        target=importlib.import_module,
-        args=("great_expectations",),
-        name="import-great-expectations",
-        daemon=True,
-    ).start()
-
-
 def load_suite(source: str) -> dict[str, Any]:
     return json.loads((EXPECTATIONS_DIR / f"{source}.json").read_text(encoding="utf-8"))
 
@@ -131,11 +111,13 @@ def validate(
     source: str,
     parameters: dict[str, Any],
     data_docs: tuple[str, Path] | None = None,
+    build_site: bool = True,
 ) -> ValidationOutcome:
     """Validate the prepared extract. Expectations on columns the file lacks are left out:
     the suite's expect_column_to_exist rules report those, and an optional column (like bsn
     versus persoon_id) only has its rules applied when present. With data_docs (run name,
-    GX project folder) the run is added to that data docs site."""
+    GX project folder) the run is added to that data docs site: its result stored, the site
+    rebuilt at once or, without build_site, by build_pending_data_docs()."""
     suite_config = load_suite(source)
     applicable = [e for e in suite_config["expectations"] if _columns_present(e, frame)]
     # Counts per expectation are all that a passing file and the data docs need. The rows
@@ -156,7 +138,7 @@ def validate(
         ]
     failures = [_failure(r) for r in result.results if not r.success]
     if data_docs:
-        write_data_docs(result, source, *data_docs)
+        write_data_docs(result, source, *data_docs, build_site=build_site)
     return ValidationOutcome(suite=source, evaluated=len(applicable), failures=failures)
 
 
@@ -201,11 +183,14 @@ def _run_suite(
     return result, {str(e.id): i for i, e in enumerate(suite.expectations)}
 
 
-def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) -> Path:
+def write_data_docs(
+    result: Any, source: str, run_name: str, project_dir: Path, build_site: bool = True
+) -> Path:
     """Add this run to the source's GX data docs site (`project_dir`/gx/uncommitted/data_docs/
     local_site/index.html lists every run). The stored result keeps counts and rates per
     expectation but no cell values and no row lists: no BSN or other cell content reaches the
-    site or its stored results."""
+    site or its stored results. Without build_site the site (whose index lists every run) is
+    built later, once for all the runs stored until then: build_pending_data_docs()."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -216,43 +201,35 @@ def write_data_docs(result: Any, source: str, run_name: str, project_dir: Path) 
     for expectation in result.results:
         for key in [k for k in expectation.result if k in _VALUE_KEYS or "index" in k]:
             expectation.result.pop(key)
-    batch = _DATA_DOCS_BATCHES[-1] if _DATA_DOCS_BATCHES else None
-    if batch is not None and project_dir in batch:
-        context = batch[project_dir][0]
-    else:
-        context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    if project_dir not in _DATA_DOCS_CONTEXTS:
+        _DATA_DOCS_CONTEXTS[project_dir] = gx.get_context(
+            mode="file", project_root_dir=str(project_dir)
+        )
+    context = _DATA_DOCS_CONTEXTS[project_dir]
     key = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=source),
         run_id=RunIdentifier(run_name=run_name),
         batch_identifier=source,
     )
     context.validation_results_store.set(key, result)
-    if batch is None:
+    if build_site:
         context.build_data_docs(resource_identifiers=[key])
     else:
-        batch.setdefault(project_dir, (context, []))[1].append(key)
+        _PENDING_SITES.setdefault(project_dir, []).append(key)
     return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
-# Per data docs project: its GX context and the runs stored since the batch began.
-_DATA_DOCS_BATCHES: list[dict[Path, tuple[Any, list[Any]]]] = []
+def build_pending_data_docs() -> None:
+    """Build each data docs site that has runs stored without it."""
+    while _PENDING_SITES:
+        project_dir, keys = _PENDING_SITES.popitem()
+        _DATA_DOCS_CONTEXTS[project_dir].build_data_docs(resource_identifiers=keys)
 
 
-@contextmanager
-def data_docs_built_once() -> Iterator[None]:
-    """Validations inside this block store their results at once, and each data docs site
-    is built once when the block ends (also when it ends with an error): a backfill renders
-    each run's page as before, but the site's index (which lists every run) once per source
-    instead of once per extract."""
-    if _DATA_DOCS_BATCHES:  # inside one already: that one builds
-        yield
-        return
-    _DATA_DOCS_BATCHES.append({})
-    try:
-        yield
-    finally:
-        for context, keys in _DATA_DOCS_BATCHES.pop().values():
-            context.build_data_docs(resource_identifiers=keys)
+# Per data docs project: its GX context (made once per process), and the runs stored since
+# its site was last built.
+_DATA_DOCS_CONTEXTS: dict[Path, Any] = {}
+_PENDING_SITES: dict[Path, list[Any]] = {}
 
 
 # What a GX result may carry of the cells themselves.

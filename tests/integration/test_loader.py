@@ -12,7 +12,7 @@ from duurzaam.errors import InputRejected
 from duurzaam.ingest import ingest, pull, validate_and_load
 from duurzaam.settings import load_settings
 from duurzaam.sources import raw_tables
-from duurzaam.validation import data_docs_built_once
+from duurzaam.suite_process import data_docs_built_once
 from duurzaam.warehouse import LoadManifest, open_warehouse
 from tests.extracts import VALID_BSNS, placement_row, with_bsn, write_extract
 

@@ -25,17 +25,14 @@ def load_sample(folder: Path) -> tuple[Settings, list[str]]:
 
 
 def ingest_landing(settings: Settings) -> list[str]:
-    """Every source of every quarter in the landing zone, loaded in order as `duurzaam ingest
-    all --quarters` loads them (each data docs site built once, at the end); the quarters."""
-    from duurzaam.ingest import ingest
+    """Every source of every quarter in the landing zone, loaded as `duurzaam ingest all
+    --quarters` loads them (ingest.backfill); the quarters."""
+    from duurzaam.ingest import backfill
     from duurzaam.sources import SOURCES
-    from duurzaam.validation import data_docs_built_once
 
     quarters = sorted(p.stem for p in (settings.landing_dir / "placements").glob("*.csv"))
-    with data_docs_built_once():
-        for quarter in quarters:
-            for source in SOURCES:
-                ingest(source, quarter, settings)
+    for _ in backfill(list(SOURCES), quarters, settings):
+        pass
     return quarters
 
 
