@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo dashboard test test-fast lint validate-stack sample bench-ingest bench-dbt bench-reports bench-transform bench-dashboard clean
+.PHONY: install manifest docs demo dashboard test test-fast lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
 
 # The dbt manifest the transform DAG is rendered from (duurzaam.dbt_tasks), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -79,6 +79,10 @@ sample: install
 # Full ingest of a 1,000,000-row extract against a bare PostgreSQL COPY of the same file.
 bench-ingest: install
 	$(RUN) python -m duurzaam.bench.ingest
+
+# A national backfill (2016Q1-2025Q4, 200 extracts) loaded into DuckDB and PostgreSQL.
+bench-backfill: install
+	$(RUN) python -m duurzaam.bench.backfill
 
 # dbt build on national history (2016Q1-2025Q4) on DuckDB and PostgreSQL.
 bench-dbt: install

@@ -127,20 +127,8 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
         with _pseudonymisation(text, settings.pseudonym_key) as pseudonyms:
             prepared = module.prepare_for_validation(text, Quarter.parse(extract.quarter))
             clock.lap("prepare")
-            prepared = prepared.assign(bsn_outside_bsn_column=bsn_rows(text))
-            clock.lap("BSN scan")
-            manifest = LoadManifest(
-                load_id=f"{extract.source}/{extract.quarter}/r{revision}",
-                source=extract.source,
-                quarter=extract.quarter,
-                file_name=extract.origin,
-                file_sha256=extract.sha256,
-                row_count=len(prepared),
-                revision=revision,
-                status="current",
-                validation_summary=None,
-                started_at=started_at,
-                finished_at=datetime.now(),
+            manifest = _manifest(
+                extract, f"r{revision}", len(prepared), revision, "current", None, started_at
             )
             try:
                 with warehouse.transaction():
@@ -148,7 +136,10 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
                         loading = loader.submit(
                             _swap_partition, warehouse, module, prepared, pseudonyms, manifest
                         )
-                        outcome = _run_suite(suite, extract, prepared, previous, settings)
+                        # the suite also checks that no BSN is outside the bsn column
+                        checked = prepared.assign(bsn_outside_bsn_column=bsn_rows(text))
+                        clock.lap("BSN scan")
+                        outcome = _run_suite(suite, extract, checked, previous, settings)
                         clock.lap("Great Expectations (its process: the suite, data docs)")
                     clock.lap("waiting for the partition swap")
                     if not outcome.success:
@@ -157,6 +148,7 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
                     warehouse.record_validation(manifest.load_id, json.dumps(outcome.summary()))
             except _Rejected:
                 _reject(warehouse, extract, text, outcome, started_at)
+            logger.debug("raw.%s: partition swap committed (%s)", extract.source, manifest.load_id)
             clock.lap("commit")
     return _outcome(
         extract,
@@ -216,19 +208,9 @@ def _reject(
     started_at: datetime,
 ) -> None:
     """Records a failing file in meta.loads and meta.quarantine; raises InputRejected."""
-    manifest = LoadManifest(
-        load_id=f"{extract.source}/{extract.quarter}/rejected-{extract.sha256[:12]}",
-        source=extract.source,
-        quarter=extract.quarter,
-        file_name=extract.origin,
-        file_sha256=extract.sha256,
-        row_count=len(text),
-        revision=None,
-        status="rejected",
-        validation_summary=json.dumps(outcome.summary()),
-        started_at=started_at,
-        finished_at=datetime.now(),
-    )
+    summary = json.dumps(outcome.summary())
+    name = f"rejected-{extract.sha256[:12]}"
+    manifest = _manifest(extract, name, len(text), None, "rejected", summary, started_at)
     warehouse.record_rejection(manifest, outcome.quarantine_rows(text))
     raise InputRejected(
         extract.origin,
@@ -237,6 +219,31 @@ def _reject(
         "correct the export and deliver it again; every failing row is in meta.quarantine "
         f"with load_id '{manifest.load_id}'",
         [failure.message(text) for failure in outcome.failures],
+    )
+
+
+def _manifest(
+    extract: Extract,
+    name: str,
+    rows: int,
+    revision: int | None,
+    status: str,
+    summary: str | None,
+    started_at: datetime,
+) -> LoadManifest:
+    """The meta.loads row of a load (`name`: its revision, r1, r2, ...) or a rejection."""
+    return LoadManifest(
+        load_id=f"{extract.source}/{extract.quarter}/{name}",
+        source=extract.source,
+        quarter=extract.quarter,
+        file_name=extract.origin,
+        file_sha256=extract.sha256,
+        row_count=rows,
+        revision=revision,
+        status=status,
+        validation_summary=summary,
+        started_at=started_at,
+        finished_at=datetime.now(),
     )
 
 

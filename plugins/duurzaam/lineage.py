@@ -45,7 +45,7 @@ class PipelineExtractor(BaseExtractor):
                 inputs=[table_dataset(url, *tables[p]) for p in model["parents"] if p in tables],
                 outputs=[table_dataset(url, *tables[model["unique_id"]])],
             )
-        if self.operator.task_id.startswith("load_") and self.operator.op_args:
+        if self.operator.task_id.startswith("ingest_") and self.operator.op_args:
             extract = self.operator.op_args[0]  # rendered when the task ran: the pulled extract
             url = airflow_settings().warehouse_url
             return OperatorLineage(

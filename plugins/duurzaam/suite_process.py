@@ -11,6 +11,7 @@ same outcome and data docs here as anywhere. Nothing is written to disk on the w
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -46,6 +47,16 @@ class SuiteProcess:
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": path, "GX_ANALYTICS_ENABLED": "false"},
         )
+
+    def close(self) -> None:
+        """Let the child end (it ends when its input does) and wait for it."""
+        if self._child.stdin is not None:
+            self._child.stdin.close()
+        try:
+            self._child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
 
     @property
     def running(self) -> bool:
@@ -109,8 +120,15 @@ def suite_process() -> SuiteProcess:
     """This thread's suite process, started when there is none (or it ended)."""
     thread = threading.get_ident()
     if thread not in _running or not _running[thread].running:
+        if not _running:
+            atexit.register(_close_all)
         _running[thread] = SuiteProcess()
     return _running[thread]
+
+
+def _close_all() -> None:
+    while _running:
+        _running.popitem()[1].close()
 
 
 @contextmanager

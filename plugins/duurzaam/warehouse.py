@@ -170,14 +170,14 @@ class Warehouse:
             self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
             logger.debug("raw.%s: replaced rows moved to history.%s", table, table)
             self.bulk_insert(f"raw.{table}", frame)
-            logger.debug("raw.%s: %d rows inserted, committing", table, len(frame))
+            logger.debug("raw.%s: %d rows inserted", table, len(frame))
             self.execute(
                 "update meta.loads set status = 'superseded' "
                 "where source = %s and quarter = %s and status = 'current'",
                 (manifest.source, manifest.quarter),
             )
             self._insert_manifest(manifest)
-        logger.debug("raw.%s: partition swap committed (%s)", table, manifest.load_id)
+        logger.debug("raw.%s: partition swap written (%s)", table, manifest.load_id)
 
     def record_validation(self, load_id: str, summary: str) -> None:
         """The suite's summary on the manifest row of a load (written while the suite ran)."""

@@ -124,8 +124,8 @@ INGEST_WITH_DEBUG_LOG = (
 )
 SWAP_STARTED, SWAP_COMMITTED = "partition swap started", "partition swap committed"
 # Two moments inside the transaction: the old rows just moved to history and deleted; every
-# new row inserted, only the manifest and the commit to go.
-SWAP_STEPS = ("replaced rows moved to history", "rows inserted, committing")
+# new row inserted, only the manifest and the commit (once the suite has passed) to go.
+SWAP_STEPS = ("replaced rows moved to history", "rows inserted")
 
 
 def kill_inside_the_swap(command: list[str], env: dict[str, str], step: str) -> None:

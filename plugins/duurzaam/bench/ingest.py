@@ -104,7 +104,8 @@ def bare_copy(url: str, extract: Path) -> tuple[float, int]:
 
 def full_ingest(url: str, landing: Path, work: Path) -> tuple[float, float, float]:
     """`duurzaam ingest` as an engineer runs it: a new process, imports included. Returns
-    its seconds, its CPU seconds (all its threads) and its peak memory in MB."""
+    its seconds, its CPU seconds (all its threads and child processes: the suite process,
+    the pseudonymisation) and its peak memory in MB (of the largest of them)."""
     env = {
         **os.environ,
         "DUURZAAM_WAREHOUSE_URL": url,
