@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -111,7 +111,8 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
     as it was. A file the warehouse holds already is 'unchanged'."""
     module = get_source(extract.source)
     started_at = datetime.now()
-    with open_warehouse(settings.warehouse_url) as warehouse:
+    with ExitStack() as stack:
+        warehouse = stack.enter_context(open_warehouse(settings.warehouse_url))
         warehouse.ensure_schema(raw_tables())
         current = warehouse.current_load(extract.source, extract.quarter)
         if current and current["file_sha256"] == extract.sha256:
@@ -119,7 +120,7 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
         previous = warehouse.current_load(extract.source, str(Quarter.parse(extract.quarter) - 1))
         revision = warehouse.accepted_revisions(extract.source, extract.quarter) + 1
 
-        suite = suite_process()  # starts importing Great Expectations, if not started yet
+        suite = stack.enter_context(suite_process())  # a new one starts importing GX now
         clock = Stopwatch(f"{extract.source} {extract.quarter}")
         text = module.read(Path(extract.path))
         clock.lap("read")

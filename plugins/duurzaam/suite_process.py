@@ -111,24 +111,33 @@ class SuiteProcess:
         return reply
 
 
-# One suite process per thread: a backfill validates two extracts at once, one per core.
-_running: dict[int, SuiteProcess] = {}
+# The suite processes started so far, and those not validating now: a backfill's two lanes
+# each take one; later ingests (and later backfills) take them again.
+_started: list[SuiteProcess] = []
+_idle: list[SuiteProcess] = []
+_lock = threading.Lock()
 _deferring_sites = 0
 
 
-def suite_process() -> SuiteProcess:
-    """This thread's suite process, started when there is none (or it ended)."""
-    thread = threading.get_ident()
-    if thread not in _running or not _running[thread].running:
-        if not _running:
-            atexit.register(_close_all)
-        _running[thread] = SuiteProcess()
-    return _running[thread]
-
-
-def _close_all() -> None:
-    while _running:
-        _running.popitem()[1].close()
+@contextmanager
+def suite_process() -> Iterator[SuiteProcess]:
+    """A suite process for this ingest alone while the block runs: an idle one, or a new one
+    (which starts importing Great Expectations at once)."""
+    with _lock:
+        while _idle and not _idle[-1].running:
+            _idle.pop()
+        if _idle:
+            process = _idle.pop()
+        else:
+            if not _started:
+                atexit.register(_close_all)
+            process = SuiteProcess()
+            _started.append(process)
+    try:
+        yield process
+    finally:
+        with _lock:
+            _idle.append(process)
 
 
 @contextmanager
@@ -145,8 +154,13 @@ def data_docs_built_once() -> Iterator[None]:
         _deferring_sites -= 1
         if _deferring_sites == 0:
             # one after the other: two processes may have runs on the same site
-            for process in [p for p in _running.values() if p.running]:
+            for process in [p for p in _started if p.running]:
                 process.build_data_docs()
+
+
+def _close_all() -> None:
+    while _started:
+        _started.pop().close()
 
 
 def _as_arrow(frame: pd.DataFrame) -> pa.Table | None:

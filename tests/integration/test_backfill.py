@@ -106,9 +106,10 @@ def test_a_rejected_file_stops_the_backfill_after_its_quarter(settings, generate
 def test_a_suite_process_that_died_is_replaced(settings, generated_landing):
     settings = replace(settings, landing_dir=generated_landing)
     assert ingest("register", QUARTERS[0], settings)["status"] == "loaded"
-    dead = suite_process()
-    os.kill(dead._child.pid, signal.SIGKILL)
-    dead._child.wait()
-    # the next ingest starts a new one; the warehouse is as a plain run leaves it
+    with suite_process() as dead:  # the one that ingest used, idle again
+        os.kill(dead._child.pid, signal.SIGKILL)
+        dead._child.wait()
+    # the next ingest starts a new one
     assert ingest("register", QUARTERS[1], settings)["status"] == "loaded"
-    assert suite_process() is not dead and suite_process().running
+    with suite_process() as alive:
+        assert alive is not dead and alive.running
