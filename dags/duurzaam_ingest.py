@@ -79,6 +79,9 @@ def pull(
 
 @task(execution_timeout=TIMEOUTS["ingest"])
 def ingest(extract: dict[str, Any]) -> dict[str, Any]:
+    from duurzaam.suite_process import start_suite_process
+
+    start_suite_process()  # Great Expectations imports in it while this process goes on
     from airflow.sdk.exceptions import AirflowFailException
 
     from duurzaam.connections import airflow_settings

@@ -142,6 +142,9 @@ def _generate(arguments: argparse.Namespace) -> None:
 
 
 def _ingest(arguments: argparse.Namespace) -> None:
+    from duurzaam.suite_process import start_suite_process
+
+    start_suite_process()  # Great Expectations imports in it while this process starts
     from duurzaam.ingest import describe, ingest
     from duurzaam.settings import load_settings
     from duurzaam.sources import SOURCES, get_source

@@ -24,13 +24,16 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import IO, TYPE_CHECKING, Any
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.validation import ValidationOutcome, outcome_from_dict, outcome_to_dict
+
+# Nothing heavy at the top: the command line starts the child before it imports pandas.
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from duurzaam.validation import ValidationOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class SuiteProcess:
         data_docs: tuple[str, Path],
     ) -> ValidationOutcome:
         """validation.validate(frame, source, parameters, data_docs) in the child."""
+        from duurzaam.validation import outcome_from_dict
+
         run_name, project = data_docs
         request = {
             "command": "validate",
@@ -86,6 +91,8 @@ class SuiteProcess:
         self._ask({"command": "build_data_docs"})
 
     def _ask(self, request: dict[str, Any], frame: pd.DataFrame | None = None) -> dict[str, Any]:
+        import pyarrow as pa
+
         assert self._child.stdin is not None and self._child.stdout is not None
         try:
             rows = _as_arrow(frame) if frame is not None else None
@@ -119,6 +126,22 @@ _lock = threading.Lock()
 _deferring_sites = 0
 
 
+def start_suite_process() -> None:
+    """Start a suite process now, unless one is idle: the ingest finds it importing GX, or
+    done with that (the command line and the DAG's task call this first thing)."""
+    with _lock:
+        if not any(process.running for process in _idle):
+            _idle.append(_new_suite_process())
+
+
+def _new_suite_process() -> SuiteProcess:
+    if not _started:
+        atexit.register(_close_all)
+    process = SuiteProcess()
+    _started.append(process)
+    return process
+
+
 @contextmanager
 def suite_process() -> Iterator[SuiteProcess]:
     """A suite process for this ingest alone while the block runs: an idle one, or a new one
@@ -126,13 +149,7 @@ def suite_process() -> Iterator[SuiteProcess]:
     with _lock:
         while _idle and not _idle[-1].running:
             _idle.pop()
-        if _idle:
-            process = _idle.pop()
-        else:
-            if not _started:
-                atexit.register(_close_all)
-            process = SuiteProcess()
-            _started.append(process)
+        process = _idle.pop() if _idle else _new_suite_process()
     try:
         yield process
     finally:
@@ -167,6 +184,8 @@ def _as_arrow(frame: pd.DataFrame) -> pa.Table | None:
     """The frame as Arrow, which keeps its dtypes and index and crosses the pipe as its own
     buffers (a quarter of pickle's work); None for a column Arrow cannot hold (values of
     mixed types), which is then pickled."""
+    import pyarrow as pa
+
     try:
         return pa.Table.from_pandas(frame)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -193,6 +212,7 @@ def main() -> None:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed: to stderr
     import great_expectations  # noqa: F401  (the slow import, while the file is read)
+    import pyarrow as pa
 
     from duurzaam import validation
 
@@ -211,7 +231,7 @@ def main() -> None:
                     data_docs=(run_name, Path(project)),
                     build_site=request["build_site"],
                 )
-                reply: dict[str, Any] = {"outcome": outcome_to_dict(outcome)}
+                reply: dict[str, Any] = {"outcome": validation.outcome_to_dict(outcome)}
             else:
                 validation.build_pending_data_docs()
                 reply = {"done": True}
