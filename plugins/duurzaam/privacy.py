@@ -114,10 +114,12 @@ def bsn_cells(values: pd.Series) -> pd.Series:
     (contains_bsn)."""
     text = values.astype("str")
     candidates = _with_nine_digits(text)
+    found = pd.Series(False, index=values.index)
+    if candidates.empty:  # most columns
+        return found
     whole = candidates.str.fullmatch(_NUMBER_CELL).fillna(False).astype(bool)
     digits = candidates[whole].str.replace(r"\D", "", regex=True)
     passing = is_valid_bsn(digits)
-    found = pd.Series(False, index=values.index)
     numbers, passed = int(whole.sum()), int(passing.sum())
     if passed and (2 * numbers < text.count() or more_than_chance(passed, numbers)):
         found[passing[passing].index] = True
