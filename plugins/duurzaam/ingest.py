@@ -144,7 +144,7 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
                         clock.lap("Great Expectations (its process: the suite, data docs)")
                     clock.lap("waiting for the partition swap")
                     if not outcome.success:
-                        raise _Rejected(outcome)
+                        raise _Rejected
                     loading.result()  # a load that failed on a valid file fails the ingest
                     warehouse.record_validation(manifest.load_id, json.dumps(outcome.summary()))
             except _Rejected:
@@ -198,7 +198,7 @@ def _swap_partition(
 
 
 class _Rejected(Exception):
-    """The suite failed: the transaction is rolled back."""
+    """The suite failed: raised inside the transaction, so that it is rolled back."""
 
 
 def _reject(
