@@ -28,6 +28,18 @@ HEADER = [
 VALID_BSNS = ["111222333", "123456782", "999999990", "100000009", "232262536"]
 
 
+def eleven_proof_numbers(count: int, first: int = 100_000_000) -> list[str]:
+    """The first `count` nine-digit numbers from `first` on that pass the 11-proef."""
+    numbers: list[str] = []
+    candidate = first
+    while len(numbers) < count:
+        digits = [int(d) for d in f"{candidate:09d}"]
+        if sum(w * d for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2, -1), digits, strict=True)) % 11 == 0:
+            numbers.append(f"{candidate:09d}")
+        candidate += 1
+    return numbers
+
+
 def placement_row(number: int, **cells: str) -> dict[str, str]:
     row = {
         "plaatsing_id": f"PL{number:06d}",

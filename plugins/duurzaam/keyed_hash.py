@@ -34,16 +34,23 @@ def hmac_sha256_digests(key: bytes, values: Iterable[bytes]) -> bytes:
     return b"".join(map(digest, values))
 
 
+# The child writes its digests in blocks of this many, so the first rows can be loaded while
+# the later ones are hashed.
+DIGESTS_PER_WRITE = 50_000
+
+
 def main() -> None:
     """stdin: key length and value count (<IQ), the key, count + 1 offsets (<q) and the
-    values' bytes; stdout: the digests, written when all are done."""
-    pipe = sys.stdin.buffer
+    values' bytes; stdout: the digests, a block of DIGESTS_PER_WRITE at a time."""
+    pipe, out = sys.stdin.buffer, sys.stdout.buffer
     key_length, count = struct.unpack("<IQ", pipe.read(12))
     key = pipe.read(key_length)
     offsets = memoryview(pipe.read(8 * (count + 1))).cast("q")
     data = pipe.read()
-    values = map(data.__getitem__, map(slice, offsets[:-1], offsets[1:]))
-    sys.stdout.buffer.write(hmac_sha256_digests(key, values))
+    for first in range(0, count, DIGESTS_PER_WRITE):
+        block = offsets[first : min(first + DIGESTS_PER_WRITE, count) + 1]
+        out.write(hmac_sha256_digests(key, map(data.__getitem__, map(slice, block, block[1:]))))
+        out.flush()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import binascii
 import struct
 import subprocess
 import sys
+import threading
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ from duurzaam.keyed_hash import DIGEST_SIZE, hmac_sha256_digests
 
 BSN_MASK = "*********"
 # 11-proef weights: 9..2 for the first eight digits, -1 for the last.
-_BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
+_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
 def is_valid_bsn(values: pd.Series) -> pd.Series:
@@ -32,15 +34,19 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
     result = np.zeros(len(values), dtype=bool)
     mask = well_formed.to_numpy(zero_copy_only=False)
     if mask.any():
-        # The nine ASCII digits of each value as a (n, 9) array of numbers, read from the
-        # Arrow buffer of the well-formed values (nine bytes each, one after the other).
+        # The nine ASCII digits of each value as an (n, 9) array of bytes, read from the
+        # Arrow buffer of the well-formed values (nine bytes each, one after the other); the
+        # weighted sum is taken a digit position at a time, in 32 bits.
         nines = pc.filter(cells, well_formed)
         offsets, data = nines.buffers()[1:3]
         start = int(np.frombuffer(offsets, dtype=np.int64)[nines.offset])
         data = np.frombuffer(data, dtype=np.uint8, count=9 * len(nines), offset=start)
-        digits = data.reshape(-1, 9).astype(np.int64) - 48
-        checksum = digits @ _BSN_WEIGHTS
-        result[mask] = (checksum % 11 == 0) & (digits.sum(axis=1) > 0)
+        characters = data.reshape(-1, 9)
+        checksum = np.zeros(len(characters), dtype=np.int32)
+        for position, weight in enumerate(_BSN_WEIGHTS):
+            checksum += weight * (characters[:, position].astype(np.int32) - 48)
+        not_zero = (characters != ord("0")).any(axis=1)
+        result[mask] = (checksum % 11 == 0) & not_zero
     return pd.Series(result, index=values.index)
 
 
@@ -73,20 +79,31 @@ def _with_nine_digits(text: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     cells = pa.array(text, type=pa.large_string(), from_pandas=True)
-    # Most columns cannot hold one: their cells are shorter than nine characters, or they
-    # have a few distinct values (codes, yes/no) of which none holds nine digits.
-    if len(cells) == 0 or (pc.max(pc.utf8_length(cells)).as_py() or 0) < 9:
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    # Most columns cannot hold one: their cells are shorter than nine characters (than nine
+    # bytes, so), or no nine digits occur in the column's text at all.
+    if len(cells) == 0 or (pc.max(pc.binary_length(cells)).as_py() or 0) < 9:
         return text.iloc[:0]
     digit = "[0-9]" if pc.all(pc.string_is_ascii(cells)).as_py() is not False else r"\p{Nd}"
     pattern = f"{digit}{{3}}[ .-]?{digit}{{3}}[ .-]?{digit}{{3}}"
-    distinct = pc.unique(cells)
-    if (
-        4 * len(distinct) < len(cells)
-        and not pc.any(pc.match_substring_regex(distinct, pattern)).as_py()
-    ):
+    if not pc.any(pc.match_substring_regex(_as_one_text(cells), pattern)).as_py():
         return text.iloc[:0]
     candidate = pc.match_substring_regex(cells, pattern)
     return text[pc.fill_null(candidate, False).to_numpy(zero_copy_only=False)]
+
+
+def _as_one_text(cells: Any) -> Any:
+    """The cells of an Arrow large_string array one after the other, as an array of one
+    value (the same buffer, no copy): RE2 scans it at memory speed, where a match per cell
+    costs a call per cell. What matches in no cell may match across two in this text, never
+    the other way round, so a text without a match is a column without one."""
+    import pyarrow as pa
+
+    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
+    start, end = offsets[cells.offset], offsets[cells.offset + len(cells)]
+    bounds = pa.py_buffer(np.array([start, end], dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(1, bounds, cells.buffers()[2])
 
 
 def contains_bsn(values: pd.Series) -> pd.Series:
@@ -174,9 +191,11 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 class Pseudonymisation:
     """The pseudonyms of a column's values (HMAC-SHA256 with the key, as 64 hexadecimal
     characters), hashed in a child process that starts at once: this process goes on (the
-    suite runs meanwhile) and `result()` collects them. Each distinct value is hashed once;
-    the digests are turned into text in one piece rather than one string per value. A
-    handful of values are hashed here (a child costs more)."""
+    suite runs meanwhile) and `result()` collects them. Each distinct value is hashed once,
+    in the order the values first occur, and the child hands its digests over as it goes:
+    the pseudonyms of the first rows are there long before the last are hashed. The digests
+    are turned into text in one piece rather than one string per value. A handful of values
+    are hashed here (a child costs more)."""
 
     def __init__(self, values: pd.Series, key: bytes):
         import pyarrow as pa
@@ -188,17 +207,26 @@ class Pseudonymisation:
         if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
             cells = cells.combine_chunks()
         self._index = values.index
-        self._encoded = pc.dictionary_encode(cells)
+        self._encoded = pc.dictionary_encode(cells)  # its dictionary: in order of occurrence
         distinct = self._encoded.dictionary.cast(pa.binary())  # UTF-8 bytes
         self._count = len(distinct)
-        self._digests: bytes | None = None
+        # The pseudonyms of the distinct values, filled in as their digests arrive.
+        width = 2 * DIGEST_SIZE
+        self._text = np.empty(width * self._count, dtype=np.uint8)
+        self._pseudonyms = pa.StringArray.from_buffers(
+            self._count,
+            pa.py_buffer(np.arange(0, width * (self._count + 1), width, dtype=np.int32)),
+            pa.py_buffer(self._text),
+        )
+        self._received, self._ended = 0, False
+        self._arrived = threading.Condition()
         self._child: subprocess.Popen[bytes] | None = None
         if self._count < HASH_HERE_BELOW:
-            self._digests = hmac_sha256_digests(key, distinct.to_pylist())
+            self._add_digests(hmac_sha256_digests(key, distinct.to_pylist()))
             return
-        # The child reads the key, the values' offsets and their bytes, hashes them all,
-        # then writes the digests (32 bytes each, in order). The key goes through the pipe,
-        # not the command line, which other users can read.
+        # The child reads the key, the values' offsets and their bytes, and writes the
+        # digests (32 bytes each, in order) a block at a time. The key goes through the
+        # pipe, not the command line, which other users can read.
         offsets = np.frombuffer(distinct.buffers()[1], dtype=np.int32)
         offsets = offsets[distinct.offset : distinct.offset + self._count + 1]
         data = distinct.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
@@ -207,40 +235,78 @@ class Pseudonymisation:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
+        self._reader = threading.Thread(target=self._read_digests, name="pseudonyms", daemon=True)
+        self._reader.start()
         assert self._child.stdin is not None
         with self._child.stdin as pipe:
             pipe.write(struct.pack("<IQ", len(key), self._count) + key)
             pipe.write((offsets - offsets[0]).astype("<i8").tobytes())
             pipe.write(data)
 
-    def result(self) -> pd.Series:
-        import pyarrow as pa
+    def result(self, rows: pd.Index | None = None) -> pd.Series:
+        """The pseudonyms of the rows with these index labels (of every row without): as
+        soon as the values these rows hold are hashed."""
         import pyarrow.compute as pc
 
-        if self._digests is None:
-            assert self._child is not None and self._child.stdout is not None
-            self._digests = self._child.stdout.read()
-            if self._child.wait() != 0 or len(self._digests) != DIGEST_SIZE * self._count:
-                raise RuntimeError(
-                    f"the pseudonymisation process ended with exit code {self._child.returncode}"
-                )
-        width = 2 * DIGEST_SIZE
-        offsets = np.arange(0, width * (self._count + 1), width, dtype=np.int32)
-        pseudonyms = pa.StringArray.from_buffers(
-            self._count, pa.py_buffer(offsets), pa.py_buffer(binascii.hexlify(self._digests))
-        )
+        indices = self._encoded.indices
+        if rows is not None:
+            indices = pc.take(indices, self._index.get_indexer(rows))
+        last = pc.max(indices).as_py()
+        self._wait_for(0 if last is None else last + 1)
         # a missing value has a missing index, and stays missing
-        return pd.Series(pc.take(pseudonyms, self._encoded.indices), index=self._index, dtype="str")
+        taken = pc.take(self._pseudonyms, indices)
+        return pd.Series(taken, index=self._index if rows is None else rows, dtype="str")
+
+    def _read_digests(self) -> None:
+        """In a thread of its own, so the child never waits for this process to take its
+        digests: they are written into the pseudonyms as they come."""
+        assert self._child is not None and self._child.stdout is not None
+        while self._received < self._count:
+            wanted = DIGEST_SIZE * min(keyed_hash.DIGESTS_PER_WRITE, self._count - self._received)
+            digests = self._child.stdout.read(wanted)
+            if len(digests) != wanted:
+                break  # the child ended early: _wait_for reports it
+            with self._arrived:
+                self._add_digests(digests)
+                self._arrived.notify_all()
+        self._child.wait()
+        with self._arrived:
+            self._ended = True
+            self._arrived.notify_all()
+
+    def _wait_for(self, count: int) -> None:
+        """Until the first `count` distinct values have their pseudonyms (and, for the last
+        of them, the child has ended well)."""
+        if self._child is None:
+            return
+        with self._arrived:
+            self._arrived.wait_for(
+                lambda: self._ended or (self._received >= count and count < self._count)
+            )
+        if self._received < count or (self._ended and self._child.returncode != 0):
+            raise RuntimeError(
+                f"the pseudonymisation process ended with exit code {self._child.returncode}"
+            )
+
+    def _add_digests(self, digests: bytes) -> None:
+        width = 2 * DIGEST_SIZE
+        start = width * self._received
+        self._text[start : start + 2 * len(digests)] = np.frombuffer(
+            binascii.hexlify(digests), dtype=np.uint8
+        )
+        self._received += len(digests) // DIGEST_SIZE
 
     def __enter__(self) -> Pseudonymisation:
         return self
 
     def __exit__(self, *exception: object) -> None:
         """A child not collected (the file was rejected, or loading failed) is stopped."""
-        if self._child is not None and self._child.poll() is None:
+        if self._child is None:
+            return
+        if self._child.poll() is None:
             self._child.kill()
-            self._child.wait()
-        if self._child is not None and self._child.stdout is not None:
+        self._reader.join()  # it reads to the end of the child's output, and waits for it
+        if self._child.stdout is not None:
             self._child.stdout.close()
 
 

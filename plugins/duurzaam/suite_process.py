@@ -4,10 +4,10 @@ its process's one interpreter lock), the ingest process pseudonymises and COPYs 
 rows. The child starts with the first ingest and stays for the process's later ones: a
 backfill imports GX (seconds) once, while the first file is read.
 
-The prepared frame goes to the child through a pipe (as an Arrow stream: every dtype and the
-index as they are), the outcome comes back as JSON; the child runs
-duurzaam.validation.validate, so a suite gives the
-same outcome and data docs here as anywhere. Nothing is written to disk on the way."""
+The prepared frame goes to the child as Arrow (every dtype and the index as they are): in
+shared memory the child maps, or through the pipe (_FrameForChild); the outcome comes back as
+JSON. The child runs duurzaam.validation.validate, so a suite gives the same outcome and data
+docs here as anywhere. Nothing is written to disk on the way."""
 
 from __future__ import annotations
 
@@ -91,21 +91,15 @@ class SuiteProcess:
         self._ask({"command": "build_data_docs"})
 
     def _ask(self, request: dict[str, Any], frame: pd.DataFrame | None = None) -> dict[str, Any]:
-        import pyarrow as pa
-
         assert self._child.stdin is not None and self._child.stdout is not None
-        try:
-            rows = _as_arrow(frame) if frame is not None else None
-            _write_message(self._child.stdin, {**request, "arrow": rows is not None})
-            if rows is not None:
-                with pa.ipc.new_stream(self._child.stdin, rows.schema) as stream:
-                    stream.write_table(rows)
-            elif frame is not None:
-                pickle.dump(frame, self._child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._child.stdin.flush()
-            reply = _read_message(self._child.stdout)
-        except (BrokenPipeError, ConnectionResetError):
-            reply = None
+        with _FrameForChild(frame) as sent:
+            try:
+                _write_message(self._child.stdin, {**request, "frame": sent.how, "path": sent.path})
+                sent.write_to(self._child.stdin)
+                self._child.stdin.flush()
+                reply = _read_message(self._child.stdout)
+            except (BrokenPipeError, ConnectionResetError):
+                reply = None
         if reply is None:
             self._child.kill()
             raise DuurzaamError(
@@ -116,6 +110,70 @@ class SuiteProcess:
             logger.error("in the Great Expectations process: %s", reply["traceback"])
             raise DuurzaamError(f"validating with Great Expectations failed: {reply['error']}")
         return reply
+
+
+class _FrameForChild:
+    """How a frame reaches the child, the cheapest way first:
+    - "shared": as an Arrow file in memory of this process (a memfd, Linux), which the child
+      maps by its /proc/<pid>/fd path: written once, read without a copy, and gone with
+      this process however it ends;
+    - "arrow": as an Arrow stream through the pipe (where there is no memfd);
+    - "pickle": pickled through the pipe, for a column Arrow cannot hold (values of mixed
+      types);
+    - "none": no frame."""
+
+    def __init__(self, frame: pd.DataFrame | None, shared: bool = True):
+        self.how, self.path = "none", None
+        self._rows, self._frame, self._descriptor = None, frame, -1
+        if frame is None:
+            return
+        self._rows = _as_arrow(frame)
+        if self._rows is None:
+            self.how = "pickle"
+        elif shared and hasattr(os, "memfd_create"):
+            self.how = "shared"
+            self._descriptor = os.memfd_create("duurzaam-suite-frame")
+            self.path = f"/proc/{os.getpid()}/fd/{self._descriptor}"
+            _write_arrow_file(self._rows, self.path)
+        else:
+            self.how = "arrow"
+
+    def write_to(self, pipe: IO[bytes]) -> None:
+        """What goes through the pipe after the request (for "arrow" and "pickle")."""
+        import pyarrow as pa
+
+        if self.how == "arrow":
+            assert self._rows is not None
+            with pa.ipc.new_stream(pipe, self._rows.schema) as stream:
+                stream.write_table(self._rows)
+        elif self.how == "pickle":
+            pickle.dump(self._frame, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __enter__(self) -> _FrameForChild:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._descriptor >= 0:
+            os.close(self._descriptor)  # the child maps it still, if it wants
+
+
+def _write_arrow_file(rows: pa.Table, path: str) -> None:
+    import pyarrow as pa
+
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, rows.schema) as writer:
+        writer.write_table(rows)
+
+
+def _read_frame(request: dict[str, Any], pipe: IO[bytes]) -> pd.DataFrame:
+    """The frame a request came with (_FrameForChild), in the child."""
+    import pyarrow as pa
+
+    if request["frame"] == "shared":
+        return pa.ipc.open_file(pa.memory_map(request["path"])).read_all().to_pandas()
+    if request["frame"] == "arrow":
+        return pa.ipc.open_stream(pipe).read_all().to_pandas()
+    frame: pd.DataFrame = pickle.load(pipe)
+    return frame
 
 
 # The suite processes started so far, and those not validating now: a backfill's two lanes
@@ -212,7 +270,6 @@ def main() -> None:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed: to stderr
     import great_expectations  # noqa: F401  (the slow import, while the file is read)
-    import pyarrow as pa
 
     from duurzaam import validation
 
@@ -220,10 +277,7 @@ def main() -> None:
         try:
             if request["command"] == "validate":
                 run_name, project = request["data_docs"]
-                if request["arrow"]:
-                    frame = pa.ipc.open_stream(requests).read_all().to_pandas()
-                else:
-                    frame = pickle.load(requests)
+                frame = _read_frame(request, requests)
                 outcome = validation.validate(
                     frame,
                     request["source"],
@@ -242,6 +296,10 @@ def main() -> None:
             }
         _write_message(replies, reply)
         replies.flush()
+    # Done: end without tearing down the interpreter (GX's modules, the last frame), half a
+    # second the ingest would wait for; there is nothing left to write.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ meta.loads written together, or nothing happens at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,10 +157,13 @@ class Warehouse:
         )
         return int(rows[0][0])
 
-    def replace_partition(self, table: str, frame: pd.DataFrame, manifest: LoadManifest) -> None:
-        """Swap the (source, quarter) partition for `frame` and make `manifest` current.
-        The replaced rows move to history.<table>, so figures published from an earlier
-        revision stay explainable (their _load_id names the revision in meta.loads)."""
+    def replace_partition(
+        self, table: str, blocks: Iterable[pd.DataFrame], manifest: LoadManifest
+    ) -> None:
+        """Swap the (source, quarter) partition for the rows of `blocks` (each inserted as
+        it comes) and make `manifest` current. The replaced rows move to history.<table>, so
+        figures published from an earlier revision stay explainable (their _load_id names
+        the revision in meta.loads)."""
         with self.transaction():
             logger.debug("raw.%s: partition swap started (%s)", table, manifest.load_id)
             self.execute(
@@ -169,8 +172,11 @@ class Warehouse:
             )
             self.execute(f"delete from raw.{table} where quarter = %s", (manifest.quarter,))
             logger.debug("raw.%s: replaced rows moved to history.%s", table, table)
-            self.bulk_insert(f"raw.{table}", frame)
-            logger.debug("raw.%s: %d rows inserted", table, len(frame))
+            inserted = 0
+            for block in blocks:
+                self.bulk_insert(f"raw.{table}", block)
+                inserted += len(block)
+            logger.debug("raw.%s: %d rows inserted", table, inserted)
             self.execute(
                 "update meta.loads set status = 'superseded' "
                 "where source = %s and quarter = %s and status = 'current'",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import asdict, replace
 
 import pandas as pd
@@ -14,7 +16,13 @@ from duurzaam.settings import load_settings
 from duurzaam.sources import raw_tables
 from duurzaam.suite_process import data_docs_built_once
 from duurzaam.warehouse import LoadManifest, open_warehouse
-from tests.extracts import VALID_BSNS, placement_row, with_bsn, write_extract
+from tests.extracts import (
+    VALID_BSNS,
+    eleven_proof_numbers,
+    placement_row,
+    with_bsn,
+    write_extract,
+)
 
 QUARTER = "2024Q1"
 
@@ -95,7 +103,7 @@ def test_failure_mid_load_leaves_the_previous_partition(settings, landing):
         open_warehouse(settings.warehouse_url) as warehouse,
         pytest.raises(Exception),  # noqa: B017 - each driver raises its own error type
     ):
-        warehouse.replace_partition("placements", broken, manifest)
+        warehouse.replace_partition("placements", [broken], manifest)
 
     after = table(settings, "select * from raw.placements order by plaatsing_id")
     pd.testing.assert_frame_equal(before, after)
@@ -152,6 +160,27 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
     assert written
     for path in written:
         assert not any(bsn.encode() in path.read_bytes() for bsn in VALID_BSNS), path
+
+
+def test_a_file_loaded_block_by_block_gives_each_row_the_pseudonym_of_its_own_bsn(
+    settings, landing, monkeypatch
+):
+    """Blocks of three rows, the BSNs hashed in the child process, which hands them over a
+    few at a time: each row still gets its own person's pseudonym (one person twice)."""
+    monkeypatch.setattr("duurzaam.ingest.SWAP_BLOCK_ROWS", 3)
+    monkeypatch.setattr("duurzaam.privacy.HASH_HERE_BELOW", 0)
+    monkeypatch.setattr("duurzaam.keyed_hash.DIGESTS_PER_WRITE", 2)
+    bsns = eleven_proof_numbers(10)
+    bsns.append(bsns[0])
+    rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(bsns, start=1)]
+    write_extract(extract_path(landing), rows)
+    assert ingest("placements", QUARTER, settings)["rows"] == len(rows)
+
+    raw = table(settings, "select persoon_id from raw.placements order by _row_number")
+    key = settings.pseudonym_key
+    assert raw["persoon_id"].tolist() == [
+        hmac.new(key, bsn.encode(), hashlib.sha256).hexdigest() for bsn in bsns
+    ]
 
 
 def test_a_bsn_outside_the_bsn_column_rejects_the_file_and_is_stored_masked(settings, landing):

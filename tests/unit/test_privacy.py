@@ -149,3 +149,40 @@ def test_a_pseudonymisation_not_collected_stops_its_child_process():
         child = pseudonyms._child
         assert child is not None
     assert child.returncode is not None  # stopped (or done), and waited for
+
+
+def test_the_pseudonyms_of_some_rows_come_before_the_child_has_hashed_them_all():
+    """The child hands its digests over block by block; the rows asked for (any labels, in
+    any order) get the pseudonyms of their own values, a missing value stays missing."""
+    key = b"key"
+    values = pd.Series(
+        [f"{n:09d}" for n in range(HASH_HERE_BELOW * 4)] + [None],
+        index=pd.RangeIndex(2, HASH_HERE_BELOW * 4 + 3, name="row"),
+        dtype="str",
+    )
+    with Pseudonymisation(values, key) as pseudonyms:
+        rows = pd.Index([5, 2, HASH_HERE_BELOW * 4 + 2, 3], name="row")
+        some = pseudonyms.result(rows)
+        every = pseudonyms.result()
+    assert some.index.equals(rows)
+    for row in (5, 2, 3):
+        expected = hmac.new(key, values[row].encode(), hashlib.sha256).hexdigest()
+        assert some[row] == every[row] == expected
+    assert pd.isna(some[HASH_HERE_BELOW * 4 + 2])
+
+
+def test_is_valid_bsn_reads_a_column_sliced_out_of_a_larger_one():
+    values = pd.Series(["x", *VALID_BSNS, "123456789", "000000000"], dtype="str")
+    assert is_valid_bsn(values.iloc[1:]).tolist() == [True] * len(VALID_BSNS) + [False, False]
+
+
+def test_a_bsn_in_one_cell_of_a_long_column_is_found():
+    """The column's text is first searched as a whole (the cells one after the other) for
+    nine digits; a single BSN among many cells that cannot hold one is still found, in a
+    slice of a larger column too."""
+    cells = [f"PL{n:07d}" for n in range(50_000)]
+    cells[31_337] = f"zie {VALID_BSNS[1]}"
+    column = pd.Series(["x", *cells], dtype="str").iloc[1:]
+    assert bsn_cells(column).sum() == 1
+    assert bsn_cells(column).iloc[31_337]
+    assert not bsn_cells(pd.Series([f"PL{n:07d}" for n in range(50_000)], dtype="str")).any()

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from duurzaam.errors import InputRejected
@@ -115,10 +116,31 @@ def _trimmed(column: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not _may_have_surrounding_whitespace(column):
+        return column
     trimmed = pc.utf8_trim_whitespace(column)
     if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(column)).as_py():
         return column  # nothing was trimmed: no cell was whitespace only either
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+
+
+def _may_have_surrounding_whitespace(column: Any) -> bool:
+    """Whether a cell of the Arrow text column may start or end with whitespace: its first or
+    last byte is a control character, a space, or not ASCII (a Unicode space such as U+00A0
+    takes more than one byte). Read from the column's buffers, two bytes a cell, where
+    trimming writes a new column."""
+    for chunk in getattr(column, "chunks", [column]):
+        if chunk.buffers()[2] is None:  # no text at all
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        text = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        edges = np.concatenate([text[starts[filled]], text[ends[filled] - 1]])
+        if ((edges <= ord(" ")) | (edges >= 0x80)).any():
+            return True
+    return False
 
 
 def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -> pd.Series:
@@ -128,11 +150,25 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    cells = pa.array(values, type=pa.string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    # Dates repeat (a quarter's million placements start on a few thousand days): each
+    # distinct value is parsed once.
+    encoded = pc.dictionary_encode(cells)
+    iso = _iso_dates_of_distinct(encoded.dictionary, formats, output_format)
+    return pd.Series(pc.take(iso, encoded.indices), index=values.index, dtype="str")
+
+
+def _iso_dates_of_distinct(text: Any, formats: tuple[str, ...], output_format: str) -> Any:
+    """iso_dates of an Arrow array of distinct text values (no missing ones)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     # Arrow parses a million values in a blink but rolls impossible dates over (31-02 becomes
     # 02-03): a value counts only when writing the parsed date in its format gives it back.
     # Each parsed value is kept as Arrow's own text of it ('YYYY-MM-DD HH:MM:SS'), which
     # both that check and the output are cut from.
-    text = pa.array(values, type=pa.string(), from_pandas=True)
     parsed = pa.nulls(len(text), pa.string())
     for date_format in formats:
         candidate = pc.strptime(text, format=date_format, unit="s", error_is_null=True)
@@ -143,8 +179,9 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
         parsed = pc.if_else(pc.and_(pc.is_null(parsed), exact), written, parsed)
     # What is left (unpadded like 2024-1-5, rolled over, or no date at all) is rare: pandas
     # parses it strictly, value by value.
-    rest = pc.and_(pc.is_null(parsed), pc.is_valid(text)).to_numpy(zero_copy_only=False)
+    rest = pc.is_null(parsed).to_numpy(zero_copy_only=False)
     if rest.any():
+        values = pd.Series(text.to_pandas(), dtype=object)
         reparsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
         for date_format in formats:
             reparsed[rest] = pd.to_datetime(
@@ -154,9 +191,9 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
         written = pc.cast(pa.array(reparsed, type=pa.timestamp("s"), from_pandas=True), pa.string())
         parsed = pc.if_else(pc.is_valid(parsed), parsed, written)
     iso = _formatted(parsed, output_format)
-    if pc.sum(pc.is_valid(text)).as_py() != pc.sum(pc.is_valid(parsed)).as_py():
+    if parsed.null_count:
         iso = pc.if_else(pc.is_valid(parsed), iso, pc.binary_join_element_wise("?", text, ""))
-    return pd.Series(iso, index=values.index, dtype="str")
+    return iso
 
 
 def decimal_comma_numbers(values: pd.Series) -> pd.Series:

@@ -108,7 +108,7 @@ def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.Da
     if "bsn" in prepared:
         if pseudonyms is None:
             raise ValueError("a file with BSNs is loaded with their pseudonyms only")
-        raw["persoon_id"] = pseudonyms.result()
+        raw["persoon_id"] = pseudonyms.result(prepared.index)
     for column in DATE_COLUMNS:
         raw[column] = dates_from_iso(raw[column])
     raw["_row_number"] = raw.index.astype("int64")
