@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +85,8 @@ class SuiteProcess:
             "build_site": _deferring_sites == 0,
         }
         reply = self._ask(request, frame)
+        for step, seconds in reply["seconds"].items():
+            logger.debug("%s, in the suite process: %s %.2f s", run_name, step, seconds)
         return outcome_from_dict(reply["outcome"])
 
     def build_data_docs(self) -> None:
@@ -277,7 +280,9 @@ def main() -> None:
         try:
             if request["command"] == "validate":
                 run_name, project = request["data_docs"]
+                started = time.perf_counter()
                 frame = _read_frame(request, requests)
+                received = time.perf_counter()
                 outcome = validation.validate(
                     frame,
                     request["source"],
@@ -285,7 +290,13 @@ def main() -> None:
                     data_docs=(run_name, Path(project)),
                     build_site=request["build_site"],
                 )
-                reply: dict[str, Any] = {"outcome": validation.outcome_to_dict(outcome)}
+                reply: dict[str, Any] = {
+                    "outcome": validation.outcome_to_dict(outcome),
+                    "seconds": {
+                        "the frame taken in": received - started,
+                        "the suite and its data docs": time.perf_counter() - received,
+                    },
+                }
             else:
                 validation.build_pending_data_docs()
                 reply = {"done": True}

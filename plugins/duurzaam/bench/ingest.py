@@ -36,13 +36,16 @@ QUARTER = Quarter.parse("2024Q4")
 ROWS_AT_NATIONAL_SCALE = 75_000  # rows of one quarter's extract at scale 1.0 (measured)
 # `duurzaam ingest` with the ingest's debug log (a line per step and its seconds) on stderr.
 STEP_LOG_PREFIX = "step "
-INGEST_WITH_STEP_LOG = (
-    "import logging, sys; handler = logging.StreamHandler(); "
-    f"handler.setFormatter(logging.Formatter('{STEP_LOG_PREFIX}%(message)s')); "
-    "steps = logging.getLogger('duurzaam.ingest'); steps.addHandler(handler); "
-    "steps.setLevel(logging.DEBUG); "
-    "from duurzaam.cli import main; sys.exit(main(sys.argv[1:]))"
-)
+INGEST_WITH_STEP_LOG = f"""
+import logging, sys
+handler = logging.StreamHandler()
+handler.setFormatter(logging.Formatter("{STEP_LOG_PREFIX}%(message)s"))
+for name in ("duurzaam.ingest", "duurzaam.suite_process"):
+    logging.getLogger(name).addHandler(handler)
+    logging.getLogger(name).setLevel(logging.DEBUG)
+from duurzaam.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def main() -> None:
