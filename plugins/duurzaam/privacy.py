@@ -219,6 +219,7 @@ class Pseudonymisation:
             pa.py_buffer(self._text),
         )
         self._received, self._ended = 0, False
+        self._failure: BaseException | None = None
         self._arrived = threading.Condition()
         self._child: subprocess.Popen[bytes] | None = None
         if self._count < HASH_HERE_BELOW:
@@ -250,7 +251,10 @@ class Pseudonymisation:
 
         indices = self._encoded.indices
         if rows is not None:
-            indices = pc.take(indices, self._index.get_indexer(rows))
+            positions = self._index.get_indexer(rows)
+            if (positions < 0).any():
+                raise KeyError(f"rows not in the pseudonymised column: {list(rows[positions < 0])}")
+            indices = pc.take(indices, positions)
         last = pc.max(indices).as_py()
         self._wait_for(0 if last is None else last + 1)
         # a missing value has a missing index, and stays missing
@@ -261,18 +265,25 @@ class Pseudonymisation:
         """In a thread of its own, so the child never waits for this process to take its
         digests: they are written into the pseudonyms as they come."""
         assert self._child is not None and self._child.stdout is not None
-        while self._received < self._count:
-            wanted = DIGEST_SIZE * min(keyed_hash.DIGESTS_PER_WRITE, self._count - self._received)
-            digests = self._child.stdout.read(wanted)
-            if len(digests) != wanted:
-                break  # the child ended early: _wait_for reports it
+        try:
+            while self._received < self._count:
+                left = self._count - self._received
+                wanted = DIGEST_SIZE * min(keyed_hash.DIGESTS_PER_WRITE, left)
+                digests = self._child.stdout.read(wanted)
+                if len(digests) != wanted:
+                    break  # the child ended early: _wait_for reports it
+                with self._arrived:
+                    self._add_digests(digests)
+                    self._arrived.notify_all()
+        except BaseException as error:  # raised again where the pseudonyms are asked for
+            self._failure = error
+        finally:  # whatever stopped the reading, nobody waits for digests that cannot come
+            if self._received < self._count:
+                self._child.kill()
+            self._child.wait()
             with self._arrived:
-                self._add_digests(digests)
+                self._ended = True
                 self._arrived.notify_all()
-        self._child.wait()
-        with self._arrived:
-            self._ended = True
-            self._arrived.notify_all()
 
     def _wait_for(self, count: int) -> None:
         """Until the first `count` distinct values have their pseudonyms (and, for the last
@@ -286,7 +297,7 @@ class Pseudonymisation:
         if self._received < count or (self._ended and self._child.returncode != 0):
             raise RuntimeError(
                 f"the pseudonymisation process ended with exit code {self._child.returncode}"
-            )
+            ) from self._failure
 
     def _add_digests(self, digests: bytes) -> None:
         width = 2 * DIGEST_SIZE

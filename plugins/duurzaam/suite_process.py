@@ -137,7 +137,11 @@ class _FrameForChild:
             self.how = "shared"
             self._descriptor = os.memfd_create("duurzaam-suite-frame")
             self.path = f"/proc/{os.getpid()}/fd/{self._descriptor}"
-            _write_arrow_file(self._rows, self.path)
+            try:
+                _write_arrow_file(self._rows, self.path)
+            except BaseException:
+                os.close(self._descriptor)
+                raise
         else:
             self.how = "arrow"
 
@@ -308,7 +312,9 @@ def main() -> None:
         _write_message(replies, reply)
         replies.flush()
     # Done: end without tearing down the interpreter (GX's modules, the last frame), half a
-    # second the ingest would wait for; there is nothing left to write.
+    # second the ingest would wait for; what is left to write is written first.
+    logging.shutdown()
+    sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
 

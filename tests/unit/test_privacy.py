@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import threading
 
 import numpy as np
 import pandas as pd
@@ -186,3 +187,35 @@ def test_a_bsn_in_one_cell_of_a_long_column_is_found():
     assert bsn_cells(column).sum() == 1
     assert bsn_cells(column).iloc[31_337]
     assert not bsn_cells(pd.Series([f"PL{n:07d}" for n in range(50_000)], dtype="str")).any()
+
+
+def test_digests_that_cannot_be_taken_in_fail_the_pseudonyms_instead_of_waiting_for_them(
+    monkeypatch,
+):
+    """Whatever stops the reading of the child's digests (here: no memory for the second
+    block), result() raises, and the child is stopped."""
+    values = pd.Series([f"{n:09d}" for n in range(HASH_HERE_BELOW * 6)], dtype="str")
+    taken_in = Pseudonymisation._add_digests
+
+    def second_block_fails(self, digests):
+        if self._received:
+            raise MemoryError("no memory for the second block")
+        taken_in(self, digests)
+
+    monkeypatch.setattr(Pseudonymisation, "_add_digests", second_block_fails)
+    raised: list[BaseException] = []
+
+    def collect(pseudonyms):
+        try:
+            pseudonyms.result()
+        except BaseException as error:
+            raised.append(error)
+
+    with Pseudonymisation(values, b"key") as pseudonyms:
+        waiting = threading.Thread(target=collect, args=(pseudonyms,), daemon=True)
+        waiting.start()
+        waiting.join(timeout=60)
+        assert not waiting.is_alive(), "result() still waits for digests that cannot come"
+        assert pseudonyms._child is not None and pseudonyms._child.returncode is not None
+    assert len(raised) == 1 and isinstance(raised[0], RuntimeError)
+    assert isinstance(raised[0].__cause__, MemoryError)

@@ -1,10 +1,12 @@
 """How a frame reaches the suite process: every way gives it back as it was sent."""
 
 import io
+import os
 
 import pandas as pd
 import pytest
 
+from duurzaam import suite_process
 from duurzaam.suite_process import _FrameForChild, _read_frame
 
 
@@ -27,3 +29,16 @@ def test_a_frame_reaches_the_suite_process_as_it_was_sent(how):
         pipe.seek(0)
         received = _read_frame({"frame": sent.how, "path": sent.path}, pipe)
     pd.testing.assert_frame_equal(received, frame)
+
+
+def test_a_frame_that_cannot_be_written_to_shared_memory_leaves_no_descriptor_open(monkeypatch):
+    def no_room(rows, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(suite_process, "_write_arrow_file", no_room)
+    frame = pd.DataFrame({"text": pd.Series(["a"], dtype="str")})
+    descriptors = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(OSError, match="No space"):
+            _FrameForChild(frame)
+    assert len(os.listdir("/proc/self/fd")) == descriptors

@@ -129,10 +129,13 @@ def _may_have_surrounding_whitespace(column: Any) -> bool:
     last byte is a control character, a space, or not ASCII (a Unicode space such as U+00A0
     takes more than one byte). Read from the column's buffers, two bytes a cell, where
     trimming writes a new column."""
+    import pyarrow as pa
+
     for chunk in getattr(column, "chunks", [column]):
         if chunk.buffers()[2] is None:  # no text at all
             continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)
+        width = np.dtype(np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width).astype(np.int64, copy=False)
         offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
         text = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
         starts, ends = offsets[:-1], offsets[1:]
