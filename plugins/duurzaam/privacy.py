@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from duurzaam import keyed_hash
+from duurzaam.arrow_text import text_array, value_offsets
 from duurzaam.errors import InputRejected
 from duurzaam.keyed_hash import DIGEST_SIZE, hmac_sha256_digests
 
@@ -27,9 +28,7 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
+    cells = text_array(values.astype("str"), pa.large_string())
     well_formed = pc.fill_null(pc.match_substring_regex(cells, r"^[0-9]{9}$"), False)
     result = np.zeros(len(values), dtype=bool)
     mask = well_formed.to_numpy(zero_copy_only=False)
@@ -38,9 +37,8 @@ def is_valid_bsn(values: pd.Series) -> pd.Series:
         # Arrow buffer of the well-formed values (nine bytes each, one after the other); the
         # weighted sum is taken a digit position at a time, in 32 bits.
         nines = pc.filter(cells, well_formed)
-        offsets, data = nines.buffers()[1:3]
-        start = int(np.frombuffer(offsets, dtype=np.int64)[nines.offset])
-        data = np.frombuffer(data, dtype=np.uint8, count=9 * len(nines), offset=start)
+        start = int(value_offsets(nines)[0])
+        data = np.frombuffer(nines.buffers()[2], dtype=np.uint8, count=9 * len(nines), offset=start)
         characters = data.reshape(-1, 9)
         checksum = np.zeros(len(characters), dtype=np.int32)
         for position, weight in enumerate(_BSN_WEIGHTS):
@@ -78,9 +76,7 @@ def _with_nine_digits(text: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pa.array(text, type=pa.large_string(), from_pandas=True)
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
+    cells = text_array(text, pa.large_string())
     # Most columns cannot hold one: their cells are shorter than nine characters (than nine
     # bytes, so), or no nine digits occur in the column's text at all.
     if len(cells) == 0 or (pc.max(pc.binary_length(cells)).as_py() or 0) < 9:
@@ -100,9 +96,8 @@ def _as_one_text(cells: Any) -> Any:
     the other way round, so a text without a match is a column without one."""
     import pyarrow as pa
 
-    offsets = np.frombuffer(cells.buffers()[1], dtype=np.int64)
-    start, end = offsets[cells.offset], offsets[cells.offset + len(cells)]
-    bounds = pa.py_buffer(np.array([start, end], dtype=np.int64))
+    offsets = value_offsets(cells)
+    bounds = pa.py_buffer(np.array([offsets[0], offsets[-1]], dtype=np.int64))
     return pa.LargeStringArray.from_buffers(1, bounds, cells.buffers()[2])
 
 
@@ -203,9 +198,7 @@ class Pseudonymisation:
 
         if not key:
             raise ValueError("an empty pseudonymisation key is not a key")
-        cells = pa.array(values, type=pa.string(), from_pandas=True)
-        if isinstance(cells, pa.ChunkedArray):  # a large file is read in chunks
-            cells = cells.combine_chunks()
+        cells = text_array(values, pa.string())
         self._index = values.index
         self._encoded = pc.dictionary_encode(cells)  # its dictionary: in order of occurrence
         distinct = self._encoded.dictionary.cast(pa.binary())  # UTF-8 bytes
@@ -228,8 +221,7 @@ class Pseudonymisation:
         # The child reads the key, the values' offsets and their bytes, and writes the
         # digests (32 bytes each, in order) a block at a time. The key goes through the
         # pipe, not the command line, which other users can read.
-        offsets = np.frombuffer(distinct.buffers()[1], dtype=np.int32)
-        offsets = offsets[distinct.offset : distinct.offset + self._count + 1]
+        offsets = value_offsets(distinct)
         data = distinct.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
         self._child = subprocess.Popen(
             [sys.executable, "-I", "-S", keyed_hash.__file__],

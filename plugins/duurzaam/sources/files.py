@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from duurzaam.arrow_text import text_array, value_offsets
 from duurzaam.errors import InputRejected
 
 # Spreadsheet row numbers: the header is row 1, the first record row 2.
@@ -129,14 +130,10 @@ def _may_have_surrounding_whitespace(column: Any) -> bool:
     last byte is a control character, a space, or not ASCII (a Unicode space such as U+00A0
     takes more than one byte). Read from the column's buffers, two bytes a cell, where
     trimming writes a new column."""
-    import pyarrow as pa
-
     for chunk in getattr(column, "chunks", [column]):
         if chunk.buffers()[2] is None:  # no text at all
             continue
-        width = np.dtype(np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width).astype(np.int64, copy=False)
-        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        offsets = value_offsets(chunk)
         text = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts
@@ -153,9 +150,7 @@ def iso_dates(values: pd.Series, formats: tuple[str, ...], output_format: str) -
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = pa.array(values, type=pa.string(), from_pandas=True)
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
+    cells = text_array(values, pa.string())
     # Dates repeat (a quarter's million placements start on a few thousand days): each
     # distinct value is parsed once.
     encoded = pc.dictionary_encode(cells)
