@@ -307,6 +307,7 @@ class PostgresWarehouse(Warehouse):
 
         # A read-only session refuses every write, whatever the user's privileges.
         options = "-c default_transaction_read_only=on" if read_only else None
+        self._types: dict[str, dict[str, str]] = {}  # per table (a swap inserts in blocks)
         try:
             self.connection = psycopg.connect(**conninfo, autocommit=True, options=options)
         except psycopg.OperationalError as error:
@@ -338,13 +339,15 @@ class PostgresWarehouse(Warehouse):
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
         from duurzaam.binary_copy import copy_frame
 
-        schema, name = table.split(".")
-        column_types = self.query(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = %s and table_name = %s",
-            (schema, name),
-        )
-        copy_frame(self.connection, table, frame, dict(column_types))
+        copy_frame(self.connection, table, frame, self._column_types(table))
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """Each column's type, as information_schema names it (asked once per table)."""
+        if table not in self._types:
+            columns = "select column_name, data_type from information_schema.columns where"
+            query = f"{columns} table_schema = %s and table_name = %s"
+            self._types[table] = dict(self.query(query, tuple(table.split("."))))
+        return self._types[table]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
