@@ -48,3 +48,10 @@
 {% macro quarter_end_date(quarter_expr) -%}
     {{ add_days(add_months(quarter_start_date(quarter_expr), 3), -1) }}
 {%- endmacro %}
+
+{# A quarter's position in time ('2024Q1' -> 2024 * 4 + 0), so that quarters can be counted
+   back ('the four quarters up to it'). #}
+{% macro quarter_index(quarter_expr) -%}
+    (cast(substring({{ quarter_expr }}, 1, 4) as {{ dbt.type_int() }}) * 4
+     + cast(substring({{ quarter_expr }}, 6, 1) as {{ dbt.type_int() }}) - 1)
+{%- endmacro %}

@@ -88,3 +88,30 @@
         ) = 1 as is_protecting
     from {{ relation }}
 {%- endmacro %}
+
+{# A count under secondary suppression: withheld below the threshold ('<10') or when
+   `hidden` (SQL, the cell's outcome of secondary_suppression) holds ('x'). `value` is the
+   exact count when the column is computed. #}
+{% macro protected_count(column, hidden, value=none) -%}
+    {%- set value = column if value is none else value -%}
+    case when {{ value }} < {{ suppress_below() }} or ({{ hidden }}) then null else {{ value }} end
+        as {{ column }},
+    case
+        when {{ value }} < {{ suppress_below() }} then '<{{ suppress_below() }}'
+        when {{ hidden }} then 'x'
+    end as {{ column }}_suppressed
+{%- endmacro %}
+
+{# Retention read off a published curve (`shown`: its survival at the month, null where the
+   curve is withheld): shown only after the curve's first step, so that at least the
+   threshold were lost and, the curve being shown, at least the threshold are still
+   followed. Withheld as 'n<10' over a cohort below the threshold, else 'x'. #}
+{% macro curve_rate(column, shown, cohort) -%}
+    case when {{ shown }} < 1 then {{ shown }} end as {{ column }},
+    case
+        when {{ shown }} < 1 then null
+        when {{ column }} is null and {{ shown }} is null then null
+        when coalesce({{ cohort }}, 0) < {{ suppress_below() }} then 'n<{{ suppress_below() }}'
+        else 'x'
+    end as {{ column }}_suppressed
+{%- endmacro %}

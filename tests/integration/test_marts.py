@@ -3,6 +3,7 @@ Greenwood computation made here with numpy, on both backends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,20 +38,25 @@ def test_survival_and_interval_match_an_independent_kaplan_meier(built_warehouse
         mart = warehouse.query_frame("select * from marts.mart_cohort_survival")
     national = spells.assign(region_code="NL")
     regions = ["NL", *spells["region_code"].value_counts().index[:3]]
+    quarters = sorted(spells["start_quarter"].unique())
     checked = 0
     for region in regions:
         group = national if region == "NL" else spells[spells["region_code"] == region]
-        for cohort, cohort_spells in group.groupby("start_quarter"):
+        for kind, cohort, cohort_spells in cohorts(group, quarters):
             expected = kaplan_meier(
                 cohort_spells["duration_months"].to_numpy(),
                 cohort_spells["is_event"].to_numpy(dtype=bool),
             )
             got = (
-                mart[(mart["region_code"] == region) & (mart["cohort_quarter"] == cohort)]
+                mart[
+                    (mart["region_code"] == region)
+                    & (mart["cohort_kind"] == kind)
+                    & (mart["cohort_quarter"] == cohort)
+                ]
                 .set_index("month")
                 .sort_index()
             )
-            assert got.index.tolist() == expected.index.tolist(), (region, cohort)
+            assert got.index.tolist() == expected.index.tolist(), (region, kind, cohort)
             for column in ("at_risk", "events", "censored"):
                 assert got[column].astype(int).tolist() == expected[column].tolist()
             for column in ("survival", "ci_lower", "ci_upper"):
@@ -59,10 +65,20 @@ def test_survival_and_interval_match_an_independent_kaplan_meier(built_warehouse
                     expected[column],
                     rtol=0,
                     atol=1e-9,
-                    err_msg=f"{region} {cohort}",
+                    err_msg=f"{region} {kind} {cohort}",
                 )
             checked += len(got)
     assert checked > 100
+
+
+def cohorts(spells: pd.DataFrame, quarters: list[str]) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """Each quarter's cohort, and each rolling year: the spells of the four quarters up to a
+    quarter, from the fourth observed quarter on."""
+    for quarter in quarters:
+        yield "quarter", quarter, spells[spells["start_quarter"] == quarter]
+    for last in range(3, len(quarters)):
+        year = quarters[last - 3 : last + 1]
+        yield "rolling_year", quarters[last], spells[spells["start_quarter"].isin(year)]
 
 
 def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:

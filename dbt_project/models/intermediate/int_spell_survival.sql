@@ -1,6 +1,7 @@
 -- Kaplan-Meier survival of in-work spells per region and for the whole country (region_code
--- 'NL') x cohort quarter (quarter of the spell start) x whole month 0..survival_max_month.
--- Definitions: int_spell_survival.yml.
+-- 'NL') x cohort x whole month 0..survival_max_month. A cohort is the spells started in a
+-- quarter (cohort_kind 'quarter'), or in the four quarters up to it ('rolling_year', once
+-- all four are observed). Definitions: int_spell_survival.yml.
 
 {%- set max_month = var('survival_max_month') | int %}
 
@@ -33,22 +34,61 @@ cohort_spells as (
 
 ),
 
+-- Each spell in the cohort of its quarter and in the rolling years of that quarter and the
+-- three after it, as far as those lie in the observation.
+cohort_quarters as (
+
+    select
+        quarter as cohort_quarter,
+        {{ quarter_index('quarter') }} as quarter_position,
+        {{ quarter_index('quarter') }} - min({{ quarter_index('quarter') }}) over () >= 3
+            as has_rolling_year
+    from {{ ref('int_extract_quarters') }}
+
+),
+
+cohort_memberships as (
+
+    select
+        'quarter' as cohort_kind,
+        cohort_spells.cohort_quarter,
+        cohort_spells.region_code,
+        cohort_spells.duration_months,
+        cohort_spells.is_event
+    from cohort_spells
+
+    union all
+
+    select
+        'rolling_year' as cohort_kind,
+        cohort_quarters.cohort_quarter,
+        cohort_spells.region_code,
+        cohort_spells.duration_months,
+        cohort_spells.is_event
+    from cohort_spells
+    inner join cohort_quarters
+        on cohort_quarters.quarter_position
+        - {{ quarter_index('cohort_spells.cohort_quarter') }} between 0 and 3
+    where cohort_quarters.has_rolling_year
+
+),
+
 grouped_spells as (
 
-    select region_code, cohort_quarter, duration_months, is_event
-    from cohort_spells
+    select region_code, cohort_kind, cohort_quarter, duration_months, is_event
+    from cohort_memberships
     where region_code is not null
 
     union all
 
-    select 'NL' as region_code, cohort_quarter, duration_months, is_event
-    from cohort_spells
+    select 'NL' as region_code, cohort_kind, cohort_quarter, duration_months, is_event
+    from cohort_memberships
 
 ),
 
 survival as (
 
-    {{ kaplan_meier('grouped_spells', ['region_code', 'cohort_quarter'], max_month) }}
+    {{ kaplan_meier('grouped_spells', ['region_code', 'cohort_kind', 'cohort_quarter'], max_month) }}
 
 ),
 
@@ -56,6 +96,7 @@ final as (
 
     select
         survival.region_code,
+        cast(survival.cohort_kind as {{ dbt.type_string() }}) as cohort_kind,
         survival.cohort_quarter,
         survival.month,
         cast(survival.group_size as {{ dbt.type_bigint() }}) as cohort_size,

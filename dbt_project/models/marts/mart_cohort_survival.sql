@@ -1,4 +1,5 @@
--- Kaplan-Meier retention curves: per region (and 'NL' for the country) x cohort quarter x
+-- Kaplan-Meier retention curves: per region (and 'NL' for the country) x cohort (the spells
+-- started in a quarter, or in the rolling year of four quarters up to it) x
 -- whole month since the spell start, with a 95% log-log confidence interval from Greenwood's
 -- variance. Only months at which spells of the cohort are still followed (at_risk > 0).
 -- Survival, its variance and their definitions come from int_spell_survival.
@@ -16,6 +17,7 @@ final as (
 
     select
         cast(region_code as {{ dbt.type_string() }}) as region_code,
+        cast(cohort_kind as {{ dbt.type_string() }}) as cohort_kind,
         cast(cohort_quarter as {{ dbt.type_string() }}) as cohort_quarter,
         cast(month as {{ dbt.type_int() }}) as month,
         cast(at_risk as {{ dbt.type_bigint() }}) as at_risk,

@@ -67,7 +67,7 @@ retention as (
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ ref('int_spell_survival') }}
-    where month in (6, 12, 24)
+    where month in (6, 12, 24) and cohort_kind = 'quarter'
     group by region_code, cohort_quarter
 
 ),

@@ -1,20 +1,299 @@
--- mart_region_quarter as published: every count of people below the threshold withheld,
--- every rate over fewer people withheld, and within the register by legal basis (which adds
--- up to register_total) a second count hidden when exactly one is small. Withheld values are
--- null with `<column>_suppressed` saying what to show instead (macros/disclosure.sql).
+-- mart_region_quarter as published (docs/disclosure.md):
+-- - counts of people: below the threshold withheld ('<10'), and withheld to protect them ('x')
+--   in every additive relation the table publishes: the regions to the country per quarter;
+--   the register by legal basis, and those working, to the register; provisional to all job
+--   losses; a small region's rolling-year cohort to the placements of its four quarters
+--   (macros/secondary_suppression.sql);
+-- - the regional number of people placed in work, rounded to 10: exact, its change from one
+--   quarter to the next (started - lost) would give small job losses away;
+-- - retention at 6, 12 and 24 months: the published curve's value at that month
+--   (pub_cohort_survival: the region's cohort kind, steps of at least the threshold of job
+--   losses, at least the threshold still followed), so both agree; withheld before the first
+--   step ('x') or where the curve is withheld;
+-- - the employment rate only beside both its counts; the net change with both its counts.
+
+{%- set t = suppress_below() %}
+{%- set legal_bases = ['register_wajong', 'register_wsw', 'register_participatiewet',
+                       'register_pro_vso', 'register_wiw_id'] %}
+{%- set regional_counts = ['placements_started', 'job_to_job_moves', 'job_losses',
+                           'job_losses_provisional', 'register_total',
+                           'register_working'] + legal_bases %}
+{%- set national_counts = {'placements_started': 'nl_placements_started',
+                           'job_losses': 'nl_job_losses',
+                           'job_to_job_moves': 'nl_job_to_job_moves',
+                           'register_total': 'nl_register_total'} %}
 
 with
 
 mart as (
 
-    select * from {{ ref('mart_region_quarter') }}
+    select
+        *,
+        {{ quarter_index('quarter') }} as quarter_position,
+        cast(round(nl_employment_rate * nl_register_total) as {{ dbt.type_bigint() }})
+            as nl_register_working
+    from {{ ref('mart_region_quarter') }}
 
 ),
 
-{%- set t = suppress_below() %}
-{%- set legal_bases = ['register_wajong', 'register_wsw', 'register_participatiewet',
-                       'register_pro_vso', 'register_wiw_id'] %}
-{%- set secondary = secondary_of_columns(legal_bases) %}
+curves as (
+
+    select * from {{ ref('pub_cohort_survival') }}
+
+),
+
+cohorts as (
+
+    select * from {{ ref('mart_cohort_survival') }}
+    where month = 0
+
+),
+
+region_kinds as (
+
+    select distinct region_code, cohort_kind from curves
+
+),
+
+-- Retention of the cohort each region shows, read off its published curve.
+retention as (
+
+    select
+        mart.region_code,
+        mart.quarter,
+        coalesce(region_kinds.cohort_kind, 'quarter') as retention_cohort_kind,
+        cohorts.at_risk as retention_cohort,
+        {%- for k in [6, 12, 24] %}
+        max(case when curves.month = {{ k }} and curves.is_observable then curves.survival end)
+            as shown_retention_{{ k }}m
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from mart
+    left join region_kinds
+        on mart.region_code = region_kinds.region_code
+    left join cohorts
+        on mart.region_code = cohorts.region_code
+        and coalesce(region_kinds.cohort_kind, 'quarter') = cohorts.cohort_kind
+        and mart.quarter = cohorts.cohort_quarter
+    left join curves
+        on mart.region_code = curves.region_code
+        and coalesce(region_kinds.cohort_kind, 'quarter') = curves.cohort_kind
+        and mart.quarter = curves.cohort_quarter
+    group by mart.region_code, mart.quarter, region_kinds.cohort_kind, cohorts.at_risk
+
+),
+
+national_retention as (
+
+    select
+        cohort_quarter as quarter,
+        {%- for k in [6, 12, 24] %}
+        max(case when month = {{ k }} and is_observable then survival end)
+            as shown_nl_retention_{{ k }}m
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from curves
+    where region_code = 'NL'
+    group by cohort_quarter
+
+),
+
+-- Every count of people the table publishes, or that follows from it, as one cell.
+cells as (
+
+    {%- for column in regional_counts %}
+    select region_code, quarter, quarter_position, '{{ column }}' as measure,
+        {{ column }} as cell_value, true as can_hide, false as is_derived
+    from mart
+    union all
+    {%- endfor %}
+    {%- for measure, column in national_counts.items() %}
+    select distinct 'NL' as region_code, quarter, quarter_position, '{{ measure }}' as measure,
+        {{ column }} as cell_value, true as can_hide, false as is_derived
+    from mart
+    union all
+    {%- endfor %}
+    select distinct 'NL' as region_code, quarter, quarter_position, 'register_working' as measure,
+        nl_register_working as cell_value, true as can_hide, false as is_derived
+    from mart
+    union all
+    -- never published, but each follows from two published counts
+    select region_code, quarter, quarter_position, 'job_losses_final' as measure,
+        job_losses - job_losses_provisional as cell_value, false as can_hide, true as is_derived
+    from mart
+    union all
+    select region_code, quarter, quarter_position, 'register_not_working' as measure,
+        register_total - register_working as cell_value, false as can_hide, true as is_derived
+    from mart
+    union all
+    select distinct 'NL' as region_code, quarter, quarter_position,
+        'register_not_working' as measure,
+        nl_register_total - nl_register_working as cell_value, false as can_hide, true as is_derived
+    from mart
+    union all
+    select retention.region_code, retention.quarter, mart.quarter_position,
+        'rolling_year_cohort' as measure, retention.retention_cohort as cell_value,
+        true as can_hide, false as is_derived
+    from retention
+    inner join mart
+        on retention.region_code = mart.region_code
+        and retention.quarter = mart.quarter
+    where retention.retention_cohort_kind = 'rolling_year'
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'quarter', "'|'", 'measure']) }} as cell_id,
+        false as is_withheld
+    from cells
+    where cell_value is not null
+
+),
+
+memberships as (
+
+    -- the regions add up to the country
+    select
+        {{ dbt.concat(["'country|'", 'quarter', "'|'", 'measure']) }} as group_id,
+        cell_id,
+        region_code = 'NL' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ({{ "'" ~ (national_counts.keys() | list + ['register_working']) | join("', '") ~ "'" }})
+
+    union all
+
+    -- the register by legal basis adds up to the register
+    select
+        {{ dbt.concat(["'bases|'", 'region_code', "'|'", 'quarter']) }} as group_id,
+        cell_id,
+        measure = 'register_total' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('register_total', '{{ legal_bases | join("', '") }}')
+        and region_code <> 'NL'
+
+    union all
+
+    -- working and not working add up to the register
+    select
+        {{ dbt.concat(["'working|'", 'region_code', "'|'", 'quarter']) }} as group_id,
+        cell_id,
+        measure = 'register_total' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('register_total', 'register_working', 'register_not_working')
+
+    union all
+
+    -- provisional and final job losses add up to all job losses
+    select
+        {{ dbt.concat(["'losses|'", 'region_code', "'|'", 'quarter']) }} as group_id,
+        cell_id,
+        measure = 'job_losses' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('job_losses', 'job_losses_provisional', 'job_losses_final')
+
+    union all
+
+    -- a rolling year's cohort is the placements started in its four quarters
+    select
+        {{ dbt.concat(["'rolling|'", 'rolling.region_code', "'|'", 'rolling.quarter']) }}
+            as group_id,
+        parts.cell_id,
+        parts.measure = 'rolling_year_cohort' as is_total,
+        true as is_sum
+    from identified_cells as rolling
+    inner join identified_cells as parts
+        on rolling.region_code = parts.region_code
+        and (
+            (parts.measure = 'rolling_year_cohort' and parts.quarter = rolling.quarter)
+            or (
+                parts.measure = 'placements_started'
+                and rolling.quarter_position - parts.quarter_position between 0 and 3
+            )
+        )
+    where rolling.measure = 'rolling_year_cohort'
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.quarter,
+        {%- for measure in regional_counts + ['rolling_year_cohort'] %}
+        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+            as {{ measure }}_hidden,
+        {%- endfor %}
+        bool_or(identified_cells.measure = 'register_not_working' and pattern.is_hidden)
+            as register_not_working_hidden
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    group by identified_cells.region_code, identified_cells.quarter
+
+),
+
+national_hidden as (
+
+    select
+        quarter,
+        {%- for measure in national_counts.keys() | list + ['register_working'] %}
+        bool_or(measure = '{{ measure }}' and is_hidden) as nl_{{ measure }}_hidden,
+        {%- endfor %}
+        bool_or(measure = 'register_not_working' and is_hidden) as nl_register_not_working_hidden
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    where region_code = 'NL'
+    group by quarter
+
+),
+
+combined as (
+
+    select
+        mart.*,
+        retention.retention_cohort_kind,
+        case
+            when retention.retention_cohort_kind = 'rolling_year' then retention.retention_cohort
+            else mart.placements_started
+        end as retention_cohort_size,
+        {%- for k in [6, 12, 24] %}
+        retention.shown_retention_{{ k }}m,
+        national_retention.shown_nl_retention_{{ k }}m,
+        {%- endfor %}
+        {%- for measure in regional_counts + ['rolling_year_cohort', 'register_not_working'] %}
+        coalesce(hidden.{{ measure }}_hidden, false) as {{ measure }}_hidden,
+        {%- endfor %}
+        {%- for measure in national_counts.keys() | list + ['register_working', 'register_not_working'] %}
+        coalesce(national_hidden.nl_{{ measure }}_hidden, false) as nl_{{ measure }}_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from mart
+    inner join retention
+        on mart.region_code = retention.region_code
+        and mart.quarter = retention.quarter
+    left join national_retention
+        on mart.quarter = national_retention.quarter
+    left join hidden
+        on mart.region_code = hidden.region_code
+        and mart.quarter = hidden.quarter
+    left join national_hidden
+        on mart.quarter = national_hidden.quarter
+
+),
 
 final as (
 
@@ -24,56 +303,64 @@ final as (
         quarter,
         quarter_start,
         quarter_end,
-        {{ published_count('placements_started') }},
-        {{ published_count('job_to_job_moves') }},
-        {{ published_count('spell_ends') }},
-        {{ published_count('job_losses') }},
-        {{ published_count('job_losses_provisional') }},
-        {{ published_rate('retention_12m', 'retention_12m_cohort') }},
-        {{ published_count('retention_12m_cohort') }},
-        {{ published_count('nl_placements_started') }},
-        {{ published_count('nl_job_losses') }},
-        {{ published_count('nl_job_to_job_moves') }},
-        {#- the national cohort of a quarter: the placements started in it #}
-        {{ published_rate('nl_retention_12m', 'nl_placements_started') }},
-        {{ published_rate('retention_6m', 'retention_12m_cohort') }},
-        {{ published_rate('retention_24m', 'retention_12m_cohort') }},
-        {{ published_rate('nl_retention_6m', 'nl_placements_started') }},
-        {{ published_rate('nl_retention_24m', 'nl_placements_started') }},
-        {#- a difference of two published counts: hidden with either of them #}
+        {{ protected_count('placements_started', 'placements_started_hidden') }},
+        {{ protected_count('job_to_job_moves', 'job_to_job_moves_hidden') }},
+        {{ protected_count('spell_ends', 'job_losses_hidden') }},
+        {{ protected_count('job_losses', 'job_losses_hidden') }},
+        {{ protected_count('job_losses_provisional', 'job_losses_provisional_hidden') }},
+        {{ curve_rate('retention_12m', 'shown_retention_12m', 'retention_cohort_size') }},
+        {{ protected_count('retention_12m_cohort', 'case when retention_cohort_kind = '
+            ~ "'rolling_year'" ~ ' then rolling_year_cohort_hidden else placements_started_hidden end',
+            value='retention_cohort_size') }},
+        retention_cohort_kind,
+        {{ protected_count('nl_placements_started', 'nl_placements_started_hidden') }},
+        {{ protected_count('nl_job_losses', 'nl_job_losses_hidden') }},
+        {{ protected_count('nl_job_to_job_moves', 'nl_job_to_job_moves_hidden') }},
+        {{ curve_rate('nl_retention_12m', 'shown_nl_retention_12m', 'nl_placements_started') }},
+        {{ curve_rate('retention_6m', 'shown_retention_6m', 'retention_cohort_size') }},
+        {{ curve_rate('retention_24m', 'shown_retention_24m', 'retention_cohort_size') }},
+        {{ curve_rate('nl_retention_6m', 'shown_nl_retention_6m', 'nl_placements_started') }},
+        {{ curve_rate('nl_retention_24m', 'shown_nl_retention_24m', 'nl_placements_started') }},
+        {#- a difference of two published counts: shown with both of them #}
         case
-            when placements_started < {{ t }} or job_losses < {{ t }} then null
-            else net_change
+            when placements_started_hidden or job_losses_hidden then null else net_change
         end as net_change,
+        case when placements_started_hidden or job_losses_hidden then 'x' end
+            as net_change_suppressed,
         case
-            when placements_started < {{ t }} or job_losses < {{ t }} then 'x'
-        end as net_change_suppressed,
-        case
-            when nl_placements_started < {{ t }} or nl_job_losses < {{ t }} then null
+            when nl_placements_started_hidden or nl_job_losses_hidden then null
             else nl_net_change
         end as nl_net_change,
+        case when nl_placements_started_hidden or nl_job_losses_hidden then 'x' end
+            as nl_net_change_suppressed,
+        {#- people placed in work now = a quarter before + started - lost: the regional stock
+            exact would give a small number of job losses away, so it is rounded to 10 #}
         case
-            when nl_placements_started < {{ t }} or nl_job_losses < {{ t }} then 'x'
-        end as nl_net_change_suppressed,
-        {{ published_count('placed_in_work') }},
+            when placed_in_work < {{ t }} then null
+            else cast(round(placed_in_work / 10.0) * 10 as {{ dbt.type_bigint() }})
+        end as placed_in_work,
+        case when placed_in_work < {{ t }} then '<{{ t }}' end as placed_in_work_suppressed,
         {{ published_count('nl_placed_in_work') }},
-        {{ published_count('register_total') }},
+        {{ protected_count('register_total', 'register_total_hidden') }},
         {%- for column in legal_bases %}
-        {{ published_count(column, secondary[column]) }},
+        {{ protected_count(column, column ~ '_hidden') }},
         {%- endfor %}
-        {{ published_count('register_working') }},
-        {#- a share of a small number working would give that number away #}
+        {{ protected_count('register_working', 'register_working_hidden') }},
+        {#- a share of the register beside both its counts only #}
         {{ published_rate('employment_rate', 'register_total',
-                          hidden_also='register_working < ' ~ t) }},
-        {{ published_count('nl_register_total') }},
-        {{ published_rate('nl_employment_rate', 'nl_register_total') }},
+                          hidden_also='register_working_hidden or register_total_hidden'
+                          ~ ' or register_total - register_working < ' ~ t) }},
+        {{ protected_count('nl_register_total', 'nl_register_total_hidden') }},
+        {{ published_rate('nl_employment_rate', 'nl_register_total',
+                          hidden_also='nl_register_working_hidden or nl_register_total_hidden'
+                          ~ ' or nl_register_total - nl_register_working < ' ~ t) }},
         {#- jobs in units of 25.5 hours, as the agencies publish them: not counts of people #}
         jobs_market,
         jobs_government,
         jobs_target,
         jobs_progress,
         nl_jobs_progress
-    from mart
+    from combined
 
 )
 

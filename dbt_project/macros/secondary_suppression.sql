@@ -1,0 +1,109 @@
+{#
+    Secondary suppression over every additive relation a published model takes part in
+    (docs/disclosure.md, "Counts"), written once for all published models.
+
+    `cells` names a relation with one row per count of people that the model publishes or
+    that follows from what it publishes:
+      cell_id     text, unique;
+      cell_value  the exact count;
+      can_hide    true for a published cell, which may be withheld to protect another;
+      is_derived  true for a quantity that is never published but follows from published
+                  ones (spells minus those followed 12 months, a share's rest): unknown to
+                  a reader, so it protects its relation, but when it is small it must not be
+                  the one unknown of a relation;
+      is_withheld true for a cell withheld for another reason than its own size (a rate
+                  whose complement is small, a count without its denominator).
+    `memberships` names a relation with one row per cell of each relation:
+      group_id    text: one equation (a total and its parts, or the terms of a balance);
+      cell_id;
+      is_total    the total of an equation `total = sum of parts`;
+      is_sum      true for `total = sum of parts` (the withheld parts of a shown total must
+                  hold together at least the threshold), false for a balance of mixed signs
+                  (placed in work now = before + started - lost: only "never one withheld").
+
+    A cell below the threshold is withheld (primary). Then, `rounds` times: in every relation
+    whose one unknown cell is withheld or small, or whose shown total leaves unknown parts
+    that add up to fewer than the threshold, the smallest shown part (a total only when no part is
+    left, the first cell_id among equals) is withheld too. A cell chosen for one relation may
+    complete another; the disclosure checker (duurzaam check-disclosure) proves the outcome
+    in the transform and fails it if a relation is still open after the last round.
+
+    Returns cell_id, is_primary, is_hidden.
+#}
+{% macro secondary_suppression(cells, memberships, rounds=8) -%}
+{%- set t = suppress_below() -%}
+select cell_id, is_primary, is_hidden from (
+
+    with
+
+    suppression_round_0 as (
+        select
+            cell_id,
+            cell_value,
+            can_hide,
+            is_derived,
+            cell_value < {{ t }} or is_withheld as is_primary,
+            cell_value < {{ t }} or is_withheld or is_derived as is_hidden
+        from {{ cells }}
+    ),
+
+    {%- for round in range(1, rounds + 1) %}
+    {%- set previous = 'suppression_round_' ~ (round - 1) %}
+
+    open_relations_{{ round }} as (
+        select memberships.group_id
+        from {{ memberships }} as memberships
+        inner join {{ previous }} as cells
+            on memberships.cell_id = cells.cell_id
+        group by memberships.group_id
+        having
+            (
+                sum(case when cells.is_hidden then 1 else 0 end) = 1
+                and sum(case when cells.is_hidden and (cells.is_primary or not cells.is_derived)
+                             then 1 else 0 end) = 1
+            )
+            or (
+                bool_or(memberships.is_sum)
+                and sum(case when cells.is_hidden then 1 else 0 end) > 0
+                and sum(case when cells.is_hidden and memberships.is_total then 1 else 0 end) = 0
+                and sum(case when cells.is_hidden then cells.cell_value else 0 end) < {{ t }}
+            )
+    ),
+
+    protectors_{{ round }} as (
+        select distinct cell_id
+        from (
+            select
+                cells.cell_id,
+                row_number() over (
+                    partition by memberships.group_id
+                    order by memberships.is_total, cells.cell_value, {{ binary_order('cells.cell_id') }}
+                ) as preference
+            from open_relations_{{ round }} as open_relations
+            inner join {{ memberships }} as memberships
+                on open_relations.group_id = memberships.group_id
+            inner join {{ previous }} as cells
+                on memberships.cell_id = cells.cell_id
+            where not cells.is_hidden and cells.can_hide
+        ) as candidates
+        where preference = 1
+    ),
+
+    suppression_round_{{ round }} as (
+        select
+            cells.cell_id,
+            cells.cell_value,
+            cells.can_hide,
+            cells.is_derived,
+            cells.is_primary,
+            cells.is_hidden or protectors.cell_id is not null as is_hidden
+        from {{ previous }} as cells
+        left join protectors_{{ round }} as protectors
+            on cells.cell_id = protectors.cell_id
+    ){% if not loop.last %},{% endif %}
+    {%- endfor %}
+
+    select * from suppression_round_{{ rounds }}
+
+) as secondary_suppression
+{%- endmacro %}
