@@ -34,9 +34,12 @@ at_twelve_months as (
 
     select
         *,
-        {{ round_double('survival_raw') }} as retention
+        {{ round_double('survival_raw') }} as retention,
+        sum(events) over (
+            partition by region_code, factor, level order by month
+            rows between unbounded preceding and 1 preceding
+        ) as job_losses_12m
     from survival
-    where month = 12
 
 ),
 
@@ -48,6 +51,7 @@ final as (
         cast(level as {{ dbt.type_string() }}) as level,
         cast(group_size as {{ dbt.type_bigint() }}) as spells,
         cast(at_risk as {{ dbt.type_bigint() }}) as spells_followed_12m,
+        cast(coalesce(job_losses_12m, 0) as {{ dbt.type_bigint() }}) as job_losses_12m,
         case when at_risk > 0 then retention end as retention_12m,
         case
             when at_risk > 0
@@ -58,6 +62,7 @@ final as (
                 then {{ round_double(loglog_bound('retention', 'greenwood_sum', 'upper')) }}
         end as retention_12m_ci_upper
     from at_twelve_months
+    where month = 12
 
 )
 

@@ -1,42 +1,210 @@
--- mart_employer_survey as published: respondents and the number of scores of each
--- Spinnenweb element withheld below the threshold ('<10'); every share withheld when fewer
--- respondents were asked the question ('n<10': the reasons and contract types are asked of
--- the employers of the target group, the reasons-not-to of the others), every mean score
--- when fewer scored the element. The respondents of both perspectives together are published
--- too (what a report says it rests on); beside that total, a small perspective would follow
--- from the other one, which is then withheld as well ('x').
+-- mart_employer_survey as published (docs/disclosure.md); the units are employers, and the
+-- same threshold holds:
+-- - respondents, the respondents of both perspectives together (wave_respondents) and the
+--   number of scores of each Spinnenweb element: below the threshold withheld ('<10'), and
+--   withheld to protect them ('x') where they add up: the perspectives to the wave, the
+--   regions to the country;
+-- - a share is a count of employers in disguise (the share employing the target group of
+--   the respondents; a reason or contract type of those employing it; a reason not to of the
+--   others): it is shown only where that count and the rest of the employers asked are both
+--   at least the threshold, the count is not needed to protect another (the same relations)
+--   and the employers asked are known ('n<10' over fewer, else 'x');
+-- - the shares of all answers to a question only where every option's share of the
+--   respondents is shown (one of them and its count give the number of answers, and with it
+--   every other option's count);
+-- - a Spinnenweb mean only beside its number of scores.
+
+{%- set t = suppress_below() %}
+{%- set options = employer_survey_options() %}
+{%- set option_columns = [] %}
+{%- for prefix, keys in options.items() %}{% for key in keys %}{% do option_columns.append((prefix, prefix ~ '_' ~ key)) %}{% endfor %}{% endfor %}
+{%- set score_counts = [] %}
+{%- for name in spinnenweb_elements() %}{% do score_counts.append('spinnenweb_' ~ name ~ '_n') %}{% endfor %}
 
 with
 
 mart as (
 
-    select * from {{ ref('mart_employer_survey') }}
+    select
+        *,
+        cast(round(respondents * employing_share) as {{ dbt.type_bigint() }}) as employing,
+        respondents - cast(round(respondents * employing_share) as {{ dbt.type_bigint() }})
+            as not_employing
+    from {{ ref('mart_employer_survey') }}
 
 ),
 
-perspectives as (
-
-    {{ protecting_rows('mart', ['region_code', 'wave'], 'respondents', 'perspective') }}
-
-),
-
-asked as (
+option_counts as (
 
     select
         *,
-        cast(sum(respondents) over (partition by region_code, wave) as {{ dbt.type_bigint() }})
-            as wave_respondents,
-        {#- the shares were computed over these numbers of respondents (exact: a share times
-            its denominator, rounded) #}
-        cast(round(respondents * coalesce(employing_share, 0)) as {{ dbt.type_bigint() }})
-            as asked_employing,
-        cast(round(respondents * (1 - coalesce(employing_share, 0))) as {{ dbt.type_bigint() }})
-            as asked_not_employing
-    from perspectives
+        {%- for prefix, column in option_columns %}
+        {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
+        cast(round({{ column }}_of_respondents * {{ asked }}) as {{ dbt.type_bigint() }})
+            as {{ column }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from mart
 
 ),
 
-{%- set options = employer_survey_options() %}
+cells as (
+
+    {%- for column in ['respondents', 'employing'] + score_counts %}
+    select region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
+        true as can_hide, false as is_derived
+    from option_counts
+    union all
+    {%- endfor %}
+    select region_code, wave, '*' as perspective, 'respondents' as measure,
+        sum(respondents) as cell_value, true as can_hide, false as is_derived
+    from option_counts
+    group by region_code, wave
+    union all
+    select region_code, wave, perspective, 'not_employing' as measure,
+        not_employing as cell_value, false as can_hide, true as is_derived
+    from option_counts
+    {%- for prefix, column in option_columns %}
+    {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
+    union all
+    select region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
+        true as can_hide, false as is_derived
+    from option_counts
+    union all
+    select region_code, wave, perspective, '{{ column }}_rest' as measure,
+        {{ asked }} - {{ column }} as cell_value, false as can_hide, true as is_derived
+    from option_counts
+    {%- endfor %}
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'wave', "'|'", 'perspective']) }} as row_id,
+        {{ dbt.concat(['region_code', "'|'", 'wave', "'|'", 'perspective', "'|'", 'measure']) }}
+            as cell_id,
+        false as is_withheld
+    from cells
+    where cell_value is not null
+
+),
+
+{%- set row_relations = [('employing', 'respondents', ['employing', 'not_employing'])] %}
+{%- for prefix, column in option_columns %}
+{%- do row_relations.append((column, 'not_employing' if prefix == 'geen_reden' else 'employing',
+                             [column, column ~ '_rest'])) %}
+{%- endfor %}
+
+memberships as (
+
+    -- the regions add up to the country
+    select
+        {{ dbt.concat(["'country|'", 'wave', "'|'", 'perspective', "'|'", 'measure']) }}
+            as group_id,
+        cell_id,
+        region_code = 'NL' as is_total,
+        true as is_sum
+    from identified_cells
+    where not is_derived
+
+    union all
+
+    -- the perspectives add up to the wave
+    select
+        {{ dbt.concat(["'perspectives|'", 'region_code', "'|'", 'wave']) }} as group_id,
+        cell_id,
+        perspective = '*' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure = 'respondents'
+    {%- for name, total, parts in row_relations %}
+
+    union all
+
+    select
+        {{ dbt.concat(["'" ~ name ~ "|'", 'row_id']) }} as group_id,
+        cell_id,
+        measure = '{{ total }}' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('{{ total }}', '{{ parts | join("', '") }}') and perspective <> '*'
+    {%- endfor %}
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.wave,
+        identified_cells.perspective,
+        {%- for measure in ['respondents', 'employing'] + score_counts %}
+        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+            as {{ measure }}_hidden,
+        {%- endfor %}
+        {%- for prefix, column in option_columns %}
+        bool_or(identified_cells.measure = '{{ column }}' and pattern.is_hidden)
+            as {{ column }}_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    group by identified_cells.region_code, identified_cells.wave, identified_cells.perspective
+
+),
+
+combined as (
+
+    select
+        option_counts.*,
+        wave_totals.respondents as wave_respondents,
+        wave_totals.respondents_hidden as wave_respondents_hidden,
+        {%- for measure in ['respondents', 'employing'] + score_counts %}
+        hidden.{{ measure }}_hidden,
+        {%- endfor %}
+        {%- for prefix, keys in options.items() %}
+        {%- for key in keys %}
+        {%- set asked_hidden = 'hidden.employing_hidden'
+            ~ (' or hidden.respondents_hidden' if prefix == 'geen_reden' else '') %}
+        hidden.{{ prefix }}_{{ key }}_hidden or {{ asked_hidden }}
+            as {{ prefix }}_{{ key }}_hidden,
+        {%- endfor %}
+        {#- the shares of all answers: only where every option is shown #}
+        {%- set any_hidden = [] %}
+        {%- for key in keys %}{% do any_hidden.append('hidden.' ~ prefix ~ '_' ~ key ~ '_hidden') %}{% endfor %}
+        {{ any_hidden | join(' or ') }} or hidden.employing_hidden or hidden.respondents_hidden
+            as {{ prefix }}_answers_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from option_counts
+    inner join hidden
+        on option_counts.region_code = hidden.region_code
+        and option_counts.wave = hidden.wave
+        and option_counts.perspective = hidden.perspective
+    inner join (
+        select
+            identified_cells.region_code,
+            identified_cells.wave,
+            identified_cells.cell_value as respondents,
+            pattern.is_hidden as respondents_hidden
+        from identified_cells
+        inner join pattern
+            on identified_cells.cell_id = pattern.cell_id
+        where identified_cells.perspective = '*'
+    ) as wave_totals
+        on option_counts.region_code = wave_totals.region_code
+        and option_counts.wave = wave_totals.wave
+
+),
 
 final as (
 
@@ -44,25 +212,28 @@ final as (
         region_code,
         wave,
         perspective,
-        {{ published_count('respondents', hidden_also='is_protecting') }},
-        {{ published_count('wave_respondents') }},
-        {{ published_rate('employing_share', 'respondents', hidden_also='is_protecting') }},
+        {{ protected_count('respondents', 'respondents_hidden') }},
+        {{ protected_count('wave_respondents', 'wave_respondents_hidden') }},
+        {{ published_rate('employing_share', 'respondents',
+                          hidden_also='employing_hidden or respondents_hidden') }},
         {%- for prefix, keys in options.items() %}
-        {%- set denominator = 'asked_employing' %}
-        {%- if prefix == 'geen_reden' %}{% set denominator = 'asked_not_employing' %}{% endif %}
+        {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
         {%- for key in keys %}
-        {{ published_rate(prefix ~ '_' ~ key ~ '_of_respondents', denominator) }},
-        {{ published_rate(prefix ~ '_' ~ key ~ '_of_answers', denominator) }},
+        {{ published_rate(prefix ~ '_' ~ key ~ '_of_respondents', asked,
+                          hidden_also=prefix ~ '_' ~ key ~ '_hidden') }},
+        {{ published_rate(prefix ~ '_' ~ key ~ '_of_answers', asked,
+                          hidden_also=prefix ~ '_answers_hidden') }},
         {%- endfor %}
         {%- endfor %}
         -- the last column comes from a macro: sqlfluff misreads its indentation
         -- noqa: disable=LT02
         {%- for name in spinnenweb_elements() %}
-        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
-        {{ published_count('spinnenweb_' ~ name ~ '_n') }}
+        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n',
+                          hidden_also='spinnenweb_' ~ name ~ '_n_hidden') }},
+        {{ protected_count('spinnenweb_' ~ name ~ '_n', 'spinnenweb_' ~ name ~ '_n_hidden') }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from asked  -- noqa: enable=LT02
+    from combined  -- noqa: enable=LT02
 
 )
 

@@ -1,7 +1,18 @@
--- mart_followup as published: the numbers of placements followed, still employed and
--- followed to the next wave withheld below the threshold ('<10'); every share of the
--- placements followed withheld when fewer were followed, retention to the next wave when
--- fewer were followed to it ('n<10').
+-- mart_followup as published (docs/disclosure.md):
+-- - the placements followed, still employed and followed to the next wave: below the
+--   threshold withheld ('<10'), and withheld to protect them ('x') where they add up: the
+--   regions to the country, the still employed and the others to those followed, those
+--   followed to the next wave and the others to the still employed;
+-- - a share of the placements followed (and retention to the next wave) is a count of
+--   placements in disguise: it is shown only where that count and the rest are both at
+--   least the threshold and the count is not needed to protect another (the same relations),
+--   and beside its denominator ('n<10' over fewer, else 'x').
+
+{%- set t = suppress_below() %}
+{%- set shares = [] %}
+{%- for option in followup_support_options() %}{% do shares.append('support_' ~ option ~ '_share') %}{% endfor %}
+{%- for option in followup_disruption_options() %}{% do shares.append('disruption_' ~ option ~ '_share') %}{% endfor %}
+{%- set counts = ['placements_followed', 'still_employed', 'followed_to_next_wave'] %}
 
 with
 
@@ -11,8 +22,140 @@ mart as (
 
 ),
 
-{%- set options = {'support': followup_support_options(),
-                    'disruption': followup_disruption_options()} %}
+cells as (
+
+    {%- for column in counts %}
+    select region_code, wave_number, labour_expert_role, '{{ column }}' as measure,
+        {{ column }} as cell_value, true as can_hide, false as is_derived
+    from mart
+    union all
+    {%- endfor %}
+    {%- for share in shares %}
+    select region_code, wave_number, labour_expert_role, '{{ share }}' as measure,
+        cast(round({{ share }} * placements_followed) as {{ dbt.type_bigint() }}) as cell_value,
+        true as can_hide, false as is_derived
+    from mart
+    union all
+    select region_code, wave_number, labour_expert_role, '{{ share }}_rest' as measure,
+        placements_followed
+        - cast(round({{ share }} * placements_followed) as {{ dbt.type_bigint() }})
+            as cell_value,
+        false as can_hide, true as is_derived
+    from mart
+    union all
+    {%- endfor %}
+    select region_code, wave_number, labour_expert_role, 'retention_to_next_wave' as measure,
+        cast(round(retention_to_next_wave * followed_to_next_wave) as {{ dbt.type_bigint() }})
+            as cell_value,
+        true as can_hide, false as is_derived
+    from mart
+    union all
+    select region_code, wave_number, labour_expert_role, 'retention_to_next_wave_rest' as measure,
+        followed_to_next_wave
+        - cast(round(retention_to_next_wave * followed_to_next_wave) as {{ dbt.type_bigint() }})
+            as cell_value,
+        false as can_hide, true as is_derived
+    from mart
+    union all
+    select region_code, wave_number, labour_expert_role, 'not_still_employed' as measure,
+        placements_followed - still_employed as cell_value, false as can_hide, true as is_derived
+    from mart
+    union all
+    select region_code, wave_number, labour_expert_role, 'still_employed_not_followed' as measure,
+        still_employed - followed_to_next_wave as cell_value, false as can_hide,
+        true as is_derived
+    from mart
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')',
+                       "'|'", 'labour_expert_role']) }} as row_id,
+        {{ dbt.concat(['region_code', "'|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')',
+                       "'|'", 'labour_expert_role', "'|'", 'measure']) }} as cell_id,
+        false as is_withheld
+    from cells
+    where cell_value is not null
+
+),
+
+-- Each relation: its name, its total and its parts (macros/secondary_suppression.sql).
+{%- set row_relations = [('still', 'placements_followed', ['still_employed', 'not_still_employed']),
+                         ('next', 'still_employed', ['followed_to_next_wave', 'still_employed_not_followed']),
+                         ('kept', 'followed_to_next_wave', ['retention_to_next_wave', 'retention_to_next_wave_rest'])] %}
+{%- for share in shares %}{% do row_relations.append((share, 'placements_followed', [share, share ~ '_rest'])) %}{% endfor %}
+
+memberships as (
+
+    -- the regions add up to the country
+    select
+        {{ dbt.concat(["'country|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')', "'|'",
+                       'labour_expert_role', "'|'", 'measure']) }} as group_id,
+        cell_id,
+        region_code = 'NL' as is_total,
+        true as is_sum
+    from identified_cells
+    where not is_derived
+    {%- for name, total, parts in row_relations %}
+
+    union all
+
+    select
+        {{ dbt.concat(["'" ~ name ~ "|'", 'row_id']) }} as group_id,
+        cell_id,
+        measure = '{{ total }}' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('{{ total }}', '{{ parts | join("', '") }}')
+    {%- endfor %}
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.wave_number,
+        identified_cells.labour_expert_role,
+        {%- for measure in counts + shares + ['retention_to_next_wave'] %}
+        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+            as {{ measure }}_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    group by
+        identified_cells.region_code,
+        identified_cells.wave_number,
+        identified_cells.labour_expert_role
+
+),
+
+combined as (
+
+    select
+        mart.*,
+        {%- for measure in counts + shares + ['retention_to_next_wave'] %}
+        coalesce(hidden.{{ measure }}_hidden, false) as {{ measure }}_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from mart
+    left join hidden
+        on mart.region_code = hidden.region_code
+        and mart.wave_number = hidden.wave_number
+        and mart.labour_expert_role = hidden.labour_expert_role
+
+),
 
 final as (
 
@@ -20,16 +163,17 @@ final as (
         region_code,
         wave_number,
         labour_expert_role,
-        {{ published_count('placements_followed') }},
-        {{ published_count('still_employed') }},
-        {%- for kind, keys in options.items() %}
-        {%- for key in keys %}
-        {{ published_rate(kind ~ '_' ~ key ~ '_share', 'placements_followed') }},
+        {{ protected_count('placements_followed', 'placements_followed_hidden') }},
+        {{ protected_count('still_employed', 'still_employed_hidden') }},
+        {%- for share in shares %}
+        {{ published_rate(share, 'placements_followed',
+                          hidden_also=share ~ '_hidden or placements_followed_hidden') }},
         {%- endfor %}
-        {%- endfor %}
-        {{ published_count('followed_to_next_wave') }},
-        {{ published_rate('retention_to_next_wave', 'followed_to_next_wave') }}
-    from mart
+        {{ protected_count('followed_to_next_wave', 'followed_to_next_wave_hidden') }},
+        {{ published_rate('retention_to_next_wave', 'followed_to_next_wave',
+                          hidden_also='retention_to_next_wave_hidden'
+                          ~ ' or followed_to_next_wave_hidden') }}
+    from combined
 
 )
 

@@ -1,12 +1,164 @@
--- mart_retention_effects as published: an estimate over fewer job losses than the threshold
--- is withheld with its interval and p-value ('n<10'), and so are spells and job losses below
--- it ('<10'), as are the model's totals. The proportional-hazards check is shown as it is.
+-- mart_retention_effects as published (docs/disclosure.md):
+-- - the estimates: a reference level's hazard ratio is 1 by definition and shown (without an
+--   interval); an estimate of the national model is shown on every region's rows (it gives
+--   nothing of the region away); an estimate of a region's own model is withheld with its
+--   interval and p-value when the level holds fewer job losses than the threshold ('n<10');
+-- - spells: as pub_retention_factors publishes the same spells (one pattern for both); the
+--   regions' spells as a factor of the national model protected like the job losses;
+-- - job losses: below the threshold withheld ('<10'), and withheld to protect them ('x')
+--   where they add up: the levels to the region's job losses (published as the region's row
+--   of the national model), the regions to the country, job losses and the other spells to
+--   the level's spells. The model's totals are shown as they are, above the threshold.
+
+{%- set t = suppress_below() %}
 
 with
 
 mart as (
 
     select * from {{ ref('mart_retention_effects') }}
+
+),
+
+factor_spells as (
+
+    select
+        region_code,
+        factor,
+        level,
+        spells,
+        spells_suppressed
+    from {{ ref('pub_retention_factors') }}
+
+),
+
+levels as (
+
+    select
+        mart.*,
+        factor_spells.spells_suppressed as factor_spells_suppressed,
+        factor_spells.region_code is not null as is_factor_level
+    from mart
+    left join factor_spells
+        on mart.region_code = factor_spells.region_code
+        and mart.factor = factor_spells.factor
+        and mart.level = factor_spells.level
+
+),
+
+cells as (
+
+    select region_code, factor, level, 'events' as measure, events as cell_value,
+        true as can_hide, false as is_derived
+    from levels
+    union all
+    -- the level's spells as pub_retention_factors publishes them (unknown where withheld);
+    -- the regions as a factor of the national model are protected here
+    select region_code, factor, level, 'spells' as measure, spells as cell_value,
+        not is_factor_level as can_hide,
+        coalesce(factor_spells_suppressed is not null, false) as is_derived
+    from levels
+    union all
+    select region_code, factor, level, 'other_spells' as measure, spells - events as cell_value,
+        false as can_hide, true as is_derived
+    from levels
+    {%- for measure in ['events', 'spells'] %}
+    union all
+    -- the region's total: its row of the region factor in the national model
+    select region_code, factor, '*' as level, '{{ measure }}' as measure,
+        sum({{ measure }}) as cell_value, false as can_hide, false as is_derived
+    from levels
+    group by region_code, factor
+    {%- endfor %}
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'factor', "'|'", 'level', "'|'", 'measure']) }}
+            as cell_id,
+        false as is_withheld
+    from cells
+
+),
+
+memberships as (
+
+    -- the levels add up to the region's job losses and spells
+    select
+        {{ dbt.concat(["'levels|'", 'region_code', "'|'", 'factor', "'|'", 'measure']) }}
+            as group_id,
+        cell_id,
+        level = '*' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('events', 'spells')
+
+    union all
+
+    -- the regions add up to the country
+    select
+        {{ dbt.concat(["'country|'", 'factor', "'|'", 'level']) }} as group_id,
+        cell_id,
+        region_code = 'NL' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure = 'events'
+
+    union all
+
+    -- job losses and the other spells add up to the level's spells
+    select
+        {{ dbt.concat(["'spells|'", 'region_code', "'|'", 'factor', "'|'", 'level']) }}
+            as group_id,
+        cell_id,
+        measure = 'spells' as is_total,
+        true as is_sum
+    from identified_cells
+    where level <> '*'
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.factor,
+        identified_cells.level,
+        bool_or(identified_cells.measure = 'events' and pattern.is_hidden) as events_hidden,
+        bool_or(identified_cells.measure = 'spells' and pattern.is_hidden) as spells_hidden
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    where identified_cells.level <> '*'
+    group by identified_cells.region_code, identified_cells.factor, identified_cells.level
+
+),
+
+combined as (
+
+    select
+        levels.*,
+        hidden.events_hidden,
+        hidden.spells_hidden,
+        {#- the estimate of a region's own model over few job losses #}
+        not levels.is_reference
+        and levels.model_region_code = levels.region_code
+        and levels.events < {{ t }} as estimate_small,
+        levels.is_reference as is_reference_estimate
+    from levels
+    inner join hidden
+        on levels.region_code = hidden.region_code
+        and levels.factor = hidden.factor
+        and levels.level = hidden.level
 
 ),
 
@@ -18,12 +170,16 @@ final as (
         level,
         reference_level,
         is_reference,
-        {{ published_rate('hazard_ratio', 'events') }},
-        {{ published_rate('hr_ci_lower', 'events') }},
-        {{ published_rate('hr_ci_upper', 'events') }},
-        {{ published_rate('p_value', 'events') }},
-        {{ published_count('spells') }},
-        {{ published_count('events') }},
+        case when estimate_small then null else hazard_ratio end as hazard_ratio,
+        case when estimate_small then 'n<{{ t }}' end as hazard_ratio_suppressed,
+        {%- for column in ['hr_ci_lower', 'hr_ci_upper', 'p_value'] %}
+        case when estimate_small or is_reference_estimate then null else {{ column }} end
+            as {{ column }},
+        case when estimate_small and {{ column }} is not null then 'n<{{ t }}' end
+            as {{ column }}_suppressed,
+        {%- endfor %}
+        {{ protected_count('spells', 'spells_hidden') }},
+        {{ protected_count('events', 'events_hidden') }},
         model_region_code,
         note,
         ph_chi2,
@@ -33,7 +189,7 @@ final as (
         {{ published_count('model_spells') }},
         {{ published_count('model_events') }},
         model_run_id
-    from mart
+    from combined
 
 )
 

@@ -1,7 +1,15 @@
--- mart_retention_factors as published: within a region and factor the levels add up to all
--- spells, so a level count below the threshold is withheld ('<10') and, when it is the only
--- one, the smallest other level too ('x', secondary suppression; the first level in byte
--- order among equals). A withheld level keeps no retention or interval ('n<10').
+-- mart_retention_factors as published (docs/disclosure.md):
+-- - spells and spells followed 12 months: below the threshold withheld ('<10'), and withheld
+--   to protect them ('x') where they add up: the levels of a factor to the region's spells
+--   (the same for every factor, so known from any factor shown whole), the regions to the
+--   country, those followed and the others to the level's spells
+--   (macros/secondary_suppression.sql);
+-- - retention at 12 months and its interval: only beside its counts, and only where at least
+--   the threshold were lost in the 12 months and at least the threshold were followed the
+--   whole 12 months ('x' otherwise, 'n<10' over fewer spells).
+
+{%- set t = suppress_below() %}
+{%- set measures = ['spells', 'spells_followed_12m'] %}
 
 with
 
@@ -11,9 +19,113 @@ mart as (
 
 ),
 
-levels as (
+cells as (
 
-    {{ protecting_rows('mart', ['region_code', 'factor'], 'spells', 'level') }}
+    {%- for measure in measures %}
+    select region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
+        true as can_hide, false as is_derived
+    from mart
+    union all
+    -- the region's total of each factor: known from any factor whose levels are all shown
+    select region_code, factor, '*' as level, '{{ measure }}' as measure,
+        sum({{ measure }}) as cell_value, false as can_hide, false as is_derived
+    from mart
+    group by region_code, factor
+    union all
+    {%- endfor %}
+    select region_code, factor, level, 'not_followed_12m' as measure,
+        spells - spells_followed_12m as cell_value, false as can_hide, true as is_derived
+    from mart
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'factor', "'|'", 'level', "'|'", 'measure']) }}
+            as cell_id,
+        false as is_withheld
+    from cells
+
+),
+
+memberships as (
+
+    -- the levels add up to the region's total
+    select
+        {{ dbt.concat(["'levels|'", 'region_code', "'|'", 'factor', "'|'", 'measure']) }}
+            as group_id,
+        cell_id,
+        level = '*' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('{{ measures | join("', '") }}')
+
+    union all
+
+    -- the regions add up to the country
+    select
+        {{ dbt.concat(["'country|'", 'factor', "'|'", 'level', "'|'", 'measure']) }} as group_id,
+        cell_id,
+        region_code = 'NL' as is_total,
+        true as is_sum
+    from identified_cells
+    where measure in ('{{ measures | join("', '") }}')
+
+    union all
+
+    -- followed 12 months and not add up to the level's spells
+    select
+        {{ dbt.concat(["'followed|'", 'region_code', "'|'", 'factor', "'|'", 'level']) }}
+            as group_id,
+        cell_id,
+        measure = 'spells' as is_total,
+        true as is_sum
+    from identified_cells
+    where level <> '*'
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.factor,
+        identified_cells.level,
+        {%- for measure in measures %}
+        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+            as {{ measure }}_hidden
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    group by identified_cells.region_code, identified_cells.factor, identified_cells.level
+
+),
+
+combined as (
+
+    select
+        mart.*,
+        hidden.spells_hidden,
+        hidden.spells_followed_12m_hidden,
+        {#- a retention only beside its counts, with enough lost and enough kept #}
+        hidden.spells_hidden or hidden.spells_followed_12m_hidden
+        or mart.job_losses_12m < {{ t }} or mart.spells_followed_12m < {{ t }}
+            as retention_hidden
+    from mart
+    inner join hidden
+        on mart.region_code = hidden.region_code
+        and mart.factor = hidden.factor
+        and mart.level = hidden.level
 
 ),
 
@@ -23,12 +135,12 @@ final as (
         region_code,
         factor,
         level,
-        {{ published_count('spells', hidden_also='is_protecting') }},
-        {{ published_count('spells_followed_12m', hidden_also='is_protecting') }},
-        {{ published_rate('retention_12m', 'spells', hidden_also='is_protecting') }},
-        {{ published_rate('retention_12m_ci_lower', 'spells', hidden_also='is_protecting') }},
-        {{ published_rate('retention_12m_ci_upper', 'spells', hidden_also='is_protecting') }}
-    from levels
+        {{ protected_count('spells', 'spells_hidden') }},
+        {{ protected_count('spells_followed_12m', 'spells_followed_12m_hidden') }},
+        {{ published_rate('retention_12m', 'spells', hidden_also='retention_hidden') }},
+        {{ published_rate('retention_12m_ci_lower', 'spells', hidden_also='retention_hidden') }},
+        {{ published_rate('retention_12m_ci_upper', 'spells', hidden_also='retention_hidden') }}
+    from combined
 
 )
 
