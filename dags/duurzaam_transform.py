@@ -7,10 +7,16 @@ spells, then a second build publishes its estimates.
   tests, in dbt's order, in one dbt run); it fails only when dbt cannot build at all.
 - **dbt.<model>** is one task per dbt model, after the build and after its upstream models'
   tasks (dbt's lineage): it succeeds when its model was built and all its tests passed, and
-  then updates the model's Asset when it is a mart or a published model (the reports wait for
-  the published models they read). Retrying or clearing it runs dbt for that model alone.
+  then updates the model's Asset when it is a mart. Retrying or clearing it runs dbt for that
+  model alone.
 - **fit_retention_effects**, then **dbt_effects.build** and **dbt_effects.<model>**: the same
   for the models tagged `estimates`.
+- **check_disclosure**, after every published model's task: the disclosure checker attacks
+  the schema `published` (duurzaam.disclosure) and fails, naming each count below the
+  threshold that can be recovered, when the published layer leaks. Only when it passes are
+  the published models' Assets updated, so the reports (which wait for them) are never sent
+  from a leaking published layer. A leak fails it at once (retrying does not change the
+  tables); the data engineers get the alert with the findings.
 - **A failed test** fails its model's task; the downstream models' tasks do not run (their
   Assets are not updated, so the reports wait); after the retries, the data engineers get an
   alert with the model, the test and how many rows fail it.
@@ -24,9 +30,9 @@ import pendulum
 from airflow.sdk import dag, task
 
 from duurzaam.dbt_tasks import dbt_build
-from duurzaam.orchestration import RAW_LOADED
+from duurzaam.orchestration import PUBLISHED_ASSETS, RAW_LOADED
 from duurzaam.settings import ESTIMATES_SELECTOR
-from duurzaam.task_defaults import task_defaults
+from duurzaam.task_defaults import TIMEOUTS, task_defaults
 
 
 @task
@@ -48,6 +54,22 @@ def fit_retention_effects() -> None:
     fit(airflow_settings())
 
 
+@task(outlets=list(PUBLISHED_ASSETS.values()), execution_timeout=TIMEOUTS["plan"])
+def check_disclosure() -> None:
+    """Attack the published layer; fail (no retry) when a count below the threshold follows
+    from it. Its outlets are the published models' Assets: the reports wait for this."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from duurzaam.connections import airflow_settings
+    from duurzaam.disclosure.check import gate
+    from duurzaam.errors import DisclosureLeak
+
+    try:
+        gate(airflow_settings())
+    except DisclosureLeak as leak:
+        raise AirflowFailException(str(leak)) from None
+
+
 @dag(
     dag_id="duurzaam_transform",
     schedule=RAW_LOADED,  # once per ingest run, whichever sources it loaded
@@ -66,6 +88,8 @@ def duurzaam_transform() -> None:
     # spells built and tested; the second build after it.
     fit = fit_retention_effects()
     [models.build, models.models["int_effect_spells"]] >> fit >> effects.build
+    built = {**models.models, **effects.models}
+    [built[model] for model in PUBLISHED_ASSETS] >> check_disclosure()
 
 
 duurzaam_transform()

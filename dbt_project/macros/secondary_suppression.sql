@@ -57,16 +57,22 @@ select cell_id, is_primary, is_hidden from (
             on memberships.cell_id = cells.cell_id
         group by memberships.group_id
         having
-            (
-                sum(case when cells.is_hidden then 1 else 0 end) = 1
-                and sum(case when cells.is_hidden and (cells.is_primary or not cells.is_derived)
-                             then 1 else 0 end) = 1
-            )
-            or (
-                bool_or(memberships.is_sum)
-                and sum(case when cells.is_hidden then 1 else 0 end) > 0
-                and sum(case when cells.is_hidden and memberships.is_total then 1 else 0 end) = 0
-                and sum(case when cells.is_hidden then cells.cell_value else 0 end) < {{ t }}
+            -- a sum whose total is not published is no relation a reader can use
+            (bool_or(memberships.is_total) or not bool_or(memberships.is_sum))
+            and (
+                -- one unknown cell, withheld or small
+                (
+                    sum(case when cells.is_hidden then 1 else 0 end) = 1
+                    and sum(case when cells.is_hidden and (cells.is_primary or not cells.is_derived)
+                                 then 1 else 0 end) = 1
+                )
+                -- a shown total whose unknown parts hold fewer than the threshold
+                or (
+                    bool_or(memberships.is_sum)
+                    and sum(case when cells.is_hidden then 1 else 0 end) > 0
+                    and sum(case when cells.is_hidden and memberships.is_total then 1 else 0 end) = 0
+                    and sum(case when cells.is_hidden then cells.cell_value else 0 end) < {{ t }}
+                )
             )
     ),
 

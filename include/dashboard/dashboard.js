@@ -117,6 +117,8 @@
     );
   }
 
+  // A published curve is its steps: each point holds until the next ("hv"), never
+  // interpolated between them.
   function curveTraces(name, curve, colour, band, dash) {
     const months = curve.map((p) => p.month);
     return [
@@ -168,11 +170,7 @@
           data.is_national ? BAND : GREY_BAND, data.is_national ? "solid" : "dash")
       );
     }
-    byId("survival-note").textContent = chosen
-      ? `Mensen die in ${chosen.label} aan een baan begonnen (n = ${chosen.people_text}): ` +
-        "het aandeel dat na elk aantal maanden nog werkt, met 95%-betrouwbaarheidsinterval. " +
-        "De curve stopt waar te weinig mensen gevolgd worden."
-      : "Nog geen cohort met gegevens.";
+    byId("survival-note").textContent = chosen ? chosen.note : "Nog geen cohort met gegevens.";
     return plot("survival-chart", traces, {
       xaxis: { title: { text: "maanden na de start" }, rangemode: "tozero", gridcolor: "#e3e3e3" },
       yaxis: { title: { text: "nog aan het werk (%)" }, range: [0, 101], gridcolor: "#e3e3e3" },
@@ -243,7 +241,8 @@
     for (const effect of data.effects.rows) row(table.tBodies[0], effect.map(dutch));
     table.hidden = false;
     byId("effects-note").textContent =
-      "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies), met 95%-betrouwbaarheidsinterval.";
+      "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies), met 95%-betrouwbaarheidsinterval. " +
+      "De vergelijkingsgroep (referentie) heeft per definitie 1. \"Landelijk model\": de regio heeft te weinig baanverliezen voor een eigen schatting; de landelijke staat er.";
   }
 
   function jobs() {
@@ -304,7 +303,10 @@
     const latest = quarters[quarters.length - 1];
     const cohorts = Object.keys(data.cohorts);
     // first shown: the cohort followed longest (the latest of equals), not one just started
-    const months = (c) => (data.is_national ? data.cohorts[c].national : data.cohorts[c].region).length;
+    const months = (c) => {
+      const curve = data.is_national ? data.cohorts[c].national : data.cohorts[c].region;
+      return curve.length ? curve[curve.length - 1].month : -1;
+    };
     const cohort = cohorts.reduce((best, c) => (months(c) >= months(best) ? c : best), cohorts[0]);
     options(byId("cohort-choice"), cohorts.map((c) => [c, `${data.cohorts[c].label} (n = ${data.cohorts[c].people_text})`]), cohort);
     const factors = Object.keys(data.factors);
@@ -352,15 +354,17 @@
     });
     const body = byId("compare-table").tBodies[0];
     body.replaceChildren();
-    for (const r of rows) row(body, [r.code, r.name, r.text, r.people]);
+    for (const r of rows) row(body, [r.code, r.name, r.cohort ? `${r.text} (${r.cohort})` : r.text, r.people]);
     row(body, ["NL", "Nederland", quarter.national, ""], "national");
     for (const th of byId("compare-table").tHead.rows[0].cells) {
       th.setAttribute("aria-sort", th.dataset.sort === key ? (sorting.descending ? "descending" : "ascending") : "none");
     }
     byId("compare-note").textContent =
       measure.kind === "rate"
-        ? "n: het aantal mensen achter het percentage. Een percentage over minder dan 10 mensen staat er niet."
-        : "Aantallen onder de 10 staan als \"<10\".";
+        ? "n: het aantal mensen achter het percentage. Een percentage over minder dan 10 mensen staat er niet, " +
+          "en ook niet als minder dan 10 mensen het wel of niet hebben (\"x\"). Een voortschrijdend jaar: " +
+          "de mensen die in de vier kwartalen tot en met het kwartaal begonnen, in een regio waar één kwartaal te weinig mensen heeft."
+        : "Aantallen onder de 10 staan als \"<10\"; \"x\": niet getoond, zodat een klein aantal niet uit een totaal af te leiden is.";
   }
 
   function ranking() {

@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help='e.g. "from marts.mart_region_quarter limit 5"')
     query.set_defaults(command=_query)
 
+    check = commands.add_parser(
+        "check-disclosure",
+        help="attack the published layer: exit 1 naming each count below the threshold "
+        "that can be recovered from it",
+    )
+    check.set_defaults(command=_check_disclosure)
+
     dashboard = commands.add_parser(
         "dashboard", help="build the dashboard from the published layer, or serve it"
     )
@@ -230,6 +237,13 @@ def _query(arguments: argparse.Namespace) -> None:
         frame = warehouse.query_frame(arguments.sql)
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(frame.to_string(index=False))
+
+
+def _check_disclosure(arguments: argparse.Namespace) -> None:
+    from duurzaam.disclosure.check import gate
+    from duurzaam.settings import load_settings
+
+    print(gate(load_settings()).describe())
 
 
 def _dashboard(arguments: argparse.Namespace) -> None:

@@ -7,7 +7,8 @@ each node that failed, its name, dbt's message and its number of failing rows. T
 model, one task `<group>.<model>` that reads that XCom and succeeds only when its model was
 built and every test it reports passed; it depends on the build and on the tasks of its
 upstream models (dbt's lineage, so the graph shows it), and updates the model's Asset when
-the model is a mart or a published model. A model task of the normal path does not open the
+the model is a mart (a published model's Asset is updated by the disclosure check after all
+of them, dags/duurzaam_transform.py). A model task of the normal path does not open the
 warehouse.
 
 A model task that runs again (a retry, or cleared in the UI) runs `dbt build --select <model>`
@@ -30,7 +31,7 @@ from typing import Any
 from airflow.sdk import TaskGroup, get_current_context, task
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.orchestration import MODEL_ASSETS, dbt_manifest_path
+from duurzaam.orchestration import MART_ASSETS, dbt_manifest_path
 from duurzaam.task_defaults import TIMEOUTS
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def dbt_build(
             show_return_value_in_logs=False,  # every node's status: the log has dbt's own
         )(selection)
         for model in models:
-            asset = MODEL_ASSETS.get(model.name)
+            asset = MART_ASSETS.get(model.name)  # published: check_disclosure's
             report = report_model.override(
                 task_id=model.name,
                 outlets=[asset] if asset else [],

@@ -59,3 +59,8 @@ def describe_database_error(error: BaseException) -> str | None:
 
 def first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class DisclosureLeak(DuurzaamError):
+    """A count below the threshold follows from the published layer
+    (duurzaam.disclosure.check): nothing may be published or sent from it."""

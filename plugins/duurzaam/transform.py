@@ -78,13 +78,17 @@ def prepare_warehouse(settings: Settings) -> None:
 def transform(settings: Settings) -> None:
     """Seed, build and test every model: raw -> staging -> intermediate -> marts; the
     retention-effects model is fitted once the spells it reads are built and tested, and
-    its mart built after it."""
+    its mart built after it. Then the disclosure checker attacks the published layer:
+    DisclosureLeak when a count below the threshold can be recovered from it, so that no
+    report is sent from it (`duurzaam run`, the demo)."""
+    from duurzaam.disclosure.check import gate  # heavy: pandas
     from duurzaam.effects.store import fit_retention_effects  # heavy: statsmodels
 
     prepare_warehouse(settings)
     run_dbt(["build", "--exclude", ESTIMATES_SELECTOR], settings)
     fit_retention_effects(settings)
     run_dbt(["build", "--select", ESTIMATES_SELECTOR], settings)
+    gate(settings)
 
 
 def generate_docs(settings: Settings) -> Path:

@@ -1,7 +1,8 @@
 """The Assets that chain the DAGs are derived from the dbt project, and the DAGs are wired to
-all of them: every mart and published model of the manifest is an outlet of its model's task
-in the transform DAG, and the report DAG waits for exactly the models the report reads (the
-`regional_report` exposure)."""
+all of them: every mart of the manifest is an outlet of its model's task in the transform DAG,
+every published model an outlet of the disclosure check that runs after all their tasks, and
+the report DAG waits for exactly the models the report reads (the `regional_report`
+exposure)."""
 
 from __future__ import annotations
 
@@ -51,10 +52,22 @@ def test_every_mart_and_published_model_has_an_asset_published_by_the_transform(
     }
     assert models and models == set(assets)
     transform = dags["duurzaam_transform"]
+    check = transform.get_task("check_disclosure")
     for model in models:
         group = "dbt_effects" if model in ESTIMATES_MODELS else "dbt"
         task = transform.get_task(f"{group}.{model}")  # succeeds once built and tested
-        assert [asset.name for asset in task.outlets] == [f"{folder}.{model}"]
+        if folder == "marts":
+            assert [asset.name for asset in task.outlets] == [f"{folder}.{model}"]
+            assert task.task_id not in check.upstream_task_ids
+        else:  # announced only once the checker found nothing recoverable in any of them
+            assert task.outlets == []
+            assert task.task_id in check.upstream_task_ids
+    if folder == "published":
+        assert {asset.name for asset in check.outlets} == {f"published.{m}" for m in models}
+        assert len(check.outlets) == len(models)
+        assert check.upstream_task_ids == {
+            f"{'dbt_effects' if m in ESTIMATES_MODELS else 'dbt'}.{m}" for m in models
+        }
 
 
 def test_report_dag_waits_for_the_published_models_of_the_report_exposure(manifest, dags):

@@ -22,6 +22,7 @@ from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import (
     MART_ASSETS,
     MODEL_ASSETS,
+    PUBLISHED_ASSETS,
     RAW_LOADED,
     REPORT_MODELS,
     SOURCE_NAMES,
@@ -60,7 +61,8 @@ def test_dagbag_imports_every_dag_without_errors():
     # The transform DAG: two dbt builds (the second, of the retention-effects estimates and
     # what is built on them, after their fit), each one task; from the manifest, per dbt model
     # one task, after its build and after the tasks of the models it reads (dbt's lineage);
-    # each mart's and published model's Asset is an outlet of its model's task.
+    # each mart's Asset is an outlet of its model's task, the published models' Assets of the
+    # disclosure check after all their tasks.
     transform = bag.dags["duurzaam_transform"]
     assert transform.timetable.asset_condition == RAW_LOADED  # not each source's Asset
     manifest = json.loads(dbt_manifest_path().read_text())
@@ -78,7 +80,8 @@ def test_dagbag_imports_every_dag_without_errors():
         task.task_id for task in transform.tasks if task.task_id.split(".")[0] in group.values()
     } - set(builds)
     assert model_tasks == {f"{group[name]}.{name}" for name in group}  # one task per model
-    assert len(transform.tasks) == len(models) + 4  # + prepare, the two builds, the fit
+    # + prepare, the two builds, the fit, the disclosure check
+    assert len(transform.tasks) == len(models) + 5
     for key, node in models.items():
         task = transform.get_task(f"{group[node['name']]}.{node['name']}")
         parents = {
@@ -88,8 +91,13 @@ def test_dagbag_imports_every_dag_without_errors():
         }
         assert task.upstream_task_ids == {f"{group[node['name']]}.build", *parents}, key
         assert task.op_kwargs["model"]["unique_id"] == key
-        asset = MODEL_ASSETS.get(node["name"])
+        asset = MART_ASSETS.get(node["name"])
         assert [a.name for a in task.outlets] == ([asset.name] if asset else [])
+    check = transform.get_task("check_disclosure")
+    assert check.upstream_task_ids == {
+        f"{group[name]}.{name}" for name in group if name in PUBLISHED_ASSETS
+    }
+    assert [a.name for a in check.outlets] == [a.name for a in PUBLISHED_ASSETS.values()]
     assert transform.get_task("dbt.build").upstream_task_ids == {"prepare_warehouse"}
     assert transform.get_task("dbt_effects.build").upstream_task_ids == {"fit_retention_effects"}
     # after the first build as a whole and the spells' tests: nothing else writes to the
@@ -442,6 +450,8 @@ def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
     assert {model_states.pop(model) for model in built_on} == {"upstream_failed"}
     assert set(model_states.values()) == {"success"}
     assert states["dbt.build"] == states["dbt_effects.build"] == "success"
+    # a published model was not built: none is announced (the check did not run)
+    assert states["check_disclosure"] == "upstream_failed"
     # each retry ran dbt for the failed model alone: its view and the tests it reports
     assert output.count(f"running dbt for {failing} alone") == 2
     alone = r"Finished running 1 project hook, \d+ data tests, 1 view model in"
@@ -449,7 +459,7 @@ def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
 
     events = asset_events(env)
     assert MODEL_ASSETS["mart_region_quarter"].name not in events
-    assert MODEL_ASSETS["pub_region_quarter"].name not in events
+    assert not {asset.name for asset in PUBLISHED_ASSETS.values()} & set(events)
     assert events[MODEL_ASSETS["mart_followup"].name] == 1
 
     (alert,) = (tmp_path / "outbox" / "alerts").glob("*.eml")

@@ -208,9 +208,14 @@ def test_no_small_count_reaches_the_pages(dashboard):
         counts = [*data["trend"]["placements"], *data["trend"]["job_losses"]]
         counts += [*data["trend"]["job_to_job"]]
         assert all(c is None or c >= threshold for c in counts), page.name
-        people = [f["people"] for rows in data["headline"].values() for f in rows]
-        people += [c["people_text"] for c in data["cohorts"].values()]
-        people += [p["at_risk"] for c in data["cohorts"].values() for p in c["region"]]
+        people = [
+            f["people"].removeprefix("ca. ") for rows in data["headline"].values() for f in rows
+        ]
+        # at risk as the layer rounds it: 'ca. 35'
+        people += [c["people_text"].removeprefix("ca. ") for c in data["cohorts"].values()]
+        people += [
+            p["at_risk"].removeprefix("ca. ") for c in data["cohorts"].values() for p in c["region"]
+        ]
         people += [lv["people"] for f in data["factors"].values() for lv in f["levels"]]
         values = [f["value"] for rows in data["headline"].values() for f in rows]
         for value in people + [v for v in values if "%" not in v and "," not in v]:
@@ -227,3 +232,48 @@ def test_the_pages_are_the_same_built_from_postgresql(dashboard, built_warehouse
     assert len(pages) == 37
     for page in pages:
         assert (from_postgres / page).read_text() == (dashboard.folder / page).read_text(), page
+
+
+def page_data(folder: Path, code: str) -> dict:
+    text = (folder / ("index.html" if code == "NL" else f"regio/{code}.html")).read_text()
+    return json.loads(re.search(r'id="dashboard-data">(.*?)</script>', text, re.DOTALL).group(1))
+
+
+def test_rolling_years_steps_and_effects_on_the_pages(dashboard):
+    """A small region's cohorts are named as rolling years; each curve is its published
+    steps; a reference level's ratio is 1 and a region on the national model shows the
+    national estimate."""
+    kinds = published(
+        dashboard.settings,
+        "select distinct region_code, cohort_kind from published.pub_cohort_survival "
+        "where region_code <> 'NL'",
+    )
+    rolling = sorted(r["region_code"] for r in kinds if r["cohort_kind"] == "rolling_year")
+    assert rolling, "the sample has small regions"
+    for code in rolling[:3]:
+        data = page_data(dashboard.folder, code)
+        assert data["cohorts"] and all(
+            c["label"].startswith("voortschrijdend jaar: ") for c in data["cohorts"].values()
+        )
+    steps = published(
+        dashboard.settings,
+        "select cohort_quarter, month from published.pub_cohort_survival "
+        "where region_code = %s and is_step and is_observable",
+        (REGIONS[0],),
+    )
+    data = page_data(dashboard.folder, REGIONS[0])
+    for quarter, cohort in data["cohorts"].items():
+        drawn = [p["month"] for p in cohort["region"]][1:-1]  # between the start and the end
+        stepped = {r["month"] for r in steps if r["cohort_quarter"] == quarter}
+        assert set(drawn) <= stepped, quarter
+    effects = [
+        dict(zip(page["effects"]["columns"], row, strict=True))
+        for page in (page_data(dashboard.folder, c) for c in ["NL", *REGIONS, *rolling[:3]])
+        for row in page["effects"]["rows"]
+    ]
+    assert effects
+    for row in effects:
+        if row["Vergeleken met"] == "(referentie)":
+            assert row["Hazard ratio"] == "1 (referentie)"
+        elif row["Geschat op"].startswith("landelijk"):
+            assert isinstance(row["Hazard ratio"], float), row

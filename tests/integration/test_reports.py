@@ -300,7 +300,7 @@ def test_small_counts_never_leave_the_report_content(report_settings):
     with open_warehouse(report_settings.warehouse_url) as warehouse:
         data = [load_report_data(warehouse, QUARTER, region) for region in load_recipients()]
         at_risk = warehouse.query_frame(  # unsuppressed, to check where the curves stop
-            "select region_code, month, at_risk from marts.mart_cohort_survival "
+            "select region_code, cohort_kind, month, at_risk from marts.mart_cohort_survival "
             "where cohort_quarter = %s and is_observable",
             (str(QUARTER - 4),),
         )
@@ -329,8 +329,41 @@ def test_small_counts_never_leave_the_report_content(report_settings):
             # a region of the sample has fewer respondents than the threshold: national only
             assert all("Nederland" in name for name in content["spinnenweb"]["perspectives"])
         if content["trend"]["placements"][-1] is None:
-            assert f"begonnen <{threshold} mensen" in content["summary"][0]
+            first = content["summary"][0]
+            assert f"begonnen <{threshold} mensen" in first or "niet getoond" in first
     assert suppressed > 0  # the check is not about an empty set
+
+
+def test_a_small_regions_cohort_is_its_rolling_year_and_a_withheld_rate_is_not_compared(
+    report_settings,
+):
+    threshold = report_settings.suppress_below
+    with open_warehouse(report_settings.warehouse_url) as warehouse:
+        data = [load_report_data(warehouse, QUARTER, region) for region in load_recipients()]
+    rolling = 0
+    for region_data in data:
+        content = report_content(region_data, threshold)
+        cohort = region_data.region_quarters.set_index("quarter").loc[str(QUARTER - 4)]
+        retention = content["summary"][1]
+        if cohort["retention_cohort_kind"] == "rolling_year":
+            rolling += 1
+            first = QUARTER - 7
+            assert content["survival"]["cohort_label"] == (
+                f"voortschrijdend jaar: {first.label_nl} t/m {(QUARTER - 4).label_nl}"
+            )
+            assert (
+                f"tussen {first.label_nl} en {(QUARTER - 4).label_nl}"
+                in (content["retention_note"])
+            )
+            if not pd.isna(cohort["retention_12m"]):
+                assert f"die tussen {first.label_nl} en" in retention, retention
+        if pd.isna(cohort["retention_12m"]) and not pd.isna(cohort["retention_12m_suppressed"]):
+            assert "%" not in retention.split(";")[0], retention  # the region's rate: none
+            assert not any(w in retention for w in ("hoger", "lager", "verschilt")), retention
+        # the survival chart's points are the published curve's steps
+        months = [month for month, *_ in content["survival"]["region"]]
+        assert months == sorted(set(months))
+    assert rolling > 0  # the sample has small regions
 
 
 def curve_stops_where_too_few_are_at_risk(
@@ -339,7 +372,10 @@ def curve_stops_where_too_few_are_at_risk(
     """Asserts that the region's retention curve shows no month from the first month at which
     fewer than `threshold` of its cohort were at risk (as the mart counts them); True when
     the curve stopped there."""
-    rows = at_risk[at_risk["region_code"] == content["region_code"]].sort_values("month")
+    kind = "rolling_year" if content["survival"]["is_rolling_year"] else "quarter"
+    rows = at_risk[
+        (at_risk["region_code"] == content["region_code"]) & (at_risk["cohort_kind"] == kind)
+    ].sort_values("month")
     too_few = rows.loc[rows["at_risk"] < threshold, "month"]
     shown = [month for month, *_ in content["survival"]["region"]]
     if too_few.empty:

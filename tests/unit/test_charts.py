@@ -1,13 +1,16 @@
 import io
+import itertools
 from functools import cache
 
 import pandas as pd
 import pytest
+from matplotlib.cbook import STEP_LOOKUP_MAP
 from matplotlib.image import imread
 
 from duurzaam.quarters import Quarter
 from duurzaam.reports import charts, content, figures
 from duurzaam.reports.data import ReportData
+from tests.published import survival_rows
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDE_PIXELS = (round(3.5 * figures.DPI), round(7 * figures.DPI))  # (height, width)
@@ -165,8 +168,9 @@ def test_mismatched_lengths_are_refused():
 
 
 def survival_frame(region_code: str, shown: int, months: int = 6) -> pd.DataFrame:
-    """pub_cohort_survival rows of one region, a month every quarter, survival falling; from
-    the `shown`-th row on withheld, as published where too few are still followed."""
+    """pub_cohort_survival rows of one region, a month every quarter, a step at each, survival
+    falling; from the `shown`-th row on withheld, as published where too few are still
+    followed."""
     withheld = [i >= shown for i in range(months)]
 
     def published(values: list[float]) -> list[float | None]:
@@ -175,11 +179,13 @@ def survival_frame(region_code: str, shown: int, months: int = 6) -> pd.DataFram
     return pd.DataFrame(
         {
             "region_code": region_code,
+            "cohort_kind": "quarter",
             "month": [3 * i for i in range(months)],
             "survival": published([1 - 0.04 * i for i in range(months)]),
             "survival_suppressed": ["n<10" if hidden else None for hidden in withheld],
             "ci_lower": published([0.9 - 0.04 * i for i in range(months)]),
             "ci_upper": published([1.0 - 0.03 * i for i in range(months)]),
+            "is_step": [i > 0 and not hidden for i, hidden in enumerate(withheld)],
         }
     )
 
@@ -216,3 +222,42 @@ def test_the_survival_curve_stops_where_the_published_curve_is_withheld(monkeypa
     assert drawn["Twente"] == ([0, 3, 6], 6.0)  # nothing from month 9 on
     assert max(drawn["Twente"][0]) < first_too_few
     assert drawn["Nederland"] == ([0, 3, 6, 9, 12, 15], 15.0)  # every month followed
+
+
+def test_the_survival_chart_draws_the_published_steps_and_never_interpolates(monkeypatch):
+    # The published curve drops at months 4 and 11 only (each step holds enough people
+    # lost); the months between hold the earlier step's survival.
+    steps = {0: 1.0, 4: 0.9, 11: 0.8}
+    rows = survival_rows("AM05", "2023Q2", steps, last_month=14, cut_off=13)
+    data = ReportData(
+        quarter=Quarter.parse("2024Q2"),
+        region_code="AM05",
+        region_quarters=pd.DataFrame(),
+        survival=pd.DataFrame(rows),
+        factors=pd.DataFrame(),
+        survey=pd.DataFrame(),
+        loads=pd.DataFrame(),
+    )
+    points = content._survival(data, None, content.Disclosure(10))["region"]
+    lines = []
+    draw_series = charts._survival_series
+
+    def recording(axes, points, label, line, band):
+        handles = draw_series(axes, points, label, line, band)
+        lines.append(handles[1])
+        return handles
+
+    monkeypatch.setattr(charts, "_survival_series", recording)
+    charts.survival_chart("Twente", points, [])
+    (line,) = lines
+    assert line.get_drawstyle() == "steps-post"
+    assert list(line.get_xdata()) == [0, 4, 11, 12]
+    # as drawn: level, then down at the step (no sloping segment between two points) ...
+    xs, ys = STEP_LOOKUP_MAP["steps-post"](line.get_xdata(), line.get_ydata())
+    for (x0, y0), (x1, y1) in itertools.pairwise(zip(xs, ys, strict=True)):
+        assert x0 == x1 or y0 == y1, ((x0, y0), (x1, y1))
+    # ... and every published month shown lies on the step drawn at or before it
+    drawn = list(zip(line.get_xdata(), line.get_ydata(), strict=True))
+    for row in rows[:13]:
+        at = [y for x, y in drawn if x <= row["month"]][-1]
+        assert at == pytest.approx(100 * row["survival"]), row["month"]

@@ -4,11 +4,14 @@ jobs-agreement figures summed over the regions; Dutch number formats."""
 
 from __future__ import annotations
 
+import json
 import math
 
 from duurzaam.dashboard import show
-from duurzaam.dashboard.data import national_quarters, withheld_as_text
-from duurzaam.dashboard.pages import effects_table
+from duurzaam.dashboard.data import DashboardData, national_quarters, withheld_as_text
+from duurzaam.dashboard.pages import compare_page, effects_table, region_page
+from duurzaam.settings import PROJECT_ROOT
+from tests.published import dashboard_data, effect_row, region_quarter, survival_rows
 
 
 def test_a_withheld_value_becomes_the_text_the_layer_gives_and_its_marker_goes():
@@ -79,4 +82,120 @@ def test_effects_say_when_a_region_shows_the_national_models_estimates():
     assert own["columns"][-1] == national["columns"][-1] == "Geschat op"
     # ratios to two decimals (the page formats them), the count as published
     assert own["rows"] == [["Jobcoach", "ja", "nee", 0.7, 0.61, 0.8, "1.234", "deze regio"]]
-    assert national["rows"][0][3] == "x" and national["rows"][0][-1] == "alle regio's"
+    assert (
+        national["rows"][0][3] == "x"
+        and national["rows"][0][-1] == "landelijk model (alle regio's)"
+    )
+
+
+ROLLING = "voortschrijdend jaar: 2022-K3 t/m 2023-K2"
+STEPS = {0: 1.0, 4: 0.9, 11: 0.8}
+
+
+def small_region(withheld: dict[str, str] | None = None) -> DashboardData:
+    """AM05, a small region whose retention is its rolling year's, over 2022Q3-2024Q2 (the
+    row of 2023Q2 with `withheld` columns withheld); the country beside it."""
+    quarters = [f"{year}Q{k}" for year in (2022, 2023, 2024) for k in (1, 2, 3, 4)][2:10]
+    return dashboard_data(
+        region_quarter=[
+            region_quarter("AM05", q, withheld if q == "2023Q2" else None, kind="rolling_year")
+            for q in quarters
+        ],
+        survival=[
+            *survival_rows("AM05", "2023Q2", STEPS, 14, cut_off=13, kind="rolling_year"),
+            *survival_rows("NL", "2023Q2", {0: 1.0, 2: 0.95}, 14, at_risk=5000),
+        ],
+    )
+
+
+def retention_figure(page: dict, quarter: str) -> dict:
+    return next(f for f in page["headline"][quarter] if f["key"] == "retention_12m")
+
+
+def test_a_small_regions_rolling_year_is_named_on_its_page_and_in_the_comparison():
+    page = region_page(small_region(), "AM05", "Regio AM05")
+    cohort = page["cohorts"]["2023Q2"]
+    assert cohort["label"] == ROLLING
+    assert (
+        "Regio AM05: mensen die tussen 2022-K3 en 2023-K2 aan een baan begonnen" in (cohort["note"])
+    )
+    assert "Nederland: wie in 2023-K2 begon" in cohort["note"]
+    assert cohort["people_text"] == "ca. 100"  # at risk as the layer rounds it, said so
+    assert "afgerond op 5" in cohort["note"]
+    figure = retention_figure(page, "2024Q2")
+    assert figure["note"].startswith("van wie tussen 2022-K3 en 2023-K2 begon")
+    assert figure["value"] == "75,0%" and figure["people"] == "44"
+
+    compared = compare_page(small_region())
+    retention = next(m for m in compared["measures"] if m["key"] == "retention_12m")
+    (am05,) = retention["quarters"]["2023Q2"]["regions"]
+    assert am05["cohort"] == ROLLING
+
+
+def test_the_survival_curves_are_their_published_steps_with_rounded_at_risk():
+    page = region_page(small_region(), "AM05", "Regio AM05")
+    curve = page["cohorts"]["2023Q2"]["region"]
+    assert [(p["month"], p["survival"]) for p in curve] == [
+        (0, 100.0),
+        (4, 90.0),
+        (11, 80.0),
+        (12, 80.0),
+    ]
+    assert [p["at_risk"] for p in curve] == ["ca. 100", "ca. 80", "ca. 45", "ca. 40"]
+    published = survival_rows("AM05", "2023Q2", STEPS, 14)
+    for row in published[:13]:  # every month shown lies on the step at or before it
+        step = [p for p in curve if p["month"] <= row["month"]][-1]
+        assert step["survival"] == round(100 * row["survival"], 1)
+    # the page draws each curve as steps: held until the next point, never interpolated
+    script = (PROJECT_ROOT / "include" / "dashboard" / "dashboard.js").read_text()
+    curve_traces = script[script.index("function curveTraces") : script.index("function survival(")]
+    assert curve_traces.count('shape: "hv"') == 3 and "spline" not in curve_traces
+
+
+def test_a_rate_withheld_beside_its_shown_denominator_stays_withheld_on_the_page():
+    page = region_page(small_region({"retention_12m": "x"}), "AM05", "Regio AM05")
+    figure = retention_figure(page, "2024Q2")
+    assert (figure["value"], figure["national"], figure["people"]) == ("x", "70,0%", "44")
+    compared = compare_page(small_region({"retention_12m": "x"}))
+    retention = next(m for m in compared["measures"] if m["key"] == "retention_12m")
+    (am05,) = retention["quarters"]["2023Q2"]["regions"]
+    assert (am05["value"], am05["text"], am05["people"]) == (None, "x", "44")
+    assert "0.75" not in json.dumps(am05)
+
+
+def test_a_reference_level_is_1_and_a_national_estimate_is_shown_on_a_region_page():
+    # AM05 has no model of its own: its rows carry the national estimates, shown although
+    # its own counts at the level are withheld; a row still published withheld takes the
+    # country's published estimate.
+    national = [effect_row("NL", "jobcoach", "nee", 1.0), effect_row("NL", "jobcoach", "ja", 0.7)]
+    region = [
+        effect_row("AM05", "jobcoach", "nee", 1.0, events=3, model_region_code="NL"),
+        effect_row("AM05", "jobcoach", "ja", 0.7, events=4, model_region_code="NL"),
+    ]
+    data = small_region()
+    data.models["effects"] = {
+        "NL": withheld_as_text(national),
+        "AM05": withheld_as_text(region),
+    }
+    table = region_page(data, "AM05", "Regio AM05")["effects"]
+    rows = {
+        (row[0], row[1]): dict(zip(table["columns"], row, strict=True)) for row in table["rows"]
+    }
+    reference, estimate = rows[("Jobcoach", "nee")], rows[("Jobcoach", "ja")]
+    assert (reference["Hazard ratio"], reference["Vergeleken met"]) == (
+        "1 (referentie)",
+        "(referentie)",
+    )
+    assert reference["95%-interval van"] is None and reference["tot"] is None
+    assert (estimate["Hazard ratio"], estimate["95%-interval van"], estimate["tot"]) == (
+        0.7,
+        0.56,
+        0.88,
+    )
+    assert estimate["n (werkperiodes)"] == "<10"
+    assert estimate["Geschat op"] == "landelijk model (alle regio's)"
+
+    withheld = [{**row, "hazard_ratio": None, "hazard_ratio_suppressed": "n<10"} for row in region]
+    data.models["effects"]["AM05"] = withheld_as_text(withheld)
+    table = effects_table(data.part("effects", "AM05"), data.part("effects", "NL"))
+    assert [row[3] for row in table["rows"]] == [0.7, "1 (referentie)"]

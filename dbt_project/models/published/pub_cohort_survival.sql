@@ -83,7 +83,8 @@ shown_kind as (
 
 curves as (
 
-    select * from shown_kind where cohort_kind = region_cohort_kind
+    select * from shown_kind
+    where cohort_kind = region_cohort_kind
 
 ),
 
@@ -97,7 +98,8 @@ steps as (
 
     union all
 
-    select curves.region_code, curves.cohort_kind, curves.cohort_quarter, curves.month,
+    select
+        curves.region_code, curves.cohort_kind, curves.cohort_quarter, curves.month,
         curves.lost_before
     from steps
     inner join curves

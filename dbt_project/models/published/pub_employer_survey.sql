@@ -38,12 +38,12 @@ option_counts as (
 
     select
         *,
-        {%- for prefix, column in option_columns %}
-        {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
-        cast(round({{ column }}_of_respondents * {{ asked }}) as {{ dbt.type_bigint() }})
-            as {{ column }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for prefix, column in option_columns %}
+    {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
+    cast(round({{ column }}_of_respondents * {{ asked }}) as {{ dbt.type_bigint() }})
+        as {{ column }}
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from mart
 
 ),
@@ -51,27 +51,33 @@ option_counts as (
 cells as (
 
     {%- for column in ['respondents', 'employing'] + score_counts %}
-    select region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
+    select
+        region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
         true as can_hide, false as is_derived
     from option_counts
     union all
     {%- endfor %}
-    select region_code, wave, '*' as perspective, 'respondents' as measure,
-        sum(respondents) as cell_value, true as can_hide, false as is_derived
+    select
+        region_code, wave, '*' as perspective, 'respondents' as measure,
+        cast(sum(respondents) as {{ dbt.type_bigint() }}) as cell_value, true as can_hide,
+        false as is_derived
     from option_counts
     group by region_code, wave
     union all
-    select region_code, wave, perspective, 'not_employing' as measure,
+    select
+        region_code, wave, perspective, 'not_employing' as measure,
         not_employing as cell_value, false as can_hide, true as is_derived
     from option_counts
     {%- for prefix, column in option_columns %}
     {%- set asked = 'not_employing' if prefix == 'geen_reden' else 'employing' %}
     union all
-    select region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
+    select
+        region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
         true as can_hide, false as is_derived
     from option_counts
     union all
-    select region_code, wave, perspective, '{{ column }}_rest' as measure,
+    select
+        region_code, wave, perspective, '{{ column }}_rest' as measure,
         {{ asked }} - {{ column }} as cell_value, false as can_hide, true as is_derived
     from option_counts
     {%- endfor %}
@@ -129,7 +135,11 @@ memberships as (
         measure = '{{ total }}' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ('{{ total }}', '{{ parts | join("', '") }}') and perspective <> '*'
+    where measure in (
+            '{{ total }}',
+            '{{ parts | join("', '") }}'
+        )
+        and perspective <> '*'
     {%- endfor %}
 
 ),
@@ -150,11 +160,11 @@ hidden as (
         bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
             as {{ measure }}_hidden,
         {%- endfor %}
-        {%- for prefix, column in option_columns %}
-        bool_or(identified_cells.measure = '{{ column }}' and pattern.is_hidden)
-            as {{ column }}_hidden
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for prefix, column in option_columns %}
+    bool_or(identified_cells.measure = '{{ column }}' and pattern.is_hidden)
+        as {{ column }}_hidden
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from identified_cells
     inner join pattern
         on identified_cells.cell_id = pattern.cell_id

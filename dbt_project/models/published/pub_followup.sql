@@ -25,18 +25,21 @@ mart as (
 cells as (
 
     {%- for column in counts %}
-    select region_code, wave_number, labour_expert_role, '{{ column }}' as measure,
+    select
+        region_code, wave_number, labour_expert_role, '{{ column }}' as measure,
         {{ column }} as cell_value, true as can_hide, false as is_derived
     from mart
     union all
     {%- endfor %}
     {%- for share in shares %}
-    select region_code, wave_number, labour_expert_role, '{{ share }}' as measure,
+    select
+        region_code, wave_number, labour_expert_role, '{{ share }}' as measure,
         cast(round({{ share }} * placements_followed) as {{ dbt.type_bigint() }}) as cell_value,
         true as can_hide, false as is_derived
     from mart
     union all
-    select region_code, wave_number, labour_expert_role, '{{ share }}_rest' as measure,
+    select
+        region_code, wave_number, labour_expert_role, '{{ share }}_rest' as measure,
         placements_followed
         - cast(round({{ share }} * placements_followed) as {{ dbt.type_bigint() }})
             as cell_value,
@@ -44,24 +47,28 @@ cells as (
     from mart
     union all
     {%- endfor %}
-    select region_code, wave_number, labour_expert_role, 'retention_to_next_wave' as measure,
+    select
+        region_code, wave_number, labour_expert_role, 'retention_to_next_wave' as measure,
         cast(round(retention_to_next_wave * followed_to_next_wave) as {{ dbt.type_bigint() }})
             as cell_value,
         true as can_hide, false as is_derived
     from mart
     union all
-    select region_code, wave_number, labour_expert_role, 'retention_to_next_wave_rest' as measure,
+    select
+        region_code, wave_number, labour_expert_role, 'retention_to_next_wave_rest' as measure,
         followed_to_next_wave
         - cast(round(retention_to_next_wave * followed_to_next_wave) as {{ dbt.type_bigint() }})
             as cell_value,
         false as can_hide, true as is_derived
     from mart
     union all
-    select region_code, wave_number, labour_expert_role, 'not_still_employed' as measure,
+    select
+        region_code, wave_number, labour_expert_role, 'not_still_employed' as measure,
         placements_followed - still_employed as cell_value, false as can_hide, true as is_derived
     from mart
     union all
-    select region_code, wave_number, labour_expert_role, 'still_employed_not_followed' as measure,
+    select
+        region_code, wave_number, labour_expert_role, 'still_employed_not_followed' as measure,
         still_employed - followed_to_next_wave as cell_value, false as can_hide,
         true as is_derived
     from mart
@@ -109,7 +116,10 @@ memberships as (
         measure = '{{ total }}' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ('{{ total }}', '{{ parts | join("', '") }}')
+    where measure in (
+            '{{ total }}',
+            '{{ parts | join("', '") }}'
+        )
     {%- endfor %}
 
 ),
@@ -126,11 +136,11 @@ hidden as (
         identified_cells.region_code,
         identified_cells.wave_number,
         identified_cells.labour_expert_role,
-        {%- for measure in counts + shares + ['retention_to_next_wave'] %}
-        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-            as {{ measure }}_hidden
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for measure in counts + shares + ['retention_to_next_wave'] %}
+    bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+        as {{ measure }}_hidden
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from identified_cells
     inner join pattern
         on identified_cells.cell_id = pattern.cell_id

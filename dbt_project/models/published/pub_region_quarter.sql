@@ -63,11 +63,11 @@ retention as (
         mart.quarter,
         coalesce(region_kinds.cohort_kind, 'quarter') as retention_cohort_kind,
         cohorts.at_risk as retention_cohort,
-        {%- for k in [6, 12, 24] %}
-        max(case when curves.month = {{ k }} and curves.is_observable then curves.survival end)
-            as shown_retention_{{ k }}m
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for k in [6, 12, 24] %}
+    max(case when curves.month = {{ k }} and curves.is_observable then curves.survival end)
+        as shown_retention_{{ k }}m
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from mart
     left join region_kinds
         on mart.region_code = region_kinds.region_code
@@ -87,11 +87,11 @@ national_retention as (
 
     select
         cohort_quarter as quarter,
-        {%- for k in [6, 12, 24] %}
-        max(case when month = {{ k }} and is_observable then survival end)
-            as shown_nl_retention_{{ k }}m
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for k in [6, 12, 24] %}
+    max(case when month = {{ k }} and is_observable then survival end)
+        as shown_nl_retention_{{ k }}m
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from curves
     where region_code = 'NL'
     group by cohort_quarter
@@ -102,36 +102,43 @@ national_retention as (
 cells as (
 
     {%- for column in regional_counts %}
-    select region_code, quarter, quarter_position, '{{ column }}' as measure,
+    select
+        region_code, quarter, quarter_position, '{{ column }}' as measure,
         {{ column }} as cell_value, true as can_hide, false as is_derived
     from mart
     union all
     {%- endfor %}
     {%- for measure, column in national_counts.items() %}
-    select distinct 'NL' as region_code, quarter, quarter_position, '{{ measure }}' as measure,
+    select distinct
+        'NL' as region_code, quarter, quarter_position, '{{ measure }}' as measure,
         {{ column }} as cell_value, true as can_hide, false as is_derived
     from mart
     union all
     {%- endfor %}
-    select distinct 'NL' as region_code, quarter, quarter_position, 'register_working' as measure,
+    select distinct
+        'NL' as region_code, quarter, quarter_position, 'register_working' as measure,
         nl_register_working as cell_value, true as can_hide, false as is_derived
     from mart
     union all
     -- never published, but each follows from two published counts
-    select region_code, quarter, quarter_position, 'job_losses_final' as measure,
+    select
+        region_code, quarter, quarter_position, 'job_losses_final' as measure,
         job_losses - job_losses_provisional as cell_value, false as can_hide, true as is_derived
     from mart
     union all
-    select region_code, quarter, quarter_position, 'register_not_working' as measure,
+    select
+        region_code, quarter, quarter_position, 'register_not_working' as measure,
         register_total - register_working as cell_value, false as can_hide, true as is_derived
     from mart
     union all
-    select distinct 'NL' as region_code, quarter, quarter_position,
+    select distinct
+        'NL' as region_code, quarter, quarter_position,
         'register_not_working' as measure,
         nl_register_total - nl_register_working as cell_value, false as can_hide, true as is_derived
     from mart
     union all
-    select retention.region_code, retention.quarter, mart.quarter_position,
+    select
+        retention.region_code, retention.quarter, mart.quarter_position,
         'rolling_year_cohort' as measure, retention.retention_cohort as cell_value,
         true as can_hide, false as is_derived
     from retention
@@ -162,7 +169,9 @@ memberships as (
         region_code = 'NL' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ({{ "'" ~ (national_counts.keys() | list + ['register_working']) | join("', '") ~ "'" }})
+    where measure in (
+            {{ "'" ~ (national_counts.keys() | list + ['register_working']) | join("', '") ~ "'" }}
+        )
 
     union all
 
@@ -173,7 +182,10 @@ memberships as (
         measure = 'register_total' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ('register_total', '{{ legal_bases | join("', '") }}')
+    where measure in (
+            'register_total',
+            '{{ legal_bases | join("', '") }}'
+        )
         and region_code <> 'NL'
 
     union all
@@ -211,7 +223,7 @@ memberships as (
     inner join identified_cells as parts
         on rolling.region_code = parts.region_code
         and (
-            (parts.measure = 'rolling_year_cohort' and parts.quarter = rolling.quarter)
+            (parts.measure = 'rolling_year_cohort' and rolling.quarter = parts.quarter)
             or (
                 parts.measure = 'placements_started'
                 and rolling.quarter_position - parts.quarter_position between 0 and 3

@@ -48,25 +48,30 @@ levels as (
 
 cells as (
 
-    select region_code, factor, level, 'events' as measure, events as cell_value,
+    select
+        region_code, factor, level, 'events' as measure, events as cell_value,
         true as can_hide, false as is_derived
     from levels
     union all
     -- the level's spells as pub_retention_factors publishes them (unknown where withheld);
     -- the regions as a factor of the national model are protected here
-    select region_code, factor, level, 'spells' as measure, spells as cell_value,
+    select
+        region_code, factor, level, 'spells' as measure, spells as cell_value,
         not is_factor_level as can_hide,
         coalesce(factor_spells_suppressed is not null, false) as is_derived
     from levels
     union all
-    select region_code, factor, level, 'other_spells' as measure, spells - events as cell_value,
+    select
+        region_code, factor, level, 'other_spells' as measure, spells - events as cell_value,
         false as can_hide, true as is_derived
     from levels
     {%- for measure in ['events', 'spells'] %}
     union all
     -- the region's total: its row of the region factor in the national model
-    select region_code, factor, '*' as level, '{{ measure }}' as measure,
-        sum({{ measure }}) as cell_value, false as can_hide, false as is_derived
+    select
+        region_code, factor, '*' as level, '{{ measure }}' as measure,
+        cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as cell_value, false as can_hide,
+        false as is_derived
     from levels
     group by region_code, factor
     {%- endfor %}

@@ -22,18 +22,22 @@ mart as (
 cells as (
 
     {%- for measure in measures %}
-    select region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
+    select
+        region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
         true as can_hide, false as is_derived
     from mart
     union all
     -- the region's total of each factor: known from any factor whose levels are all shown
-    select region_code, factor, '*' as level, '{{ measure }}' as measure,
-        sum({{ measure }}) as cell_value, false as can_hide, false as is_derived
+    select
+        region_code, factor, '*' as level, '{{ measure }}' as measure,
+        cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as cell_value, false as can_hide,
+        false as is_derived
     from mart
     group by region_code, factor
     union all
     {%- endfor %}
-    select region_code, factor, level, 'not_followed_12m' as measure,
+    select
+        region_code, factor, level, 'not_followed_12m' as measure,
         spells - spells_followed_12m as cell_value, false as can_hide, true as is_derived
     from mart
 
@@ -60,7 +64,9 @@ memberships as (
         level = '*' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ('{{ measures | join("', '") }}')
+    where measure in (
+            '{{ measures | join("', '") }}'
+        )
 
     union all
 
@@ -71,7 +77,9 @@ memberships as (
         region_code = 'NL' as is_total,
         true as is_sum
     from identified_cells
-    where measure in ('{{ measures | join("', '") }}')
+    where measure in (
+            '{{ measures | join("', '") }}'
+        )
 
     union all
 
@@ -99,11 +107,11 @@ hidden as (
         identified_cells.region_code,
         identified_cells.factor,
         identified_cells.level,
-        {%- for measure in measures %}
-        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-            as {{ measure }}_hidden
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+    {%- for measure in measures %}
+    bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+        as {{ measure }}_hidden
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
     from identified_cells
     inner join pattern
         on identified_cells.cell_id = pattern.cell_id

@@ -5,20 +5,32 @@ withheld: it is shown as the layer publishes it, never recomputed here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, Row
 from duurzaam.dashboard.links import NATIONAL
 from duurzaam.quarters import Quarter
+from duurzaam.reports.cohorts import (
+    QUARTER,
+    ROLLING_YEAR,
+    WHY_ROLLING,
+    cohort_kind,
+    cohort_label,
+    cohort_phrase,
+    is_rolling,
+    published_curve,
+)
 from duurzaam.reports.content import FACTOR_LABELS, PERSPECTIVES, SPINNENWEB_LABELS
 
+RETENTION_COHORT = "retention_12m_cohort"  # the people behind a retention rate
 # The measures of the comparison page: column, label, kind, the column of its people.
 MEASURES = [
     ("placements_started", "Plaatsingen", "count", None),
     ("job_losses", "Baanverlies", "count", None),
     ("job_to_job_moves", "Van werk naar werk", "count", None),
-    ("retention_12m", "Nog aan het werk na 12 maanden", "rate", "retention_12m_cohort"),
+    ("retention_12m", "Nog aan het werk na 12 maanden", "rate", RETENTION_COHORT),
     ("employment_rate", "Aandeel werkend (doelgroepregister)", "rate", "register_total"),
     ("jobs_progress", "Banenafspraak: gerealiseerd van het doel", "rate", None),
 ]
@@ -32,7 +44,11 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
     rows = sorted(rows, key=lambda r: r["quarter"])
     by_quarter = {str(r["quarter"]): r for r in rows}
     national = {str(r["quarter"]): r for r in data.national}
-    cohorts = _cohorts(data.part("survival", code), data.part("survival", NATIONAL))
+    cohorts = _cohorts(
+        data.part("survival", code),
+        data.part("survival", NATIONAL),
+        None if is_national else name,
+    )
     return {
         "page": "region",
         "code": code,
@@ -48,7 +64,7 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "jobs": _jobs(rows),
         "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
         "followup": _followup(data.part("followup", code)),
-        "effects": effects_table(data.part("effects", code)),
+        "effects": effects_table(data.part("effects", code), data.part("effects", NATIONAL)),
     }
 
 
@@ -84,6 +100,12 @@ def _headline(
     retention_people = (
         cohort_people if is_national or cohort is None else cohort["retention_12m_cohort"]
     )
+    kind = QUARTER if cohort is None else cohort.get("retention_cohort_kind")
+    retention_note = f"van wie {cohort_phrase(cohort_quarter, kind)} begon"
+    if is_rolling(kind):
+        retention_note += (
+            f" ({WHY_ROLLING}); landelijk van wie {cohort_phrase(cohort_quarter, QUARTER)} begon"
+        )
     return [
         figure("Mensen in het doelgroepregister", "count", "register_total"),
         figure(
@@ -101,7 +123,7 @@ def _headline(
             "retention_12m",
             retention_people,
             rows=(cohort, nl_cohort),
-            note=f"van wie in {Quarter.parse(cohort_quarter).label_nl} begon",
+            note=retention_note,
         ),
         figure(
             "Banenafspraak: gerealiseerd van het doel",
@@ -124,32 +146,51 @@ def _trend(rows: list[Row]) -> dict[str, list]:
 
 
 def _curve(rows: list[Row]) -> list[dict]:
-    """A Kaplan-Meier curve as far as the published layer shows it."""
+    """A Kaplan-Meier curve as far as the published layer shows it, as its steps (the start,
+    each step, the last month shown; drawn as a step line, never interpolated), with the
+    people still followed as the layer rounds them."""
     return [
         {
             "month": int(r["month"]),
             "survival": show.rate_value(r["survival"]),
             "lower": show.rate_value(r["ci_lower"]),
             "upper": show.rate_value(r["ci_upper"]),
-            "at_risk": show.count(r["at_risk"]),
+            "at_risk": show.rounded(r["at_risk"]),
         }
-        for r in sorted(rows, key=lambda r: r["month"])
-        if show.rate_value(r["survival"]) is not None
+        for r in published_curve(rows)
     ]
 
 
-def _cohorts(own: list[Row], national: list[Row]) -> dict[str, dict]:
-    """Per cohort quarter: the region's Kaplan-Meier curve with its interval, the country's
-    beside it, and how many people started (at risk in month 0)."""
+def _cohorts(own: list[Row], national: list[Row], name: str | None) -> dict[str, dict]:
+    """Per cohort quarter: the region's Kaplan-Meier curve with its interval (of the rolling
+    year up to that quarter where a quarter's cohort is too small), the country's beside it,
+    how many people started (at risk in month 0, rounded) and what the page says about it.
+    name: the region's, None on the country's page."""
     own = [r for r in own if r["is_observable"]]
     national = [r for r in national if r["is_observable"]]
     cohorts = {}
     for cohort in sorted({str(r["cohort_quarter"]) for r in own + national}):
         region = [r for r in own if r["cohort_quarter"] == cohort]
+        kind = cohort_kind(region)
         start = [r["at_risk"] for r in region if r["month"] == 0]
+        people = show.rounded(start[0] if start else None)
+        note = f"Mensen die {cohort_phrase(cohort, kind)} aan een baan begonnen (n = {people})"
+        if is_rolling(kind):
+            note += f"; {WHY_ROLLING}"
+        if name is not None and not region:
+            note = f"{name}: geen eigen curve voor dit cohort. Nederland: wie "
+            note += f"{cohort_phrase(cohort, QUARTER)} begon"
+        elif name is not None:
+            note = f"{name}: {note[0].lower()}{note[1:]}. Nederland: wie "
+            note += f"{cohort_phrase(cohort, QUARTER)} begon"
         cohorts[cohort] = {
-            "label": Quarter.parse(cohort).label_nl,
-            "people_text": show.people(start[0] if start else None),
+            "label": cohort_label(cohort, kind),
+            "people_text": people,
+            "note": note
+            + ". Het aandeel dat na elk aantal maanden nog werkt, met 95%-betrouwbaarheids"
+            "interval. De curve daalt alleen in stappen van minstens 10 mensen die hun baan "
+            "verloren, en stopt waar te weinig mensen gevolgd worden; het aantal gevolgden "
+            "is afgerond op 5.",
             "region": _curve(region),
             "national": _curve([r for r in national if r["cohort_quarter"] == cohort]),
         }
@@ -252,29 +293,55 @@ EFFECT_COLUMNS = {
 }
 
 
-def effects_table(rows: list[Row]) -> dict[str, list]:
+REFERENCE = "1 (referentie)"
+ESTIMATED_ON = {NATIONAL: "landelijk model (alle regio's)"}
+OWN_MODEL = "deze regio"
+ESTIMATE_COLUMNS = ("hazard_ratio", "hr_ci_lower", "hr_ci_upper")
+
+
+def effects_table(rows: Sequence[Row], national: Sequence[Row] = ()) -> dict[str, list]:
     """The adjusted effects of the published layer as a table: the columns a reader sees, in
-    this order, under Dutch names."""
+    this order, under Dutch names. A reference level's ratio is 1 by definition; a level the
+    region carries the national model's estimate for shows the country's estimate (national
+    rows: `national`), named as such, whatever the region's own counts at that level."""
     columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]]
+    country = {(r["factor"], r["level"]): r for r in national}
     return {
         "columns": [EFFECT_COLUMNS[c] for c in columns],
         # in one order, whatever order the warehouse returns them in
         "rows": sorted(
-            ([_effect_cell(c, row[c]) for c in columns] for row in rows),
+            ([_effect_cell(c, _estimated(row, country)) for c in columns] for row in rows),
             key=lambda cells: [str(cell) for cell in cells],
         ),
     }
 
 
-def _effect_cell(column: str, value: Any) -> Any:
+def _estimated(row: Row, country: dict[tuple[Any, Any], Row]) -> Row:
+    """The row with the estimate it is published with: the national model's, where the
+    region has no model of its own for it (the country's row of the level, as published)."""
+    national = country.get((row["factor"], row["level"]))
+    if row.get("model_region_code") != NATIONAL or national is None:
+        return row
+    return {**row, **{c: national[c] for c in ESTIMATE_COLUMNS if c in national}}
+
+
+def _effect_cell(column: str, row: Row) -> Any:
     """A hazard ratio or its bound to two decimals, the number of spells as a count; a value
-    the published layer withheld as it writes it."""
+    the published layer withheld as it writes it; a reference level's ratio as 1."""
+    value = row[column]
     if column == "factor":
         return FACTOR_LABELS.get(str(value), value)
     if column == "spells":
         return show.count(value)
     if column == "model_region_code":
-        return "alle regio's" if value == NATIONAL else "deze regio"
+        return ESTIMATED_ON.get(str(value), OWN_MODEL)
+    if row.get("is_reference"):
+        if column == "reference_level":
+            return "(referentie)"
+        if column == "hazard_ratio":
+            return REFERENCE
+        if column.startswith("hr_ci_"):
+            return None
     if column.startswith(("hazard_ratio", "hr_ci_")) and not isinstance(value, str):
         return show.score(value)
     return show.plain(value)
@@ -299,6 +366,13 @@ def compare_page(data: DashboardData) -> dict[str, Any]:
                         "value": show.value(r[column], kind),
                         "text": show.figure(r[column], kind),
                         "people": show.people(r[people_column or column]),
+                        # a rate of the rolling year up to the quarter (a small region)
+                        "cohort": (
+                            cohort_label(quarter, ROLLING_YEAR)
+                            if people_column == RETENTION_COHORT
+                            and is_rolling(r.get("retention_cohort_kind"))
+                            else None
+                        ),
                     }
                     for r in regions
                     if r["quarter"] == quarter

@@ -34,6 +34,13 @@ def count(value: Any) -> str:
 people = count
 
 
+def rounded(value: Any) -> str:
+    """A count the published layer rounds to a multiple of 5 (people still followed on a
+    survival curve): 'ca. 35', or what stands in its place."""
+    shown = count(value)
+    return shown if _number(value) is None else f"ca. {shown}"
+
+
 def number(value: Any) -> str:
     """A figure with one decimal (jobs in units of 25.5 hours): 1.234,5."""
     found = _number(value)

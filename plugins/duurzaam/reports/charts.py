@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
+from duurzaam.reports.cohorts import SurvivalPoint
 from duurzaam.reports.figures import (
     CI_LABEL,
     DARK,
@@ -47,9 +48,6 @@ from duurzaam.reports.figures import (
     text_width,
     to_png,
 )
-
-# month, survival, lower and upper bound of its interval
-SurvivalPoint = tuple[int, float, float | None, float | None]
 
 
 def trend_chart(
@@ -130,8 +128,17 @@ def _survival_series(
     lower = [percent(p[2]) for p in points]
     upper = [percent(p[3]) for p in points]
     axes.fill_between(months, lower, upper, step="post", linewidth=0, zorder=1.5, **band)
+    # a small mark at each published point: a drop at the last month shown stays visible
     (curve,) = axes.step(
-        months, survival, where="post", linewidth=1.8, label=label, zorder=3, **line
+        months,
+        survival,
+        where="post",
+        linewidth=1.8,
+        marker="o",
+        markersize=2.5,
+        label=label,
+        zorder=3,
+        **line,
     )
     return Patch(**band), curve
 
@@ -140,10 +147,13 @@ def survival_chart(
     region_name: str,
     region: list[SurvivalPoint],
     national: list[SurvivalPoint],
+    region_label: str | None = None,
 ) -> bytes:
     """Kaplan-Meier curves of the share still at work by months after placement, for the
-    region and the Netherlands, each with its 95% confidence band. Points are
-    (month, survival, ci_lower, ci_upper) with fractions 0..1; an empty series is left out."""
+    region and the Netherlands, each with its 95% confidence band, as step curves: a point
+    holds until the next one (the published curve drops only at its steps), never
+    interpolated. Points are (month, survival, ci_lower, ci_upper) with fractions 0..1; an
+    empty series is left out. region_label: the region's legend entry (its name if None)."""
     title = "Nog aan het werk na plaatsing"
     figure, axes = new_figure(WIDE)
     if not region and not national:
@@ -166,7 +176,7 @@ def survival_chart(
             _survival_series(
                 axes,
                 region,
-                region_name,
+                region_label or region_name,
                 line={"color": DARK, "linestyle": "-"},
                 band={"facecolor": LIGHT_BLUE, "edgecolor": DARK, "hatch": "////", "alpha": 0.45},
             ),

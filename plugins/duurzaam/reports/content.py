@@ -11,9 +11,29 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import percentage, thousands
+from duurzaam.privacy import thousands
+from duurzaam.reports.cohorts import (
+    QUARTER,
+    ROLLING_YEAR,
+    WHY_ROLLING,
+    SurvivalPoint,
+    cohort_kind,
+    cohort_label,
+    cohort_phrase,
+    first_withheld_month,
+    published_curve,
+)
 from duurzaam.reports.data import NATIONAL, ReportData
-from duurzaam.reports.effects import compare, effects_content, retention_sentence
+from duurzaam.reports.effects import effects_content
+from duurzaam.reports.sentences import summary_sentences
+from duurzaam.reports.withheld import (
+    Disclosure,
+    as_float,
+    retention_kind,
+    withheld_marker,
+)
+
+__all__ = ["FACTOR_LABELS", "PERSPECTIVES", "SPINNENWEB_LABELS", "Disclosure", "report_content"]
 
 FACTOR_LABELS = {
     "jobcoach": "Jobcoach",
@@ -47,49 +67,6 @@ SOURCE_LABELS = {
 }
 
 
-class Disclosure:
-    """Reads what the published models withheld, and keeps a list of it for the report to
-    say."""
-
-    def __init__(self, threshold: int) -> None:
-        self.threshold = threshold
-        self.withheld: dict[str, list[str]] = {}  # section -> what was not shown
-
-    def withhold(self, section: str, what: str) -> None:
-        self.withheld.setdefault(section, []).append(what)
-
-    def value(
-        self, row: Any, column: str, section: str | None = None, what: str = ""
-    ) -> float | None:
-        """The row's value of `column`, or None when it is unknown or withheld (a withheld
-        one is noted under `section`)."""
-        if _missing(row[column]):
-            if section and not _missing(row[f"{column}_suppressed"]):
-                self.withhold(section, what)
-            return None
-        return float(row[column])
-
-    def count(
-        self, row: Any, column: str, section: str | None = None, what: str = ""
-    ) -> int | None:
-        value = self.value(row, column, section, what)
-        return None if value is None else int(value)
-
-    @staticmethod
-    def show_count(row: Any, column: str) -> str:
-        """The count in Dutch ('6.123'), what stands in its place when withheld, or '–'."""
-        if not _missing(row[f"{column}_suppressed"]):
-            return str(row[f"{column}_suppressed"])
-        return "–" if _missing(row[column]) else thousands(int(row[column]))
-
-    @staticmethod
-    def show_rate(row: Any, column: str) -> str:
-        """The rate as a percentage ('62,5%'), what stands in its place when withheld, or '–'."""
-        if not _missing(row[f"{column}_suppressed"]):
-            return str(row[f"{column}_suppressed"])
-        return percentage(row[column])
-
-
 def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
     disclosure = Disclosure(threshold)
     rows = data.region_quarters.set_index("quarter")
@@ -104,7 +81,8 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         "quarter_label": data.quarter.label_nl,
         "data_date": data.quarter.end.strftime("%d-%m-%Y"),
         "threshold": threshold,
-        "headline": _headline(current, cohort, disclosure),
+        "headline": _headline(current, cohort, data, disclosure),
+        "retention_note": _retention_note(cohort, data),
         "trend": _trend(rows, disclosure),
         "survival": _survival(data, cohort, disclosure),
         "factors": _factors(data.factors, data.region_code, disclosure),
@@ -112,7 +90,7 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         "spinnenweb": _spinnenweb(data.survey, data.region_code, disclosure),
         "data_quality": _data_quality(data.loads),
     }
-    content["summary"] = _summary(current, year_ago, cohort, data, disclosure)
+    content["summary"] = summary_sentences(current, year_ago, cohort, data, disclosure)
     content["withheld"] = [
         {"section": section, "what": sorted(set(items))}
         for section, items in sorted(disclosure.withheld.items())
@@ -127,32 +105,50 @@ def _row(rows: pd.DataFrame, quarter: str) -> pd.Series:
     return row
 
 
-def _headline(current: pd.Series, cohort: pd.Series | None, d: Disclosure) -> list[dict]:
-    def count(column: str) -> dict:
+HEADLINE = "Kerncijfers"
+RETENTION_LABEL = "Nog aan het werk na 12 maanden"
+
+
+def _headline(
+    current: pd.Series, cohort: pd.Series | None, data: ReportData, d: Disclosure
+) -> list[dict]:
+    def pair(row: pd.Series | None, column: str, label: str, show: Any) -> dict:
+        if row is None:
+            return {"label": label, "region": "–", "national": "–"}
         return {
-            "region": d.show_count(current, column),
-            "national": d.show_count(current, f"nl_{column}"),
+            "label": label,
+            "region": show(row, column, HEADLINE, label),
+            "national": show(row, f"nl_{column}", HEADLINE, f"{label} (Nederland)"),
         }
 
-    def rate(row: pd.Series, column: str) -> dict:
-        return {"region": d.show_rate(row, column), "national": d.show_rate(row, f"nl_{column}")}
-
-    retention = (
-        rate(cohort, "retention_12m") if cohort is not None else {"region": "–", "national": "–"}
-    )
+    retention_label = RETENTION_LABEL
+    if retention_kind(cohort) == ROLLING_YEAR:
+        rolling = cohort_label(data.cohort_quarter, ROLLING_YEAR)
+        retention_label += f" ({rolling}; landelijk: {data.cohort_quarter.label_nl})"
     return [
-        {"label": "Mensen in het doelgroepregister", **count("register_total")},
-        {"label": "Aandeel werkend (doelgroepregister)", **rate(current, "employment_rate")},
-        {"label": "Plaatsingen (nieuwe werkperiodes)", **count("placements_started")},
-        {"label": "Baanverlies", **count("job_losses")},
-        {"label": "Van werk naar werk", **count("job_to_job_moves")},
-        {"label": "Nog aan het werk na 12 maanden", **retention},
-        {
-            "label": "Banenafspraak: gerealiseerd van het doel",
-            "region": percentage(current["jobs_progress"]),
-            "national": percentage(current["nl_jobs_progress"]),
-        },
+        pair(current, "register_total", "Mensen in het doelgroepregister", d.show_count),
+        pair(current, "employment_rate", "Aandeel werkend (doelgroepregister)", d.show_rate),
+        pair(current, "placements_started", "Plaatsingen (nieuwe werkperiodes)", d.show_count),
+        pair(current, "job_losses", "Baanverlies", d.show_count),
+        pair(current, "job_to_job_moves", "Van werk naar werk", d.show_count),
+        pair(cohort, "retention_12m", retention_label, d.show_rate),
+        pair(current, "jobs_progress", "Banenafspraak: gerealiseerd van het doel", d.show_rate),
     ]
+
+
+def _retention_note(cohort: pd.Series | None, data: ReportData) -> str:
+    """Which people the headline's retention is about."""
+    kind = retention_kind(cohort)
+    note = (
+        f"Behoud na 12 maanden: van de mensen die {cohort_phrase(data.cohort_quarter, kind)} "
+        "aan een baan begonnen"
+    )
+    if kind == ROLLING_YEAR:
+        note += (
+            f" ({WHY_ROLLING}); landelijk van wie "
+            f"{cohort_phrase(data.cohort_quarter, QUARTER)} begon"
+        )
+    return note + "."
 
 
 def _trend(rows: pd.DataFrame, d: Disclosure) -> dict[str, list]:
@@ -171,33 +167,62 @@ def _trend(rows: pd.DataFrame, d: Disclosure) -> dict[str, list]:
     }
 
 
+SURVIVAL = "Behoudcurve"
+
+
 def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict[str, Any]:
-    """The Kaplan-Meier curve of the cohort placed a year ago, as far as it is published: it
-    stops at the first month with fewer people still followed (at risk) than the threshold
-    (pub_cohort_survival withholds that month and every later one)."""
-    curves = {}
-    for region_code, rows in data.survival.sort_values("month").groupby("region_code"):
-        followed = rows[rows["survival"].notna()]
-        curves[region_code] = [
-            # pandas-stubs type itertuples' fields as any scalar
-            (int(r.month), float(r.survival), _float(r.ci_lower), _float(r.ci_upper))  # type: ignore[arg-type]
-            for r in followed.itertuples()
+    """The published Kaplan-Meier curves of the cohort placed a year ago (the region's
+    perhaps a rolling year's), as steps: from month 0 to the last month the layer shows
+    (it withholds the months from the first with fewer still followed than the threshold),
+    dropping only at the layer's steps."""
+    curves: dict[str, list[SurvivalPoint]] = {}
+    kinds: dict[str, str] = {}
+    for region_code, rows in data.survival.groupby("region_code"):
+        records = rows.to_dict("records")
+        kinds[str(region_code)] = cohort_kind(records)
+        curves[str(region_code)] = [
+            (
+                int(r["month"]),
+                float(r["survival"]),
+                as_float(r["ci_lower"]),
+                as_float(r["ci_upper"]),
+            )
+            for r in published_curve(records)
         ]
+        cut_off = first_withheld_month(records)
+        if region_code == data.region_code and cut_off is not None:
+            d.withhold(SURVIVAL, f"vanaf maand {cut_off} (minder dan {d.threshold} mensen gevolgd)")
     region = curves.get(data.region_code, [])
+    kind = kinds.get(data.region_code, retention_kind(cohort))
     if cohort is not None and d.count(cohort, "retention_12m_cohort") is None:
         region = []
-        d.withhold("Behoudcurve", data.cohort_quarter.label_nl)
+        d.withhold(SURVIVAL, cohort_label(data.cohort_quarter, kind))
+    people = None if cohort is None else d.count(cohort, "retention_12m_cohort")
+    about = [f"{thousands(people)} mensen"] if people is not None else []
+    if kind == ROLLING_YEAR:
+        about.append(WHY_ROLLING)
+    description = f"Mensen die {cohort_phrase(data.cohort_quarter, kind)} aan een baan begonnen"
+    if about:
+        description += f" ({'; '.join(about)})"
+    if kind == ROLLING_YEAR:
+        description += f", landelijk wie {cohort_phrase(data.cohort_quarter, QUARTER)} begon"
+    description += "."
     return {
-        "cohort_label": data.cohort_quarter.label_nl,
+        "cohort_label": cohort_label(data.cohort_quarter, kind),
+        "is_rolling_year": kind == ROLLING_YEAR,
+        "description": description,
         "region": region,
         "national": curves.get(NATIONAL, []),
     }
 
 
+FACTORS = "Kenmerken"
+
+
 def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dict]:
     """Retention at 12 months per factor level, regional beside national. A level withheld
     in pub_retention_factors ('<10', or 'x' to protect another level of the factor) keeps
-    no rate either."""
+    no rate either; a rate is shown only where the layer shows it, whatever its count."""
     national = factors[factors["region_code"] == NATIONAL].set_index(["factor", "level"])
     rows = []
     regional = factors[factors["region_code"] == region_code]
@@ -209,15 +234,22 @@ def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dic
                 if (factor, level["level"]) in national.index
                 else None
             )
-            d.count(level, "spells", "Kenmerken", label)  # notes a withheld level
+            spells = d.show_count(level, "spells", FACTORS, label)
+            # a level whose count is withheld is noted once; a rate withheld beside a shown
+            # count (its complement too small) is noted as such
+            rate_withheld = f"{label} (behoud)" if withheld_marker(level, "spells") is None else ""
             rows.append(
                 {
                     "label": label,
-                    "spells": d.show_count(level, "spells"),
-                    "retention": _float(level["retention_12m"]),
-                    "ci_lower": _float(level["retention_12m_ci_lower"]),
-                    "ci_upper": _float(level["retention_12m_ci_upper"]),
-                    "national": None if nl is None else _float(nl["retention_12m"]),
+                    "spells": spells,
+                    "retention": as_float(level["retention_12m"]),
+                    "retention_text": d.show_rate(
+                        level, "retention_12m", FACTORS if rate_withheld else None, rate_withheld
+                    ),
+                    "ci_lower": as_float(level["retention_12m_ci_lower"]),
+                    "ci_upper": as_float(level["retention_12m_ci_upper"]),
+                    "national": None if nl is None else as_float(nl["retention_12m"]),
+                    "national_text": "–" if nl is None else d.show_rate(nl, "retention_12m"),
                 }
             )
     return rows
@@ -278,85 +310,3 @@ def _data_quality(loads: pd.DataFrame) -> list[dict]:
             }
         )
     return rows
-
-
-def _summary(
-    current: pd.Series,
-    year_ago: pd.Series | None,
-    cohort: pd.Series | None,
-    data: ReportData,
-    d: Disclosure,
-) -> list[str]:
-    """Three sentences in plain Dutch, built only from figures that may be shown."""
-    quarter = data.quarter.label_nl
-    placements = d.show_count(current, "placements_started")
-    losses = d.show_count(current, "job_losses")
-    first = f"In {quarter} begonnen {placements} mensen uit de doelgroep aan een nieuwe baan"
-    if year_ago is not None:
-        before = d.count(year_ago, "placements_started")
-        now = d.count(current, "placements_started")
-        if before is not None and now is not None:
-            direction = (
-                "meer dan" if now > before else "minder dan" if now < before else "evenveel als"
-            )
-            first += f", {direction} een jaar eerder ({thousands(before)})"
-    first += f"; {losses} mensen verloren hun baan."
-
-    if cohort is None or (
-        pd.isna(cohort["retention_12m"]) and pd.isna(cohort["retention_12m_suppressed"])
-    ):
-        second = "Hoeveel mensen na 12 maanden nog werken, is voor deze regio nog niet bekend."
-    else:
-        region = d.show_rate(cohort, "retention_12m")
-        national = d.show_rate(cohort, "nl_retention_12m")
-        if pd.isna(cohort["retention_12m"]):
-            second = (
-                f"Van de mensen die in {data.cohort_quarter.label_nl} begonnen, zijn er te "
-                f"weinig om het behoud na 12 maanden te tonen; landelijk is dat {national}."
-            )
-        else:
-            interval = _interval_at_12_months(data)
-            lower, upper = interval if interval else (None, None)
-            second = retention_sentence(
-                data.cohort_quarter.label_nl,
-                d.show_count(cohort, "retention_12m_cohort"),
-                region,
-                interval,
-                compare(cohort["retention_12m"], lower, upper, cohort["nl_retention_12m"]),
-                national,
-            )
-
-    if pd.isna(current["employment_rate"]) and pd.isna(current["employment_rate_suppressed"]):
-        third = "Voor dit kwartaal zijn er nog geen cijfers uit het doelgroepregister."
-    else:
-        third = (
-            f"Van de mensen in het doelgroepregister werkt "
-            f"{d.show_rate(current, 'employment_rate')} "
-            f"(landelijk {d.show_rate(current, 'nl_employment_rate')})"
-        )
-        if not pd.isna(current["jobs_progress"]):
-            third += (
-                f"; de banenafspraak staat op {percentage(current['jobs_progress'])} "
-                "van het regionale doel"
-            )
-        third += "."
-    return [first, second, third]
-
-
-def _interval_at_12_months(data: ReportData) -> tuple[float, float] | None:
-    """The 95% interval of the region's cohort retention at 12 months (mart_cohort_survival),
-    or None when the mart has none."""
-    rows = data.survival[
-        (data.survival["region_code"] == data.region_code) & (data.survival["month"] == 12)
-    ]
-    if rows.empty or rows[["ci_lower", "ci_upper"]].isna().any(axis=None):
-        return None
-    return float(rows["ci_lower"].iloc[0]), float(rows["ci_upper"].iloc[0])
-
-
-def _float(value: Any) -> float | None:
-    return None if _missing(value) else float(value)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or bool(pd.isna(value))

@@ -17,6 +17,7 @@ from typing import Any
 
 from duurzaam.privacy import percentage, thousands
 from duurzaam.reports import charts
+from duurzaam.reports.effects import forest_rows
 from duurzaam.reports.forest import forest_chart
 from duurzaam.settings import TEMPLATES_DIR
 
@@ -94,14 +95,22 @@ def draw_charts(content: dict[str, Any]) -> dict[str, bytes]:
             suppressed_label=f"<{content['threshold']}",
         ),
         "survival": charts.survival_chart(
-            content["region_name"], survival["region"], survival["national"]
+            content["region_name"],
+            survival["region"],
+            survival["national"],
+            region_label=(
+                f"{content['region_name']} (voortschrijdend jaar)"
+                if survival["is_rolling_year"]
+                else None
+            ),
         ),
         "factors": charts.factor_chart(
             [row for row in content["factors"] if row["retention"] is not None]
         ),
     }
-    if content["effects"]["rows"]:
-        pngs["effects"] = forest_chart(content["region_name"], content["effects"]["rows"])
+    forest = forest_rows(content["effects"])
+    if forest:
+        pngs["effects"] = forest_chart(content["region_name"], forest)
     spinnenweb = content["spinnenweb"]
     if spinnenweb and spinnenweb["perspectives"]:
         pngs["spinnenweb"] = charts.spinnenweb_chart(
