@@ -88,7 +88,8 @@ grouped_spells as (
 
 survival as (
 
-    {{ kaplan_meier('grouped_spells', ['region_code', 'cohort_kind', 'cohort_quarter'], max_month) }}
+    {{ kaplan_meier('grouped_spells', ['region_code', 'cohort_kind', 'cohort_quarter'],
+                    max_month) }}
 
 ),
 

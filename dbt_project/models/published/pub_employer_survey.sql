@@ -17,9 +17,13 @@
 {%- set t = suppress_below() %}
 {%- set options = employer_survey_options() %}
 {%- set option_columns = [] %}
-{%- for prefix, keys in options.items() %}{% for key in keys %}{% do option_columns.append((prefix, prefix ~ '_' ~ key)) %}{% endfor %}{% endfor %}
+{%- for prefix, keys in options.items() %}{% for key in keys %}
+{%- do option_columns.append((prefix, prefix ~ '_' ~ key)) %}
+{%- endfor %}{% endfor %}
 {%- set score_counts = [] %}
-{%- for name in spinnenweb_elements() %}{% do score_counts.append('spinnenweb_' ~ name ~ '_n') %}{% endfor %}
+{%- for name in spinnenweb_elements() %}
+{%- do score_counts.append('spinnenweb_' ~ name ~ '_n') %}
+{%- endfor %}
 
 with
 
@@ -172,6 +176,21 @@ hidden as (
 
 ),
 
+-- the respondents of both perspectives together, as published
+wave_totals as (
+
+    select
+        identified_cells.region_code,
+        identified_cells.wave,
+        identified_cells.cell_value as respondents,
+        pattern.is_hidden as respondents_hidden
+    from identified_cells
+    inner join pattern
+        on identified_cells.cell_id = pattern.cell_id
+    where identified_cells.perspective = '*'
+
+),
+
 combined as (
 
     select
@@ -190,7 +209,9 @@ combined as (
         {%- endfor %}
         {#- the shares of all answers: only where every option is shown #}
         {%- set any_hidden = [] %}
-        {%- for key in keys %}{% do any_hidden.append('hidden.' ~ prefix ~ '_' ~ key ~ '_hidden') %}{% endfor %}
+        {%- for key in keys %}
+        {%- do any_hidden.append('hidden.' ~ prefix ~ '_' ~ key ~ '_hidden') %}
+        {%- endfor %}
         {{ any_hidden | join(' or ') }} or hidden.employing_hidden or hidden.respondents_hidden
             as {{ prefix }}_answers_hidden
         {%- if not loop.last %},{% endif %}
@@ -200,17 +221,7 @@ combined as (
         on option_counts.region_code = hidden.region_code
         and option_counts.wave = hidden.wave
         and option_counts.perspective = hidden.perspective
-    inner join (
-        select
-            identified_cells.region_code,
-            identified_cells.wave,
-            identified_cells.cell_value as respondents,
-            pattern.is_hidden as respondents_hidden
-        from identified_cells
-        inner join pattern
-            on identified_cells.cell_id = pattern.cell_id
-        where identified_cells.perspective = '*'
-    ) as wave_totals
+    inner join wave_totals
         on option_counts.region_code = wave_totals.region_code
         and option_counts.wave = wave_totals.wave
 

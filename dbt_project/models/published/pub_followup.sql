@@ -10,8 +10,12 @@
 
 {%- set t = suppress_below() %}
 {%- set shares = [] %}
-{%- for option in followup_support_options() %}{% do shares.append('support_' ~ option ~ '_share') %}{% endfor %}
-{%- for option in followup_disruption_options() %}{% do shares.append('disruption_' ~ option ~ '_share') %}{% endfor %}
+{%- for option in followup_support_options() %}
+{%- do shares.append('support_' ~ option ~ '_share') %}
+{%- endfor %}
+{%- for option in followup_disruption_options() %}
+{%- do shares.append('disruption_' ~ option ~ '_share') %}
+{%- endfor %}
 {%- set counts = ['placements_followed', 'still_employed', 'followed_to_next_wave'] %}
 
 with
@@ -90,10 +94,14 @@ identified_cells as (
 ),
 
 -- Each relation: its name, its total and its parts (macros/secondary_suppression.sql).
-{%- set row_relations = [('still', 'placements_followed', ['still_employed', 'not_still_employed']),
-                         ('next', 'still_employed', ['followed_to_next_wave', 'still_employed_not_followed']),
-                         ('kept', 'followed_to_next_wave', ['retention_to_next_wave', 'retention_to_next_wave_rest'])] %}
-{%- for share in shares %}{% do row_relations.append((share, 'placements_followed', [share, share ~ '_rest'])) %}{% endfor %}
+{%- set row_relations = [
+    ('still', 'placements_followed', ['still_employed', 'not_still_employed']),
+    ('next', 'still_employed', ['followed_to_next_wave', 'still_employed_not_followed']),
+    ('kept', 'followed_to_next_wave', ['retention_to_next_wave', 'retention_to_next_wave_rest']),
+] %}
+{%- for share in shares %}
+{%- do row_relations.append((share, 'placements_followed', [share, share ~ '_rest'])) %}
+{%- endfor %}
 
 memberships as (
 

@@ -22,6 +22,7 @@
                            'job_losses': 'nl_job_losses',
                            'job_to_job_moves': 'nl_job_to_job_moves',
                            'register_total': 'nl_register_total'} %}
+{%- set country_measures = national_counts.keys() | list + ['register_working'] %}
 
 with
 
@@ -169,9 +170,7 @@ memberships as (
         region_code = 'NL' as is_total,
         true as is_sum
     from identified_cells
-    where measure in (
-            {{ "'" ~ (national_counts.keys() | list + ['register_working']) | join("', '") ~ "'" }}
-        )
+    where measure in ('{{ country_measures | join("',\n        '") }}')
 
     union all
 
@@ -182,10 +181,8 @@ memberships as (
         measure = 'register_total' as is_total,
         true as is_sum
     from identified_cells
-    where measure in (
-            'register_total',
-            '{{ legal_bases | join("', '") }}'
-        )
+    where
+        measure in ('register_total', '{{ legal_bases | join("',\n            '") }}')
         and region_code <> 'NL'
 
     union all
@@ -243,13 +240,11 @@ hidden as (
 
     select
         identified_cells.region_code,
-        identified_cells.quarter,
         {%- for measure in regional_counts + ['rolling_year_cohort'] %}
         bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
             as {{ measure }}_hidden,
         {%- endfor %}
-        bool_or(identified_cells.measure = 'register_not_working' and pattern.is_hidden)
-            as register_not_working_hidden
+        identified_cells.quarter
     from identified_cells
     inner join pattern
         on identified_cells.cell_id = pattern.cell_id
@@ -260,16 +255,16 @@ hidden as (
 national_hidden as (
 
     select
-        quarter,
-        {%- for measure in national_counts.keys() | list + ['register_working'] %}
-        bool_or(measure = '{{ measure }}' and is_hidden) as nl_{{ measure }}_hidden,
+        {%- for measure in country_measures %}
+        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
+            as nl_{{ measure }}_hidden,
         {%- endfor %}
-        bool_or(measure = 'register_not_working' and is_hidden) as nl_register_not_working_hidden
+        identified_cells.quarter
     from identified_cells
     inner join pattern
         on identified_cells.cell_id = pattern.cell_id
-    where region_code = 'NL'
-    group by quarter
+    where identified_cells.region_code = 'NL'
+    group by identified_cells.quarter
 
 ),
 
@@ -286,10 +281,10 @@ combined as (
         retention.shown_retention_{{ k }}m,
         national_retention.shown_nl_retention_{{ k }}m,
         {%- endfor %}
-        {%- for measure in regional_counts + ['rolling_year_cohort', 'register_not_working'] %}
+        {%- for measure in regional_counts + ['rolling_year_cohort'] %}
         coalesce(hidden.{{ measure }}_hidden, false) as {{ measure }}_hidden,
         {%- endfor %}
-        {%- for measure in national_counts.keys() | list + ['register_working', 'register_not_working'] %}
+        {%- for measure in country_measures %}
         coalesce(national_hidden.nl_{{ measure }}_hidden, false) as nl_{{ measure }}_hidden
         {%- if not loop.last %},{% endif %}
         {%- endfor %}

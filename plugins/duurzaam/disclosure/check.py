@@ -48,14 +48,17 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def check_warehouse(source: Settings | str, threshold: int | None = None) -> CheckResult:
+def check_warehouse(
+    source: Settings | str, threshold: int | None = None, read_only: bool = True
+) -> CheckResult:
     """Attack the published tables of the warehouse (its Settings, or a URL with the
-    threshold from DUURZAAM_SUPPRESS_BELOW)."""
+    threshold from DUURZAAM_SUPPRESS_BELOW). `read_only=False` where the same process
+    already holds the DuckDB file open for writing (the transform), which DuckDB requires."""
     settings = load_settings() if isinstance(source, str) else source
     url = source if isinstance(source, str) else source.warehouse_url
     limit = settings.suppress_below if threshold is None else threshold
     started = time.perf_counter()
-    with open_warehouse(url, read_only=True) as warehouse:
+    with open_warehouse(url, read_only=read_only) as warehouse:
         frames = published_tables(warehouse)
     findings = attack(frames, limit)
     seconds = time.perf_counter() - started
@@ -93,7 +96,7 @@ def published_tables(warehouse: Warehouse) -> dict[str, pd.DataFrame]:
 def gate(settings: Settings) -> CheckResult:
     """Raises DisclosureLeak naming every recoverable count (the first 50) when the
     published layer leaks."""
-    result = check_warehouse(settings)
+    result = check_warehouse(settings, read_only=False)
     if result.findings:
         raise DisclosureLeak(
             result.describe() + "\nNothing is published from it: fix the disclosure control "
