@@ -113,3 +113,22 @@ select cell_id, is_primary, is_hidden from (
 
 ) as secondary_suppression
 {%- endmacro %}
+
+{# The people of no region (a placement or employer whose municipality has none): the
+   country minus its regions, per `keys` and measure of the published counts in `cells`, as
+   a cell that is never published ('-'). Only where there are such people: when there are
+   none, there is no one to give away. #}
+{% macro no_region_remainders(cells, keys) -%}
+    {%- set remainder = "sum(case when region_code = 'NL' then cell_value else -cell_value end)" -%}
+    select
+        '-' as region_code,
+        {{ keys | join(', ') }},
+        measure,
+        cast({{ remainder }} as {{ dbt.type_bigint() }}) as cell_value,
+        false as can_hide,
+        true as is_derived
+    from {{ cells }}
+    where not is_derived
+    group by {{ keys | join(', ') }}, measure
+    having {{ remainder }} > 0
+{%- endmacro %}

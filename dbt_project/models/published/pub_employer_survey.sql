@@ -96,7 +96,11 @@ identified_cells as (
         {{ dbt.concat(['region_code', "'|'", 'wave', "'|'", 'perspective', "'|'", 'measure']) }}
             as cell_id,
         false as is_withheld
-    from cells
+    from (
+        select * from cells
+        union all
+        {{ no_region_remainders('cells', ['wave', 'perspective']) }}
+    ) as counted_cells
     where cell_value is not null
 
 ),
@@ -109,7 +113,7 @@ identified_cells as (
 
 memberships as (
 
-    -- the regions add up to the country
+    -- the regions (and the people of no region) add up to the country
     select
         {{ dbt.concat(["'country|'", 'wave', "'|'", 'perspective', "'|'", 'measure']) }}
             as group_id,
@@ -117,7 +121,7 @@ memberships as (
         region_code = 'NL' as is_total,
         true as is_sum
     from identified_cells
-    where not is_derived
+    where not is_derived or region_code = '-'
 
     union all
 

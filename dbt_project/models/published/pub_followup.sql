@@ -88,7 +88,11 @@ identified_cells as (
         {{ dbt.concat(['region_code', "'|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')',
                        "'|'", 'labour_expert_role', "'|'", 'measure']) }} as cell_id,
         false as is_withheld
-    from cells
+    from (
+        select * from cells
+        union all
+        {{ no_region_remainders('cells', ['wave_number', 'labour_expert_role']) }}
+    ) as counted_cells
     where cell_value is not null
 
 ),
@@ -105,7 +109,7 @@ identified_cells as (
 
 memberships as (
 
-    -- the regions add up to the country
+    -- the regions (and the people of no region) add up to the country
     select
         {{ dbt.concat(["'country|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')', "'|'",
                        'labour_expert_role', "'|'", 'measure']) }} as group_id,
@@ -113,7 +117,7 @@ memberships as (
         region_code = 'NL' as is_total,
         true as is_sum
     from identified_cells
-    where not is_derived
+    where not is_derived or region_code = '-'
     {%- for name, total, parts in row_relations %}
 
     union all

@@ -22,7 +22,7 @@ import pandas as pd
 from duurzaam.disclosure.model import SUPPRESSED, Cell, Equation, Finding, Table, number
 from duurzaam.disclosure.relations import RatePair, missing
 from duurzaam.disclosure.solve import Solver, findings
-from duurzaam.disclosure.spec import SPEC, CurveSpec, Spec, TableSpec
+from duurzaam.disclosure.spec import NO_REGION, SPEC, CurveSpec, Spec, TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,19 @@ def attack(frames: Mapping[str, pd.DataFrame], threshold: int, spec: Spec = SPEC
             if c.table in tables
             for f in curve_steps(tables[c.table], c, threshold)
         ),
-        *findings(solver, threshold),
+        *(f for f in findings(solver, threshold) if not is_nobody(f)),
         *solver.groups(threshold),
     ]
     first: dict[Cell, Finding] = {}
     for finding in sorted(found, key=lambda f: ORDER.index(f.attack)):
         first.setdefault(finding.cell, finding)
     return sorted(first.values(), key=lambda f: (f.table, f.cell.key, f.cell.column))
+
+
+def is_nobody(finding: Finding) -> bool:
+    """The country minus its regions is the people of no region: when that is 0 there is
+    no one to give away (every person has a region), unlike a small group of them."""
+    return finding.cell.column.startswith(NO_REGION + "(") and finding.value < 0.5
 
 
 def read_table(name: str, frame: pd.DataFrame, spec: Spec) -> Table:

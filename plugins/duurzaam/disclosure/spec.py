@@ -58,6 +58,8 @@ class Spec:
     rounded: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
+NO_REGION = "no_region"  # the country minus its regions: the people of no region
+
 _NATIONAL = ("placements_started", "job_losses", "job_to_job_moves", "placed_in_work")
 _REGISTER = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
 _QUESTIONS = ("geen_reden", "reden", "contract")  # the employer_survey_options macro's keys
@@ -120,7 +122,7 @@ RELATIONS: tuple[Relation, ...] = (
     RowSum(FACTORS, "spells", ("spells_followed_12m",), rest="rest(spells)"),
     # pub_followup: a placement of no region counts in the country only
     *(
-        GroupSum(FOLLOWUP, c, "region_code", total_row="NL", rest="no_region")
+        GroupSum(FOLLOWUP, c, "region_code", total_row="NL", rest=NO_REGION)
         for c in (
             "placements_followed",
             "still_employed",
@@ -133,7 +135,7 @@ RELATIONS: tuple[Relation, ...] = (
     # employers of no region)
     GroupSum(SURVEY, "respondents", "perspective", total="wave_respondents"),
     *(
-        GroupSum(SURVEY, c, "region_code", total_row="NL", rest="no_region")
+        GroupSum(SURVEY, c, "region_code", total_row="NL", rest=NO_REGION)
         for c in ("respondents", "spinnenweb_*_n", "count(*_share)", "count(*_of_respondents)")
     ),
     RowSum(SURVEY, "respondents", ("count(employing_share)",), rest="rest(respondents)"),
