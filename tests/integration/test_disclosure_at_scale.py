@@ -1,0 +1,87 @@
+"""The attack on whole warehouses, each built as the pipeline builds it (every source of every
+quarter loaded, `duurzaam transform`, whose gate would already refuse a leak): the demo's
+bundled sample quarters, and national-scale history (scale 1.0: the country's flows, as
+`make bench-dbt` generates ten years of them; here two years), on DuckDB and PostgreSQL.
+The checker finds nothing, while the published layer withholds counts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from duurzaam.disclosure.check import check_warehouse, published_tables
+from duurzaam.settings import PROJECT_ROOT, Settings, load_settings
+from duurzaam.warehouse import open_warehouse
+from tests.conftest import TEST_KEY, throwaway_database
+
+pytestmark = pytest.mark.slow
+
+NATIONAL_QUARTERS = "2023Q1:2024Q4"
+
+
+def build(url: str, landing: Path, folder: Path) -> Settings:
+    """Every source of every quarter of `landing` loaded into `url`, then transformed."""
+    from duurzaam.ingest import backfill
+    from duurzaam.sources import SOURCES
+    from duurzaam.transform import transform
+
+    settings = replace(
+        load_settings(),
+        warehouse_url=url,
+        landing_dir=landing,
+        work_dir=folder / "work",
+        outbox_dir=folder / "outbox",
+        pseudonym_key=TEST_KEY,
+    )
+    quarters = sorted(p.stem for p in (landing / "placements").glob("*.csv"))
+    for _ in backfill(list(SOURCES), quarters, settings):
+        pass
+    transform(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def national_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from duurzaam.quarters import parse_quarter_range
+    from duurzaam.synthetic import generate
+
+    folder = tmp_path_factory.mktemp("national") / "landing"
+    generate(folder, parse_quarter_range(NATIONAL_QUARTERS), seed=1, scale=1.0)
+    return folder
+
+
+@pytest.fixture(params=["demo", "national"])
+def landing(request: pytest.FixtureRequest) -> Path:
+    if request.param == "demo":
+        return PROJECT_ROOT / "include" / "sample_data"
+    return request.getfixturevalue("national_landing")
+
+
+@pytest.mark.parametrize(
+    "backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_nothing_recoverable_from_a_whole_published_layer(backend, landing, tmp_path):
+    if backend == "duckdb":
+        settings = build(f"duckdb:///{tmp_path / 'warehouse.duckdb'}", landing, tmp_path)
+        check(settings)
+    else:
+        with throwaway_database() as url:
+            check(build(url, landing, tmp_path))
+
+
+def check(settings: Settings) -> None:
+    result = check_warehouse(settings, read_only=False)  # dbt's connection is still open
+    assert result.cells > 10_000
+    assert result.findings == [], result.describe()
+    # not a warehouse without small counts: the published layer withholds some
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        frames = published_tables(warehouse)
+    withheld = sum(
+        int(frame[column].notna().sum())
+        for frame in frames.values()
+        for column in frame.columns
+        if column.endswith("_suppressed")
+    )
+    assert withheld > 0
