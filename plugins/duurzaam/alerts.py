@@ -98,6 +98,13 @@ def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
         task = context.get("task") or ti.task
         report = getattr(task, "op_kwargs", {}).get("report") or {}
         alert = report_not_sent(report, error, ti.try_number)
+    elif task_id == "check_disclosure":
+        alert = Alert(
+            "published figures held back: disclosure check failed",
+            f"{_plain(error)}\n\nNo report is sent and the dashboard keeps its last build "
+            "until the published layer passes the check (docs/disclosure.md).\n",
+            "check_disclosure",
+        )
     elif task_id == "check_sources":
         alert = Alert(
             "reports held back: a source is missing",

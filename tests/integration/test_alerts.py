@@ -249,3 +249,33 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     assert "sent without register (the operator's choice)" in summary.body
     assert "  - register: nothing loaded" in summary.body
     assert "  - placements: revision 1, " in summary.body
+
+
+@pytest.mark.slow
+def test_a_leaking_published_layer_holds_the_figures_back_and_names_the_cell(
+    built_warehouses, alert_inbox, tmp_path
+):
+    """A published count made to show 3 in a copy of the built warehouse: the gate refuses
+    it, and the alert of check_disclosure names the cell and what follows for the reports."""
+    from duurzaam.disclosure.check import gate as disclosure_gate
+    from duurzaam.errors import DisclosureLeak
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(Path(built_warehouses["duckdb"].warehouse_url.removeprefix("duckdb:///")), copy)
+    settings = replace(built_warehouses["duckdb"], warehouse_url=f"duckdb:///{copy}")
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.execute(
+            "update published.pub_region_quarter set placements_started = 3, "
+            "placements_started_suppressed = null where region_code = 'AM01' and quarter = %s",
+            (SAMPLE_QUARTERS.split(":")[0],),
+        )
+    with pytest.raises(DisclosureLeak) as leak:
+        disclosure_gate(settings)
+    error = AirflowFailException(str(leak.value))  # as check_disclosure raises it
+    FailureAlert()(failed("check_disclosure", error, dag_id="duurzaam_transform"))
+    alert = the_alert(alert_inbox)
+    assert alert["Subject"] == "[duurzaam] published figures held back: disclosure check failed"
+    body = alert.get_content()
+    quarter = SAMPLE_QUARTERS.split(":")[0]
+    assert f"pub_region_quarter AM01 {quarter} placements_started: 3 (shown" in body
+    assert "No report is sent" in body
