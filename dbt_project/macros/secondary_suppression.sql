@@ -132,3 +132,34 @@ select cell_id, is_primary, is_hidden from (
     group by {{ keys | join(', ') }}, measure
     having {{ remainder }} > 0
 {%- endmacro %}
+
+{# One relation per group of `cells` with the same `keys` (SQL expressions, as text): the
+   cell for which `total` (SQL) holds is the total, the others its parts; `where` (SQL)
+   picks the cells that take part. #}
+{% macro sum_relation(name, cells, keys, total, where='true') -%}
+    {%- set id_parts = ["'" ~ name ~ "'"] -%}
+    {%- for key in keys %}{% do id_parts.extend(["'|'", key]) %}{% endfor -%}
+    select
+        {{ dbt.concat(id_parts) }} as group_id,
+        cell_id,
+        {{ total }} as is_total,
+        true as is_sum
+    from {{ cells }}
+    where {{ where }}
+{%- endmacro %}
+
+{# The outcome of secondary_suppression back on the rows of the published model: per `keys`,
+   `<measure>_hidden` for each of `measures`. #}
+{% macro hidden_per_row(cells, pattern, keys, measures) -%}
+    {%- set qualified = [] -%}
+    {%- for key in keys %}{% do qualified.append('cells.' ~ key) %}{% endfor -%}
+    select
+        {%- for measure in measures %}
+        bool_or(cells.measure = '{{ measure }}' and pattern.is_hidden) as {{ measure }}_hidden,
+        {%- endfor %}
+        {{ qualified | join(', ') }}
+    from {{ cells }} as cells
+    inner join {{ pattern }} as pattern
+        on cells.cell_id = pattern.cell_id
+    group by {{ qualified | join(', ') }}
+{%- endmacro %}

@@ -113,41 +113,22 @@ identified_cells as (
 
 memberships as (
 
-    -- the regions (and the people of no region) add up to the country
-    select
-        {{ dbt.concat(["'country|'", 'wave', "'|'", 'perspective', "'|'", 'measure']) }}
-            as group_id,
-        cell_id,
-        region_code = 'NL' as is_total,
-        true as is_sum
-    from identified_cells
-    where not is_derived or region_code = '-'
+    -- the regions (and the employers of no region) add up to the country
+    {{ sum_relation('country', 'identified_cells', ['wave', 'perspective', 'measure'],
+                    "region_code = 'NL'", "not is_derived or region_code = '-'") }}
 
     union all
 
     -- the perspectives add up to the wave
-    select
-        {{ dbt.concat(["'perspectives|'", 'region_code', "'|'", 'wave']) }} as group_id,
-        cell_id,
-        perspective = '*' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure = 'respondents'
+    {{ sum_relation('perspectives', 'identified_cells', ['region_code', 'wave'],
+                    "perspective = '*'", "measure = 'respondents'") }}
     {%- for name, total, parts in row_relations %}
 
     union all
 
-    select
-        {{ dbt.concat(["'" ~ name ~ "|'", 'row_id']) }} as group_id,
-        cell_id,
-        measure = '{{ total }}' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in (
-            '{{ total }}',
-            '{{ parts | join("', '") }}'
-        )
-        and perspective <> '*'
+    {{ sum_relation(name, 'identified_cells', ['row_id'], "measure = '" ~ total ~ "'",
+                    "perspective <> '*' and measure in ('"
+                    ~ ([total] + parts) | join("', '") ~ "')") }}
     {%- endfor %}
 
 ),
@@ -160,23 +141,10 @@ pattern as (
 
 hidden as (
 
-    select
-        identified_cells.region_code,
-        identified_cells.wave,
-        identified_cells.perspective,
-        {%- for measure in ['respondents', 'employing'] + score_counts %}
-        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-            as {{ measure }}_hidden,
-        {%- endfor %}
-    {%- for prefix, column in option_columns %}
-    bool_or(identified_cells.measure = '{{ column }}' and pattern.is_hidden)
-        as {{ column }}_hidden
-    {%- if not loop.last %},{% endif %}
-    {%- endfor %}
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    group by identified_cells.region_code, identified_cells.wave, identified_cells.perspective
+    {%- set option_names = [] %}
+    {%- for prefix, column in option_columns %}{% do option_names.append(column) %}{% endfor %}
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'wave', 'perspective'],
+                      ['respondents', 'employing'] + score_counts + option_names) }}
 
 ),
 

@@ -17,6 +17,7 @@
 {%- do shares.append('disruption_' ~ option ~ '_share') %}
 {%- endfor %}
 {%- set counts = ['placements_followed', 'still_employed', 'followed_to_next_wave'] %}
+{%- set wave = 'cast(wave_number as ' ~ dbt.type_string() ~ ')' %}
 
 with
 
@@ -83,10 +84,9 @@ identified_cells as (
 
     select
         *,
-        {{ dbt.concat(['region_code', "'|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')',
-                       "'|'", 'labour_expert_role']) }} as row_id,
-        {{ dbt.concat(['region_code', "'|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')',
-                       "'|'", 'labour_expert_role', "'|'", 'measure']) }} as cell_id,
+        {{ dbt.concat(['region_code', "'|'", wave, "'|'", 'labour_expert_role']) }} as row_id,
+        {{ dbt.concat(['region_code', "'|'", wave, "'|'", 'labour_expert_role', "'|'",
+                       'measure']) }} as cell_id,
         false as is_withheld
     from (
         select * from cells
@@ -110,28 +110,14 @@ identified_cells as (
 memberships as (
 
     -- the regions (and the people of no region) add up to the country
-    select
-        {{ dbt.concat(["'country|'", 'cast(wave_number as ' ~ dbt.type_string() ~ ')', "'|'",
-                       'labour_expert_role', "'|'", 'measure']) }} as group_id,
-        cell_id,
-        region_code = 'NL' as is_total,
-        true as is_sum
-    from identified_cells
-    where not is_derived or region_code = '-'
+    {{ sum_relation('country', 'identified_cells', [wave, 'labour_expert_role', 'measure'],
+                    "region_code = 'NL'", "not is_derived or region_code = '-'") }}
     {%- for name, total, parts in row_relations %}
 
     union all
 
-    select
-        {{ dbt.concat(["'" ~ name ~ "|'", 'row_id']) }} as group_id,
-        cell_id,
-        measure = '{{ total }}' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in (
-            '{{ total }}',
-            '{{ parts | join("', '") }}'
-        )
+    {{ sum_relation(name, 'identified_cells', ['row_id'], "measure = '" ~ total ~ "'",
+                    "measure in ('" ~ ([total] + parts) | join("', '") ~ "')") }}
     {%- endfor %}
 
 ),
@@ -144,22 +130,9 @@ pattern as (
 
 hidden as (
 
-    select
-        identified_cells.region_code,
-        identified_cells.wave_number,
-        identified_cells.labour_expert_role,
-    {%- for measure in counts + shares + ['retention_to_next_wave'] %}
-    bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-        as {{ measure }}_hidden
-    {%- if not loop.last %},{% endif %}
-    {%- endfor %}
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    group by
-        identified_cells.region_code,
-        identified_cells.wave_number,
-        identified_cells.labour_expert_role
+    {{ hidden_per_row('identified_cells', 'pattern',
+                      ['region_code', 'wave_number', 'labour_expert_role'],
+                      counts + shares + ['retention_to_next_wave']) }}
 
 ),
 

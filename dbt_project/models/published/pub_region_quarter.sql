@@ -164,48 +164,30 @@ identified_cells as (
 memberships as (
 
     -- the regions add up to the country
-    select
-        {{ dbt.concat(["'country|'", 'quarter', "'|'", 'measure']) }} as group_id,
-        cell_id,
-        region_code = 'NL' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in ('{{ country_measures | join("',\n        '") }}')
+    {{ sum_relation('country', 'identified_cells', ['quarter', 'measure'], "region_code = 'NL'",
+                    "measure in ('" ~ country_measures | join("', '") ~ "')") }}
 
     union all
 
     -- the register by legal basis adds up to the register
-    select
-        {{ dbt.concat(["'bases|'", 'region_code', "'|'", 'quarter']) }} as group_id,
-        cell_id,
-        measure = 'register_total' as is_total,
-        true as is_sum
-    from identified_cells
-    where
-        measure in ('register_total', '{{ legal_bases | join("',\n            '") }}')
-        and region_code <> 'NL'
+    {{ sum_relation('bases', 'identified_cells', ['region_code', 'quarter'],
+                    "measure = 'register_total'",
+                    "region_code <> 'NL' and measure in ('register_total', '"
+                    ~ legal_bases | join("', '") ~ "')") }}
 
     union all
 
     -- working and not working add up to the register
-    select
-        {{ dbt.concat(["'working|'", 'region_code', "'|'", 'quarter']) }} as group_id,
-        cell_id,
-        measure = 'register_total' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in ('register_total', 'register_working', 'register_not_working')
+    {{ sum_relation('working', 'identified_cells', ['region_code', 'quarter'],
+                    "measure = 'register_total'",
+                    "measure in ('register_total', 'register_working', 'register_not_working')") }}
 
     union all
 
     -- provisional and final job losses add up to all job losses
-    select
-        {{ dbt.concat(["'losses|'", 'region_code', "'|'", 'quarter']) }} as group_id,
-        cell_id,
-        measure = 'job_losses' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in ('job_losses', 'job_losses_provisional', 'job_losses_final')
+    {{ sum_relation('losses', 'identified_cells', ['region_code', 'quarter'],
+                    "measure = 'job_losses'",
+                    "measure in ('job_losses', 'job_losses_provisional', 'job_losses_final')") }}
 
     union all
 
@@ -238,33 +220,8 @@ pattern as (
 
 hidden as (
 
-    select
-        identified_cells.region_code,
-        {%- for measure in regional_counts + ['rolling_year_cohort'] %}
-        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-            as {{ measure }}_hidden,
-        {%- endfor %}
-        identified_cells.quarter
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    group by identified_cells.region_code, identified_cells.quarter
-
-),
-
-national_hidden as (
-
-    select
-        {%- for measure in country_measures %}
-        bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-            as nl_{{ measure }}_hidden,
-        {%- endfor %}
-        identified_cells.quarter
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    where identified_cells.region_code = 'NL'
-    group by identified_cells.quarter
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'quarter'],
+                      regional_counts + ['rolling_year_cohort']) }}
 
 ),
 
@@ -285,7 +242,7 @@ combined as (
         coalesce(hidden.{{ measure }}_hidden, false) as {{ measure }}_hidden,
         {%- endfor %}
         {%- for measure in country_measures %}
-        coalesce(national_hidden.nl_{{ measure }}_hidden, false) as nl_{{ measure }}_hidden
+        coalesce(national_hidden.{{ measure }}_hidden, false) as nl_{{ measure }}_hidden
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from mart
@@ -297,8 +254,9 @@ combined as (
     left join hidden
         on mart.region_code = hidden.region_code
         and mart.quarter = hidden.quarter
-    left join national_hidden
-        on mart.quarter = national_hidden.quarter
+    left join hidden as national_hidden
+        on national_hidden.region_code = 'NL'
+        and mart.quarter = national_hidden.quarter
 
 ),
 

@@ -92,37 +92,20 @@ identified_cells as (
 memberships as (
 
     -- the levels add up to the region's job losses and spells
-    select
-        {{ dbt.concat(["'levels|'", 'region_code', "'|'", 'factor', "'|'", 'measure']) }}
-            as group_id,
-        cell_id,
-        level = '*' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in ('events', 'spells')
+    {{ sum_relation('levels', 'identified_cells', ['region_code', 'factor', 'measure'],
+                    "level = '*'", "measure in ('events', 'spells')") }}
 
     union all
 
     -- the regions add up to the country
-    select
-        {{ dbt.concat(["'country|'", 'factor', "'|'", 'level']) }} as group_id,
-        cell_id,
-        region_code = 'NL' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure = 'events'
+    {{ sum_relation('country', 'identified_cells', ['factor', 'level'],
+                    "region_code = 'NL'", "measure = 'events'") }}
 
     union all
 
     -- job losses and the other spells add up to the level's spells
-    select
-        {{ dbt.concat(["'spells|'", 'region_code', "'|'", 'factor', "'|'", 'level']) }}
-            as group_id,
-        cell_id,
-        measure = 'spells' as is_total,
-        true as is_sum
-    from identified_cells
-    where level <> '*'
+    {{ sum_relation('spells', 'identified_cells', ['region_code', 'factor', 'level'],
+                    "measure = 'spells'", "level <> '*'") }}
 
 ),
 
@@ -134,17 +117,8 @@ pattern as (
 
 hidden as (
 
-    select
-        identified_cells.region_code,
-        identified_cells.factor,
-        identified_cells.level,
-        bool_or(identified_cells.measure = 'events' and pattern.is_hidden) as events_hidden,
-        bool_or(identified_cells.measure = 'spells' and pattern.is_hidden) as spells_hidden
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    where identified_cells.level <> '*'
-    group by identified_cells.region_code, identified_cells.factor, identified_cells.level
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'factor', 'level'],
+                      ['events', 'spells']) }}
 
 ),
 

@@ -57,41 +57,20 @@ identified_cells as (
 memberships as (
 
     -- the levels add up to the region's total
-    select
-        {{ dbt.concat(["'levels|'", 'region_code', "'|'", 'factor', "'|'", 'measure']) }}
-            as group_id,
-        cell_id,
-        level = '*' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in (
-            '{{ measures | join("', '") }}'
-        )
+    {{ sum_relation('levels', 'identified_cells', ['region_code', 'factor', 'measure'],
+                    "level = '*'", "measure in ('" ~ measures | join("', '") ~ "')") }}
 
     union all
 
     -- the regions add up to the country
-    select
-        {{ dbt.concat(["'country|'", 'factor', "'|'", 'level', "'|'", 'measure']) }} as group_id,
-        cell_id,
-        region_code = 'NL' as is_total,
-        true as is_sum
-    from identified_cells
-    where measure in (
-            '{{ measures | join("', '") }}'
-        )
+    {{ sum_relation('country', 'identified_cells', ['factor', 'level', 'measure'],
+                    "region_code = 'NL'", "measure in ('" ~ measures | join("', '") ~ "')") }}
 
     union all
 
     -- followed 12 months and not add up to the level's spells
-    select
-        {{ dbt.concat(["'followed|'", 'region_code', "'|'", 'factor', "'|'", 'level']) }}
-            as group_id,
-        cell_id,
-        measure = 'spells' as is_total,
-        true as is_sum
-    from identified_cells
-    where level <> '*'
+    {{ sum_relation('followed', 'identified_cells', ['region_code', 'factor', 'level'],
+                    "measure = 'spells'", "level <> '*'") }}
 
 ),
 
@@ -103,19 +82,8 @@ pattern as (
 
 hidden as (
 
-    select
-        identified_cells.region_code,
-        identified_cells.factor,
-        identified_cells.level,
-    {%- for measure in measures %}
-    bool_or(identified_cells.measure = '{{ measure }}' and pattern.is_hidden)
-        as {{ measure }}_hidden
-    {%- if not loop.last %},{% endif %}
-    {%- endfor %}
-    from identified_cells
-    inner join pattern
-        on identified_cells.cell_id = pattern.cell_id
-    group by identified_cells.region_code, identified_cells.factor, identified_cells.level
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'factor', 'level'],
+                      measures) }}
 
 ),
 
