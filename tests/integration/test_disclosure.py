@@ -130,3 +130,34 @@ def test_a_planted_leak_is_found_exactly(built_warehouses, tmp_path, monkeypatch
     monkeypatch.setenv("DUURZAAM_WAREHOUSE_URL", url)
     assert main(["check-disclosure"]) == 1
     assert str(planted[0]) in capsys.readouterr().err or len(findings) > 50
+
+
+@pytest.mark.slow
+def test_transform_refuses_a_published_layer_built_with_a_broken_rule(
+    built_warehouses, tmp_path, monkeypatch
+):
+    """The real transform on a copy of the built warehouse, with a leak planted in the
+    published layer itself: dbt builds it as if the threshold were 1 (no count withheld),
+    while the pipeline's threshold is 10. The gate refuses it and names the cells."""
+    from dataclasses import replace
+
+    import duurzaam.transform
+    from duurzaam.errors import DisclosureLeak
+    from duurzaam.transform import transform
+
+    copy = tmp_path / "planted.duckdb"
+    shutil.copyfile(duckdb_path(built_warehouses["duckdb"].warehouse_url), copy)
+    settings = replace(built_warehouses["duckdb"], warehouse_url=f"duckdb:///{copy}")
+    assert settings.suppress_below == 10
+    pipeline_environment = duurzaam.transform.dbt_environment
+
+    def broken_rule(settings):
+        return {**pipeline_environment(settings), "DUURZAAM_SUPPRESS_BELOW": "1"}
+
+    monkeypatch.setattr(duurzaam.transform, "dbt_environment", broken_rule)
+    # run_dbt exports dbt's environment: put the process's threshold back afterwards
+    monkeypatch.setenv("DUURZAAM_SUPPRESS_BELOW", str(settings.suppress_below))
+    with pytest.raises(DisclosureLeak) as leak:
+        transform(settings)
+    assert "counts below 10 can be recovered from the published layer" in str(leak.value)
+    assert "(shown: " in str(leak.value)

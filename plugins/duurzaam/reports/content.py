@@ -207,6 +207,14 @@ def _survival(data: ReportData, cohort: pd.Series | None, d: Disclosure) -> dict
     if kind == ROLLING_YEAR:
         description += f", landelijk wie {cohort_phrase(data.cohort_quarter, QUARTER)} begon"
     description += "."
+    if kind == ROLLING_YEAR and not region and people is None:
+        # a small region before four of its quarters were observed: no rolling year yet
+        description = (
+            f"In {data.region_name} begonnen per kwartaal te weinig mensen voor een eigen "
+            "curve, en een voortschrijdend jaar van vier kwartalen is nog niet gevolgd: "
+            f"alleen het landelijke beeld (wie {cohort_phrase(data.cohort_quarter, QUARTER)} "
+            "begon)."
+        )
     return {
         "cohort_label": cohort_label(data.cohort_quarter, kind),
         "is_rolling_year": kind == ROLLING_YEAR,
