@@ -156,3 +156,36 @@ def test_the_survival_curve_is_the_published_steps_up_to_where_it_is_cut_off():
         "section": "Behoudcurve",
         "what": ["vanaf maand 13 (minder dan 10 mensen gevolgd)"],
     } in (content["withheld"])
+
+
+def test_a_small_region_before_its_first_rolling_year_says_that_it_is_not_yet_followed():
+    """The first quarters of a small region: its quarter's cohort too small ('n<10'), its
+    rolling year of four quarters not yet observed (no cohort, no marker): the report says
+    so, shows no curve of the region's own and names no rolling year as if it were seen."""
+    quarters = [QUARTER - back for back in range(7, -1, -1)]
+    rows = [
+        region_quarter(
+            "AM05",
+            str(q),
+            {"retention_12m": "n<10"} if q == QUARTER - 4 else None,
+            kind="rolling_year",
+            retention_12m_cohort=None if q == QUARTER - 4 else 120,
+        )
+        for q in quarters
+    ]
+    data = report_data("rolling_year")
+    data = ReportData(
+        quarter=data.quarter,
+        region_code=data.region_code,
+        region_quarters=pd.DataFrame(rows),
+        survival=pd.DataFrame(survival_rows("NL", "2023Q2", {0: 1.0, 5: 0.9}, last_month=14)),
+        factors=data.factors,
+        survey=data.survey,
+        loads=data.loads,
+    )
+    content = report_content(data, threshold=10)
+    assert content["survival"]["region"] == []
+    assert "nog niet gevolgd" in content["survival"]["description"]
+    sentence = next(s for s in content["summary"] if "12 maanden" in s)
+    assert "voortschrijdend jaar van vier kwartalen is nog niet gevolgd" in sentence
+    assert "tussen 2022-K3 en 2023-K2" not in sentence

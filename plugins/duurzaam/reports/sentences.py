@@ -79,6 +79,12 @@ def _retention_summary(cohort: pd.Series | None, data: ReportData, d: Disclosure
             else "wordt het behoud na 12 maanden niet getoond, zodat niemand herkenbaar wordt"
         )
         sentence = f"Van de mensen die {phrase} begonnen, {reason}"
+        if kind == ROLLING_YEAR and _rolling_year_not_observed(cohort):
+            sentence = (
+                f"In {data.region_name} begonnen per kwartaal te weinig mensen om het behoud "
+                "na 12 maanden te tonen, en een voortschrijdend jaar van vier kwartalen is "
+                "nog niet gevolgd"
+            )
         if national_text is not None:
             sentence += f"; landelijk werkt na 12 maanden nog {national_text}"
             if national_cohort:
@@ -94,6 +100,14 @@ def _retention_summary(cohort: pd.Series | None, data: ReportData, d: Disclosure
         None if national is None else compare(region, lower, upper, national),
         national_text,
         national_cohort,
+    )
+
+
+def _rolling_year_not_observed(cohort: pd.Series) -> bool:
+    """A small region's rolling year needs four observed quarters: before that its cohort
+    is unknown (no count and no marker), not small."""
+    return missing(cohort["retention_12m_cohort"]) and (
+        withheld_marker(cohort, "retention_12m_cohort") is None
     )
 
 
