@@ -115,3 +115,15 @@
         else 'x'
     end as {{ column }}_suppressed
 {%- endmacro %}
+
+{# A count published rounded to a multiple of `base` (withheld below the threshold, '<10'):
+   where its exact value beside another count would give a small difference away, and
+   protecting that by suppression would cost too much (docs/disclosure.md). #}
+{% macro rounded_count(column, base) -%}
+    case
+        when {{ column }} < {{ suppress_below() }} then null
+        else cast(round({{ column }} / {{ base }}.0) * {{ base }} as {{ dbt.type_bigint() }})
+    end as {{ column }},
+    case when {{ column }} < {{ suppress_below() }} then '<{{ suppress_below() }}' end
+        as {{ column }}_suppressed
+{%- endmacro %}

@@ -189,3 +189,26 @@ def test_relations_whose_columns_a_table_lacks_are_skipped():
     )
     findings = found({"pub_region_quarter": frame})
     assert findings == {}  # spell_ends = job_losses = 20: recovered, but not small
+
+
+def survey_rows(scored: int) -> pd.DataFrame:
+    rows = [
+        {
+            "region_code": "AM05",
+            "wave": "2024Q2",
+            "perspective": "werkgever",
+            "respondents": 23,
+            "spinnenweb_kennis_doelgroep_n": scored,
+        }
+    ]
+    return published(rows, ("respondents", "spinnenweb_kennis_doelgroep_n"))
+
+
+def test_the_respondents_minus_an_exact_number_of_scores_are_found():
+    findings = found({"pub_employer_survey": survey_rows(18)})  # not a multiple of 5: exact
+    cell = "pub_employer_survey AM05 2024Q2 werkgever rest(spinnenweb_kennis_doelgroep_n)"
+    assert findings[cell].value == 5 and findings[cell].attack == "relation"
+
+
+def test_numbers_of_scores_rounded_to_five_give_no_difference():
+    assert found({"pub_employer_survey": survey_rows(20)}) == {}  # 18 to 22 scored

@@ -1,9 +1,10 @@
 -- mart_employer_survey as published (docs/disclosure.md); the units are employers, and the
 -- same threshold holds:
--- - respondents, the respondents of both perspectives together (wave_respondents) and the
---   number of scores of each Spinnenweb element: below the threshold withheld ('<10'), and
---   withheld to protect them ('x') where they add up: the perspectives to the wave, the
---   regions to the country;
+-- - respondents and the respondents of both perspectives together (wave_respondents):
+--   below the threshold withheld ('<10'), and withheld to protect them ('x') where they add
+--   up: the perspectives to the wave, the regions to the country;
+-- - the number of scores of each Spinnenweb element rounded to 5 (withheld below the
+--   threshold): exact, the respondents minus it would give the few who did not score it;
 -- - a share is a count of employers in disguise (the share employing the target group of
 --   the respondents; a reason or contract type of those employing it; a reason not to of the
 --   others): it is shown only where that count and the rest of the employers asked are both
@@ -12,7 +13,7 @@
 -- - the shares of all answers to a question only where every option's share of the
 --   respondents is shown (one of them and its count give the number of answers, and with it
 --   every other option's count);
--- - a Spinnenweb mean only beside its number of scores.
+-- - a Spinnenweb mean only over at least the threshold of scores.
 
 {%- set t = suppress_below() %}
 {%- set options = employer_survey_options() %}
@@ -20,10 +21,6 @@
 {%- for prefix, keys in options.items() %}{% for key in keys %}
 {%- do option_columns.append((prefix, prefix ~ '_' ~ key)) %}
 {%- endfor %}{% endfor %}
-{%- set score_counts = [] %}
-{%- for name in spinnenweb_elements() %}
-{%- do score_counts.append('spinnenweb_' ~ name ~ '_n') %}
-{%- endfor %}
 
 with
 
@@ -54,7 +51,7 @@ option_counts as (
 
 cells as (
 
-    {%- for column in ['respondents', 'employing'] + score_counts %}
+    {%- for column in ['respondents', 'employing'] %}
     select
         region_code, wave, perspective, '{{ column }}' as measure, {{ column }} as cell_value,
         true as can_hide, false as is_derived
@@ -144,7 +141,7 @@ hidden as (
     {%- set option_names = [] %}
     {%- for prefix, column in option_columns %}{% do option_names.append(column) %}{% endfor %}
     {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'wave', 'perspective'],
-                      ['respondents', 'employing'] + score_counts + option_names) }}
+                      ['respondents', 'employing'] + option_names) }}
 
 ),
 
@@ -169,7 +166,7 @@ combined as (
         option_counts.*,
         wave_totals.respondents as wave_respondents,
         wave_totals.respondents_hidden as wave_respondents_hidden,
-        {%- for measure in ['respondents', 'employing'] + score_counts %}
+        {%- for measure in ['respondents', 'employing'] %}
         hidden.{{ measure }}_hidden,
         {%- endfor %}
         {%- for prefix, keys in options.items() %}
@@ -221,9 +218,8 @@ final as (
         -- the last column comes from a macro: sqlfluff misreads its indentation
         -- noqa: disable=LT02
         {%- for name in spinnenweb_elements() %}
-        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n',
-                          hidden_also='spinnenweb_' ~ name ~ '_n_hidden') }},
-        {{ protected_count('spinnenweb_' ~ name ~ '_n', 'spinnenweb_' ~ name ~ '_n_hidden') }}
+        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
+        {{ rounded_count('spinnenweb_' ~ name ~ '_n', 5) }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from combined  -- noqa: enable=LT02

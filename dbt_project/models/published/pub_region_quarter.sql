@@ -300,11 +300,7 @@ final as (
             as nl_net_change_suppressed,
         {#- people placed in work now = a quarter before + started - lost: the regional stock
             exact would give a small number of job losses away, so it is rounded to 10 #}
-        case
-            when placed_in_work < {{ t }} then null
-            else cast(round(placed_in_work / 10.0) * 10 as {{ dbt.type_bigint() }})
-        end as placed_in_work,
-        case when placed_in_work < {{ t }} then '<{{ t }}' end as placed_in_work_suppressed,
+        {{ rounded_count('placed_in_work', 10) }},
         {{ published_count('nl_placed_in_work') }},
         {{ protected_count('register_total', 'register_total_hidden') }},
         {%- for column in legal_bases %}

@@ -20,7 +20,7 @@ from itertools import pairwise
 import pandas as pd
 
 from duurzaam.disclosure.model import SUPPRESSED, Cell, Equation, Finding, Table, number
-from duurzaam.disclosure.relations import RatePair, missing
+from duurzaam.disclosure.relations import RatePair, expand, missing
 from duurzaam.disclosure.solve import Solver, findings
 from duurzaam.disclosure.spec import NO_REGION, SPEC, CurveSpec, Spec, TableSpec
 
@@ -159,15 +159,16 @@ def equations(tables: Mapping[str, Table], spec: Spec) -> Iterator[Equation]:
 def rounded_columns(tables: Mapping[str, Table], spec: Spec) -> set[tuple[str, str]]:
     """The spec's rounded columns that are rounded indeed (every shown value a multiple)."""
     found = set()
-    for (name, column), base in spec.rounded.items():
+    for (name, pattern), base in spec.rounded.items():
         table = tables.get(name)
-        if table is None or not table.has(column):
+        columns = [] if table is None else [c for c in expand(table, pattern) if table.has(c)]
+        if table is None or not columns:
             continue
-        values = table.frame[column].dropna()
+        values = [v for c in columns for v in table.frame[c].dropna()]
         if all(int(v) % base == 0 for v in values):
-            found.add((name, column))
+            found.update((name, c) for c in [pattern, *columns])
         else:
-            log.debug("%s.%s not rounded to %d: exact", name, column, base)
+            log.debug("%s.%s not rounded to %d: exact", name, pattern, base)
     return found
 
 

@@ -73,6 +73,23 @@ class RowSum(Relation):
 
 
 @dataclass(frozen=True)
+class EachPart(Relation):
+    """On each row, for every column `parts` matches: total = that column + the rest (never
+    published): the employers who scored a Spinnenweb element and those who did not."""
+
+    table: str
+    total: str
+    parts: str
+
+    def columns(self) -> list[str]:
+        return [self.total, self.parts]
+
+    def equations(self, table: Table) -> Iterator[Equation]:
+        for part in expand(table, self.parts):
+            yield from RowSum(self.table, self.total, (part,), f"rest({part})").equations(table)
+
+
+@dataclass(frozen=True)
 class GroupSum(Relation):
     """Over the rows that differ only in `over` (the regions, the levels, the perspectives):
     a total = the sum of `column` over them (+ `rest`, a never-published remainder: the

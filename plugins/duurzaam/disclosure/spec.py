@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from duurzaam.disclosure.relations import (
     AnswerShares,
+    EachPart,
     GroupSum,
     QuarterChain,
     RatePair,
@@ -139,6 +140,7 @@ RELATIONS: tuple[Relation, ...] = (
         for c in ("respondents", "spinnenweb_*_n", "count(*_share)", "count(*_of_respondents)")
     ),
     RowSum(SURVEY, "respondents", ("count(employing_share)",), rest="rest(respondents)"),
+    EachPart(SURVEY, "respondents", "spinnenweb_*_n"),
     AnswerShares(SURVEY, _QUESTIONS),
     # pub_retention_effects: a region's own model's totals are the sums of a factor's levels
     *(
@@ -180,6 +182,6 @@ NOT_COUNTS = frozenset(
     {"month", "wave_number", "ph_df", "net_change", "nl_net_change", "model_run_id"}
 )
 
-ROUNDED = {(RQ, "placed_in_work"): 10}
+ROUNDED = {(RQ, "placed_in_work"): 10, (SURVEY, "spinnenweb_*_n"): 5}
 
 SPEC = Spec(TABLES, RELATIONS, RATES, CURVES, NOT_COUNTS, ROUNDED)
