@@ -5,7 +5,8 @@
 --   rolling year minus the others; the country's curves are quarterly;
 -- - the curve drops only at steps that each pool at least the threshold of job losses since
 --   the previous step (months pooled until they do): between steps it keeps the survival
---   and interval of its last step, both exact Kaplan-Meier values of that month;
+--   and interval of its last step, both exact Kaplan-Meier values of that month (the
+--   interval rounded to 0.1 percentage point);
 -- - it is shown while at least the threshold is still followed (at risk);
 -- - at risk is rounded to a multiple of 5; the counts of each month are not published.
 
@@ -146,8 +147,10 @@ pooled as (
         stepped.is_step,
         stepped.is_cut_off,
         step.survival,
-        step.ci_lower,
-        step.ci_upper,
+        {#- to 0.1 percentage point: finer, the growth of Greenwood's variance between two
+            steps could tell the pooled months apart #}
+        round(step.ci_lower, 3) as ci_lower,
+        round(step.ci_upper, 3) as ci_upper,
         stepped.is_observable
     from stepped
     inner join curves as step

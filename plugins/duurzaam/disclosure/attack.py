@@ -158,7 +158,7 @@ def equations(tables: Mapping[str, Table], spec: Spec) -> Iterator[Equation]:
 
 def rounded_columns(tables: Mapping[str, Table], spec: Spec) -> set[tuple[str, str]]:
     """The spec's rounded columns that are rounded indeed (every shown value a multiple)."""
-    found = set()
+    found: set[tuple[str, str]] = set()
     for (name, pattern), base in spec.rounded.items():
         table = tables.get(name)
         columns = [] if table is None else [c for c in expand(table, pattern) if table.has(c)]
