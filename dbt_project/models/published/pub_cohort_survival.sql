@@ -149,8 +149,8 @@ pooled as (
         step.survival,
         {#- to 0.1 percentage point: finer, the growth of Greenwood's variance between two
             steps could tell the pooled months apart #}
-        round(step.ci_lower, 3) as ci_lower,
-        round(step.ci_upper, 3) as ci_upper,
+        {{ round_double('step.ci_lower', 3) }} as ci_lower,
+        {{ round_double('step.ci_upper', 3) }} as ci_upper,
         stepped.is_observable
     from stepped
     inner join curves as step
