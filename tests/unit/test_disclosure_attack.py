@@ -212,3 +212,20 @@ def test_the_respondents_minus_an_exact_number_of_scores_are_found():
 
 def test_numbers_of_scores_rounded_to_five_give_no_difference():
     assert found({"pub_employer_survey": survey_rows(20)}) == {}  # 18 to 22 scored
+
+
+def test_a_regions_quarters_add_up_to_the_spells_another_table_splits_by_factor():
+    """The placements a region started in every quarter are the spells whose factors
+    pub_retention_factors counts: one withheld quarter follows from a factor shown whole."""
+    quarters = published(
+        [
+            {"region_code": "AM05", "quarter": q, "placements_started": n}
+            for q, n in (("2024Q1", 40), ("2024Q2", None), ("2024Q3", 50))
+        ],
+        ("placements_started",),
+    )
+    spells = factor_rows("AM05", "jobcoach", {"ja": 30, "nee": 64})
+    factors = published(spells, ("spells",))
+    findings = found({"pub_region_quarter": quarters, "pub_retention_factors": factors})
+    cell = "pub_region_quarter AM05 2024Q2 placements_started"
+    assert findings[cell].value == 4 and findings[cell].attack == "relation"

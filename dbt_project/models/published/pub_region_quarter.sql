@@ -2,8 +2,9 @@
 -- - counts of people: below the threshold withheld ('<10'), and withheld to protect them ('x')
 --   in every additive relation the table publishes: the regions to the country per quarter;
 --   the register by legal basis, and those working, to the register; provisional to all job
---   losses; a small region's rolling-year cohort to the placements of its four quarters
---   (macros/secondary_suppression.sql);
+--   losses; a small region's rolling-year cohort to the placements of its four quarters;
+--   the quarters' placements to the region's spells, which pub_retention_factors splits by
+--   factor (macros/secondary_suppression.sql);
 -- - the regional number of people placed in work, rounded to 10: exact, its change from one
 --   quarter to the next (started - lost) would give small job losses away;
 -- - retention at 6, 12 and 24 months: the published curve's value at that month
@@ -121,6 +122,19 @@ cells as (
         nl_register_working as cell_value, true as can_hide, false as is_derived
     from mart
     union all
+    -- the placements of all quarters: the spells pub_retention_factors splits by factor,
+    -- so known to a reader
+    select
+        region_code, '*' as quarter, null as quarter_position, 'placements_started' as measure,
+        cast(sum(cell_value) as {{ dbt.type_bigint() }}) as cell_value, false as can_hide,
+        false as is_derived
+    from (
+        select region_code, placements_started as cell_value from mart
+        union all
+        select distinct 'NL' as region_code, nl_placements_started from mart
+    ) as quarters
+    group by region_code
+    union all
     -- never published, but each follows from two published counts
     select
         region_code, quarter, quarter_position, 'job_losses_final' as measure,
@@ -188,6 +202,12 @@ memberships as (
     {{ sum_relation('losses', 'identified_cells', ['region_code', 'quarter'],
                     "measure = 'job_losses'",
                     "measure in ('job_losses', 'job_losses_provisional', 'job_losses_final')") }}
+
+    union all
+
+    -- the quarters add up to the region's spells (pub_retention_factors)
+    {{ sum_relation('year', 'identified_cells', ['region_code'], "quarter = '*'",
+                    "measure = 'placements_started'") }}
 
     union all
 

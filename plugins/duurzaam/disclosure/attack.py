@@ -20,7 +20,7 @@ from itertools import pairwise
 import pandas as pd
 
 from duurzaam.disclosure.model import SUPPRESSED, Cell, Equation, Finding, Table, number
-from duurzaam.disclosure.relations import RatePair, expand, missing
+from duurzaam.disclosure.relations import RatePair, TotalElsewhere, expand, missing
 from duurzaam.disclosure.solve import Solver, findings
 from duurzaam.disclosure.spec import NO_REGION, SPEC, CurveSpec, Spec, TableSpec
 
@@ -150,7 +150,13 @@ def equations(tables: Mapping[str, Table], spec: Spec) -> Iterator[Equation]:
         table = tables.get(relation.table)
         if table is None or rounded & {(table.name, c) for c in relation.columns()}:
             continue
-        if present(table, relation.columns(), relation):
+        if not present(table, relation.columns(), relation):
+            continue
+        if isinstance(relation, TotalElsewhere):
+            other = tables.get(relation.total_table)
+            if other is not None:
+                yield from relation.equations_with(table, other)
+        else:
             yield from relation.equations(table)
     for table, pair, rate in rate_pairs(tables, spec):
         yield from pair.equations(table, rate)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from duurzaam.disclosure.model import SUPPRESSED, Equation, Table, number, sum_equation
+from duurzaam.disclosure.model import SUPPRESSED, Cell, Equation, Table, number, sum_equation
 from duurzaam.quarters import Quarter
 
 
@@ -225,6 +225,35 @@ class RatePair:
                     count = table.cell(key, f"count({rate})")
                     terms = ((count, 1.0), (table.cell(key, self.denominator), -value))
                     yield Equation(terms, label, kind="rate")
+
+
+@dataclass(frozen=True)
+class TotalElsewhere(Relation):
+    """Over all rows of a `group` (a region's quarters), the sum of `column` is a total that
+    another table publishes per group (`total` of `total_table`): the placements a region
+    started in every quarter are the spells whose factors pub_retention_factors counts."""
+
+    table: str
+    column: str
+    group: str
+    total_table: str
+    total: str
+
+    def columns(self) -> list[str]:
+        return [self.column, self.group]
+
+    def equations(self, table: Table) -> Iterator[Equation]:
+        raise NotImplementedError("needs the other table: equations_with")
+
+    def equations_with(self, table: Table, other: Table) -> Iterator[Equation]:
+        rows: dict[str, list[Cell]] = defaultdict(list)
+        for row in table.rows:
+            key = table.key_of(row)
+            rows[key[self.group]].append(table.cell(key, self.column))
+        label = f"{self.total_table} {self.total} = sum over {self.table} of {self.column}"
+        for group, cells in rows.items():
+            total = other.cell({self.group: group}, self.total)
+            yield sum_equation(total, cells, label)
 
 
 @dataclass(frozen=True)

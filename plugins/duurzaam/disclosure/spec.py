@@ -18,6 +18,7 @@ from duurzaam.disclosure.relations import (
     Relation,
     RollingSum,
     RowSum,
+    TotalElsewhere,
 )
 
 RQ, FACTORS, FOLLOWUP = "pub_region_quarter", "pub_retention_factors", "pub_followup"
@@ -111,6 +112,9 @@ RELATIONS: tuple[Relation, ...] = (
         kind="retention_cohort_kind",
         windows={"quarter": 1, "rolling_year": 4},
     ),
+    # the placements a region started in every quarter are the spells pub_retention_factors
+    # splits by factor (their total known from any factor shown whole)
+    TotalElsewhere(RQ, "placements_started", "region_code", FACTORS, "total(spells)"),
     # pub_retention_factors: every factor splits the same spells; the country and its regions
     *(
         GroupSum(FACTORS, c, "level", total=f"total({c})")
