@@ -44,25 +44,6 @@
     end as {{ column }}_suppressed
 {%- endmacro %}
 
-{# Secondary suppression over counts that add up to a known total, one row at a time: the
-   SQL condition, per column, that it is hidden to protect another. When exactly one count is
-   below the threshold, the smallest of the others (the first of equals, in the given order)
-   is hidden too, so that the small one does not follow from the total. #}
-{% macro secondary_of_columns(columns) -%}
-    {%- set t = suppress_below() -%}
-    {%- set small = [] -%}
-    {%- for column in columns %}{% do small.append('case when ' ~ column ~ ' < ' ~ t ~ ' then 1 else 0 end') %}{% endfor -%}
-    {%- set conditions = {} -%}
-    {%- for column in columns -%}
-        {%- set beats = [] -%}
-        {%- for other in columns if other != column -%}
-            {%- set tie = (' or ' ~ column ~ ' = ' ~ other) if columns.index(other) > columns.index(column) else '' -%}
-            {%- do beats.append('(' ~ other ~ ' is null or ' ~ other ~ ' < ' ~ t ~ ' or ' ~ column ~ ' < ' ~ other ~ tie ~ ')') -%}
-        {%- endfor -%}
-        {%- do conditions.update({column: '(' ~ (small | join(' + ')) ~ ' = 1 and ' ~ column ~ ' >= ' ~ t ~ ' and ' ~ (beats | join(' and ')) ~ ')'}) -%}
-    {%- endfor -%}
-    {{ return(conditions) }}
-{%- endmacro %}
 
 {# Text ordered by its bytes on both adapters (DuckDB's default; PostgreSQL's collation would
    order '<12' after '12-24'), as the reports' code orders it. #}
@@ -70,24 +51,6 @@
     {%- if target.type == 'postgres' %}{{ expression }} collate "C"{% else %}{{ expression }}{% endif -%}
 {%- endmacro %}
 
-{# Secondary suppression over rows that add up to a total (the levels of a factor, the
-   perspectives of a wave): the rows of `relation` with `is_protecting`, true for the row
-   hidden to protect another. When exactly one row of a group has a count below the
-   threshold, the smallest of the others (the first by `tiebreak` in byte order among
-   equals) is hidden too, so that the small one does not follow from the total. #}
-{% macro protecting_rows(relation, group_by, count_column, tiebreak) -%}
-    {%- set t = suppress_below() -%}
-    select
-        *,
-        {{ count_column }} >= {{ t }}
-        and sum(case when {{ count_column }} < {{ t }} then 1 else 0 end)
-            over (partition by {{ group_by | join(', ') }}) = 1
-        and row_number() over (
-            partition by {{ group_by | join(', ') }}, {{ count_column }} < {{ t }}
-            order by {{ count_column }}, {{ binary_order(tiebreak) }}
-        ) = 1 as is_protecting
-    from {{ relation }}
-{%- endmacro %}
 
 {# A count under secondary suppression: withheld below the threshold ('<10') or when
    `hidden` (SQL, the cell's outcome of secondary_suppression) holds ('x'). `value` is the

@@ -14,12 +14,9 @@
       is_withheld true for a cell withheld for another reason than its own size (a rate
                   whose complement is small, a count without its denominator).
     `memberships` names a relation with one row per cell of each relation:
-      group_id    text: one equation (a total and its parts, or the terms of a balance);
+      group_id    text: one relation, `total = sum of parts`;
       cell_id;
-      is_total    the total of an equation `total = sum of parts`;
-      is_sum      true for `total = sum of parts` (the withheld parts of a shown total must
-                  hold together at least the threshold), false for a balance of mixed signs
-                  (placed in work now = before + started - lost: only "never one withheld").
+      is_total    the total of the relation.
 
     A cell below the threshold is withheld (primary). Then, `rounds` times: in every relation
     whose one unknown cell is withheld or small, or whose shown total leaves unknown parts
@@ -58,7 +55,7 @@ select cell_id, is_primary, is_hidden from (
         group by memberships.group_id
         having
             -- a sum whose total is not published is no relation a reader can use
-            (bool_or(memberships.is_total) or not bool_or(memberships.is_sum))
+            bool_or(memberships.is_total)
             and (
                 -- one unknown cell, withheld or small
                 (
@@ -68,8 +65,7 @@ select cell_id, is_primary, is_hidden from (
                 )
                 -- a shown total whose unknown parts hold fewer than the threshold
                 or (
-                    bool_or(memberships.is_sum)
-                    and sum(case when cells.is_hidden then 1 else 0 end) > 0
+                    sum(case when cells.is_hidden then 1 else 0 end) > 0
                     and sum(case when cells.is_hidden and memberships.is_total then 1 else 0 end) = 0
                     and sum(case when cells.is_hidden then cells.cell_value else 0 end) < {{ t }}
                 )
@@ -142,8 +138,7 @@ select cell_id, is_primary, is_hidden from (
     select
         {{ dbt.concat(id_parts) }} as group_id,
         cell_id,
-        {{ total }} as is_total,
-        true as is_sum
+        {{ total }} as is_total
     from {{ cells }}
     where {{ where }}
 {%- endmacro %}

@@ -216,8 +216,7 @@ memberships as (
         {{ dbt.concat(["'rolling|'", 'rolling.region_code', "'|'", 'rolling.quarter']) }}
             as group_id,
         parts.cell_id,
-        parts.measure = 'rolling_year_cohort' as is_total,
-        true as is_sum
+        parts.measure = 'rolling_year_cohort' as is_total
     from identified_cells as rolling
     inner join identified_cells as parts
         on rolling.region_code = parts.region_code
