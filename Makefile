@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo dashboard test test-fast lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
+.PHONY: install manifest docs demo dashboard test test-fast fuzz lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
 
 # The dbt manifest the transform DAG is rendered from (duurzaam.dbt_tasks), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -54,6 +54,12 @@ test: lint
 # edit-test loop; `make test` adds the slow ones and the PostgreSQL runs.
 test-fast: install
 	$(RUN) pytest -n 2 -m "not slow and not postgres"
+
+# A long coverage-guided fuzzing run of the five readers (Atheris; FUZZ_RUNS inputs each,
+# 100,000 unless set): an input that ends in anything but a read or the reader's rejection is
+# kept in tests/fuzz_corpus/ (docs/sources.md). `make test` runs a short one.
+fuzz: install
+	$(RUN) python -m tests.fuzz_readers
 
 # The checks, also run by pre-commit (.pre-commit-config.yaml): ruff (lint and format), the
 # type checker, SQL lint of the dbt project.

@@ -11,7 +11,7 @@ sends it to the region's own recipients, exactly once; one region can be retried
 - **send_report** per region: retried with backoff; a region that still fails alerts the
   data engineers and does not stop the others.
 - **send_summary**: one mail to the data engineers: what was loaded, what was withheld, and
-  which regions got their report.
+  which regions got their report; it fails (and with it the run) when a region was not sent.
 - **build_dashboard**: beside them, the dashboard is rebuilt from the same figures (its
   pages served at once); a failed build holds back no report.
 
@@ -96,16 +96,19 @@ def send_report(report: dict) -> str:
 @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, execution_timeout=TIMEOUTS["plan"])
 def send_summary(checked: dict) -> None:
     """After every region's attempt, sent or not (not when the gate held the reports back:
-    its alert said why)."""
-    from duurzaam.alerts import send_alert
+    its alert said why). Fails, once the summary is out, when a region was not sent, so that
+    the run's state says so too."""
+    from duurzaam.alerts import AlertedFailure, send_alert
     from duurzaam.connections import airflow_settings
     from duurzaam.reports.delivery import smtp_server
     from duurzaam.reports.summary import summarise_quarter
 
     settings = airflow_settings()
     summary = summarise_quarter(checked["quarter"], settings, checked["missing_sources"])
-    log.info("%s", summary.body)
-    send_alert(summary, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
+    log.info("%s", summary.alert.body)
+    send_alert(summary.alert, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
+    if summary.not_sent:  # no retry, no second alert: the summary said it
+        raise AlertedFailure(f"reports NOT sent: {', '.join(summary.not_sent)}")
 
 
 @task(execution_timeout=TIMEOUTS["plan"])

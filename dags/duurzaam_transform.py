@@ -15,8 +15,10 @@ spells, then a second build publishes its estimates.
   the schema `published` (duurzaam.disclosure) and fails, naming each count below the
   threshold that can be recovered, when the published layer leaks. Only when it passes are
   the published models' Assets updated, so the reports (which wait for them) are never sent
-  from a leaking published layer. A leak fails it at once (retrying does not change the
-  tables); the data engineers get the alert with the findings.
+  from a leaking published layer, and the loads the build read (listed by
+  **prepare_warehouse** before dbt ran) recorded as published: the reports' gate holds a
+  quarter back while one of its loads is not among them. A leak fails it at once (retrying
+  does not change the tables); the data engineers get the alert with the findings.
 - **A failed test** fails its model's task; the downstream models' tasks do not run (their
   Assets are not updated, so the reports wait); after the retries, the data engineers get an
   alert with the model, the test and how many rows fail it.
@@ -36,12 +38,16 @@ from duurzaam.task_defaults import TIMEOUTS, task_defaults
 
 
 @task
-def prepare_warehouse() -> None:
-    """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
+def prepare_warehouse() -> list[list[str]]:
+    """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty. Returns
+    the loads the build reads, recorded once the published layer has passed its check."""
     from duurzaam.connections import airflow_settings
+    from duurzaam.transform import current_loads
     from duurzaam.transform import prepare_warehouse as prepare
 
-    prepare(airflow_settings())
+    settings = airflow_settings()
+    prepare(settings)
+    return current_loads(settings)
 
 
 @task
@@ -55,19 +61,23 @@ def fit_retention_effects() -> None:
 
 
 @task(outlets=list(PUBLISHED_ASSETS.values()), execution_timeout=TIMEOUTS["plan"])
-def check_disclosure() -> None:
+def check_disclosure(loads: list[list[str]]) -> None:
     """Attack the published layer; fail (no retry) when a count below the threshold follows
-    from it. Its outlets are the published models' Assets: the reports wait for this."""
+    from it. Its outlets are the published models' Assets: the reports wait for this. When
+    it passes, the loads the build read are recorded as published (the reports' gate)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from duurzaam.connections import airflow_settings
     from duurzaam.disclosure.check import gate
     from duurzaam.errors import DisclosureLeak
+    from duurzaam.transform import record_published_build
 
+    settings = airflow_settings()
     try:
-        gate(airflow_settings())
+        gate(settings)
     except DisclosureLeak as leak:
         raise AirflowFailException(str(leak)) from None
+    record_published_build(settings, loads)
 
 
 @dag(
@@ -83,13 +93,15 @@ def check_disclosure() -> None:
 def duurzaam_transform() -> None:
     models = dbt_build("dbt", exclude=ESTIMATES_SELECTOR)
     effects = dbt_build("dbt_effects", select=ESTIMATES_SELECTOR, after=models)
-    prepare_warehouse() >> models.build
+    loads = prepare_warehouse()
+    loads >> models.build
     # The fit opens the warehouse once the first build is over (DuckDB: one writer), on the
     # spells built and tested; the second build after it.
     fit = fit_retention_effects()
     [models.build, models.models["int_effect_spells"]] >> fit >> effects.build
     built = {**models.models, **effects.models}
-    [built[model] for model in PUBLISHED_ASSETS] >> check_disclosure()
+    # The task takes an XComArg here and gets the list when it runs.
+    [built[model] for model in PUBLISHED_ASSETS] >> check_disclosure(loads)  # type: ignore[arg-type]
 
 
 duurzaam_transform()

@@ -119,8 +119,9 @@ def login_role(*groups: str) -> Iterator[str]:
     the whole cluster: the name is unique and the role is dropped afterwards, once the
     databases holding its objects are gone."""
     name = f"duurzaam_test_{uuid.uuid4().hex[:8]}"
+    member = f" in role {', '.join(groups)}" if groups else ""
     with _admin_connection() as admin:
-        admin.execute(f"create role {name} login in role {', '.join(groups)}")
+        admin.execute(f"create role {name} login{member}")
     try:
         yield name
     finally:
@@ -221,7 +222,7 @@ class BuiltWarehouses(dict[str, Settings]):
 
     def settings(self, backend: str, url: str) -> Settings:
         folder = self.folders.mktemp(f"built-{backend}")
-        return replace(sample_settings(url, folder, self.landing), outbox_dir=folder / "outbox")
+        return sample_settings(url, folder, self.landing)
 
     def __missing__(self, backend: str) -> Settings:
         if backend == "duckdb":
@@ -242,11 +243,14 @@ class BuiltWarehouses(dict[str, Settings]):
 
 
 def sample_settings(url: str, folder: Path, landing: Path) -> Settings:
+    """The settings of a warehouse at url, built from landing, its work and outbox folders in
+    folder."""
     return replace(
         load_settings(),
         warehouse_url=url,
         landing_dir=landing,
         work_dir=folder / "work",
+        outbox_dir=folder / "outbox",
         pseudonym_key=TEST_KEY,
     )
 

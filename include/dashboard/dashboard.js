@@ -380,9 +380,10 @@
           name: measure.label,
           y: shown.map((r) => r.name),
           x: shown.map((r) => r.value),
-          customdata: shown.map((r) => [r.text, r.people]),
+          // the value, and the people behind it where there are (jobs are not people)
+          customdata: shown.map((r) => (r.people === "–" ? r.text : `${r.text} (n = ${r.people})`)),
           marker: { color: DARK },
-          hovertemplate: "%{y}: %{customdata[0]} (n = %{customdata[1]})<extra></extra>",
+          hovertemplate: "%{y}: %{customdata}<extra></extra>",
         },
       ],
       {

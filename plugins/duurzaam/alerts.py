@@ -6,7 +6,8 @@ retry is left.
 
 The mails take the reports' way out (duurzaam.reports.delivery): the Airflow connection
 smtp_default (read by the SMTP provider), else DUURZAAM_SMTP_URL, else, in the embedded mode,
-a .eml file in <outbox>/alerts/ and a line in the task log."""
+a .eml file in <outbox>/alerts/ and a line in the task log. An alert the server does not take
+(it is down) is written there too."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from typing import Any
 
 import yaml
 from airflow.sdk.bases.notifier import BaseNotifier
+from airflow.sdk.exceptions import AirflowFailException
 
-from duurzaam.reports.delivery import SmtpServer, send, smtp_server
+from duurzaam.reports.delivery import DeliveryError, SmtpServer, send, smtp_server
 from duurzaam.settings import CONFIG_DIR, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -51,29 +53,41 @@ def alert_recipients(path: Path | None = None) -> list[str]:
 
 def send_alert(alert: Alert, settings: Settings, server: SmtpServer | None = None) -> str:
     """Mails the alert to the data engineers (or writes it to <outbox>/alerts/ when there is
-    no server); returns where it went."""
+    no server, or the server does not take it); returns where it went."""
     message = EmailMessage()
     message["From"] = SENDER
     message["To"] = ", ".join(alert_recipients())
     message["Subject"] = f"[duurzaam] {alert.subject}"
     message["X-Duurzaam-Alert"] = alert.name
     message.set_content(alert.body)
-    if server is None:
-        folder = settings.outbox_dir / "alerts"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{alert.name}.eml"
-        path.write_bytes(message.as_bytes())
-        log.warning("no SMTP server configured: alert written to %s", path)
-        return str(path)
-    send(message, server)
-    log.info("alert sent to %s: %s", message["To"], alert.subject)
-    return repr(server)
+    if server is not None:
+        try:
+            send(message, server)
+            log.info("alert sent to %s: %s", message["To"], alert.subject)
+            return repr(server)
+        except DeliveryError as error:
+            # an alert about a mail server that is down cannot go through it: it waits where
+            # the embedded mode keeps the alerts, and the task log says where
+            log.error("the alert could not be mailed: %s", error)
+    folder = settings.outbox_dir / "alerts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{alert.name}.eml"
+    path.write_bytes(message.as_bytes())
+    log.warning("alert written to %s", path)
+    return str(path)
+
+
+class AlertedFailure(AirflowFailException):
+    """A task failing on purpose (no retry) after it sent its own alert: no second one."""
 
 
 class FailureAlert(BaseNotifier):
     """on_failure_callback: one alert for the task that failed for good."""
 
     def notify(self, context: Any) -> None:
+        if isinstance(context.get("exception"), AlertedFailure):
+            log.info("the task sent its own alert: %s", context["exception"])
+            return
         settings = load_settings()
         alert = describe_failure(context, settings)
         log.error("%s: alerting the data engineers", alert.subject)

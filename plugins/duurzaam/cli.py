@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from duurzaam.errors import DuurzaamError, InputRejected, describe_database_error
+from duurzaam.errors import (
+    DuurzaamError,
+    InputRejected,
+    QueryRefused,
+    describe_database_error,
+    describe_full_disk,
+    refused_query,
+)
 from duurzaam.quarters import Quarter, parse_quarter_range
 
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED = 0, 1, 2
@@ -23,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputRejected as rejection:
         print(f"REJECTED {rejection}", file=sys.stderr)
         return EXIT_REJECTED
+    except QueryRefused as refusal:
+        print(f"REFUSED {refusal}", file=sys.stderr)
+        return EXIT_REJECTED
     except Exception as error:
         if getattr(arguments, "debug", False):
             raise
@@ -34,12 +44,32 @@ def main(argv: list[str] | None = None) -> int:
 def _describe(error: Exception) -> str:
     """One line for the user: ours say what to do; the database's get a hint; anything else
     is named as unexpected (the traceback is one --debug away)."""
+    if isinstance(error, OSError) and (full := describe_full_disk(error, _setting_of(error))):
+        return full
     if isinstance(error, DuurzaamError | ValueError | OSError):
         return str(error)
     described = describe_database_error(error)
     if described:
         return described
     return f"unexpected {type(error).__name__}: {error} (run with --debug for the traceback)"
+
+
+def _setting_of(error: OSError) -> str | None:
+    """The setting naming the folder the failed write was in (DUURZAAM_WORK_DIR, ...)."""
+    from duurzaam.settings import load_settings
+
+    written = error.filename2 or error.filename  # a copy names its source, then its target
+    if not isinstance(written, str):
+        return None
+    settings = load_settings()
+    folders = {
+        "DUURZAAM_WORK_DIR": settings.work_dir,
+        "DUURZAAM_OUTBOX_DIR": settings.outbox_dir,
+        "DUURZAAM_DASHBOARD_DIR": settings.dashboard_dir,
+    }
+    return next(
+        (name for name, folder in folders.items() if Path(written).is_relative_to(folder)), None
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -230,11 +260,19 @@ def _run(arguments: argparse.Namespace) -> None:
 def _query(arguments: argparse.Namespace) -> None:
     import pandas as pd
 
+    from duurzaam.query import run_query
     from duurzaam.settings import load_settings
-    from duurzaam.warehouse import open_warehouse
 
-    with open_warehouse(load_settings().warehouse_url, read_only=True) as warehouse:
-        frame = warehouse.query_frame(arguments.sql)
+    try:
+        frame = run_query(load_settings().query_warehouse_url, arguments.sql)
+    except Exception as error:
+        # what the database refused (a write, a file, a table the login may not read)
+        refusal = refused_query(error)
+        if refusal is None:
+            raise
+        raise refusal from error
+    if frame.columns.empty:  # a statement without a result (show, set)
+        return
     with pd.option_context("display.max_columns", None, "display.width", 200):
         print(frame.to_string(index=False))
 

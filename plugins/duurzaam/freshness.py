@@ -1,6 +1,8 @@
 """The reports' freshness gate: a quarter's reports go out only when every source the report
 reads is loaded for that quarter and passed its checks, that is, has a `current` row in
-meta.loads (a delivery that fails validation is recorded as `rejected`, never `current`).
+meta.loads (a delivery that fails validation is recorded as `rejected`, never `current`),
+and the published figures were built from that load: a load after the last transform that
+passed (the marts' build failed, or has not run yet) holds the reports back as well.
 
 Which sources the report reads is declared once, in dbt: the sources upstream of the
 exposure `regional_report` in the dbt manifest the transform DAG is rendered from. Of those,
@@ -18,7 +20,8 @@ from duurzaam.dbt_tasks import upstream_of
 from duurzaam.errors import DuurzaamError
 from duurzaam.orchestration import dbt_manifest_path
 from duurzaam.settings import Settings, source_config
-from duurzaam.warehouse import open_warehouse
+from duurzaam.transform import PUBLISHED_BUILD
+from duurzaam.warehouse import Warehouse, open_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +52,26 @@ def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE
 
 
 def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[SourceCheck]:
-    """Per source: whether the quarter is loaded (its current revision), else why not."""
+    """Per source: whether the quarter is loaded (its current revision) and the published
+    figures were built from that load, else why not."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         rows = warehouse.query(
-            "select source, status, revision, row_count, file_name from meta.loads "
-            "where quarter = %s order by finished_at",
+            "select source, status, revision, row_count, file_name, load_id, file_sha256 "
+            "from meta.loads where quarter = %s order by finished_at",
             (quarter,),
         )
+        built = published_loads(warehouse)
     checks = []
     for source in sources:
         loads = [row for row in rows if row[0] == source]
         current = [row for row in loads if row[1] == "current"]
         rejected = [row for row in loads if row[1] == "rejected"]
         if current:
-            _, _, revision, count, file = current[-1]
-            checks.append(SourceCheck(source, True, f"r{revision}, {count:,} rows from {file}"))
+            _, _, revision, count, file, load_id, sha256 = current[-1]
+            if (load_id, sha256) in built:
+                checks.append(SourceCheck(source, True, f"r{revision}, {count:,} rows from {file}"))
+            else:
+                checks.append(SourceCheck(source, False, NOT_PUBLISHED.format(file, revision)))
         elif rejected:
             checks.append(
                 SourceCheck(
@@ -76,6 +84,23 @@ def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[
         else:
             checks.append(SourceCheck(source, False, "not loaded: no extract was delivered"))
     return checks
+
+
+NOT_PUBLISHED = (
+    "{} (r{}) is loaded, but the published figures were not rebuilt from it: the transform "
+    "since that load failed or has not finished (see its alert)"
+)
+
+
+def published_loads(warehouse: Warehouse) -> set[tuple[str, str]]:
+    """(load_id, file_sha256) of the loads the published figures were last built from: the
+    record the transform writes once a build passed its tests and the disclosure check
+    (duurzaam.transform.record_published_build); none before the first such build."""
+    schema, table = PUBLISHED_BUILD.split(".")
+    if (schema, table) not in warehouse.existing_tables():
+        return set()
+    rows = warehouse.query(f"select load_id, file_sha256 from {PUBLISHED_BUILD}")
+    return {(str(load_id), str(sha256)) for load_id, sha256 in rows}
 
 
 def gate(quarter: str, settings: Settings, send_anyway: bool = False) -> list[str]:
@@ -99,7 +124,9 @@ def gate(quarter: str, settings: Settings, send_anyway: bool = False) -> list[st
             f"{'are' if len(missing) != 1 else 'is'} missing for {quarter}:\n"
             + "".join(f"  - {check.source}: {check.detail}\n" for check in missing)
             + "What to do: deliver the missing extract and trigger duurzaam_ingest with "
-            f'{{"quarter": "{quarter}"}}; the transform and the reports follow. To send the '
+            f'{{"quarter": "{quarter}"}}; the transform and the reports follow. A source '
+            "loaded but not yet in the published figures waits for the transform: fix what "
+            "failed there (its alert says what) and trigger duurzaam_transform. To send the "
             "reports without it, trigger duurzaam_report with "
             f'{{"quarter": "{quarter}", "send_with_missing_sources": true}}: each report '
             "then says on its first page which source it lacks."

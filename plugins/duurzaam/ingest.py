@@ -1,21 +1,17 @@
-"""The ingest steps for one (source, quarter): pull, then validate and load together. The DAG,
-the CLI and the tests call these same functions; what passes between them is a small dict of
-names and paths (safe as an Airflow XCom), never a DataFrame."""
+"""The ingest steps for one (source, quarter): pull (duurzaam.extracts), then validate and load
+together. The DAG, the CLI and the tests call these same functions; what passes between them
+is a small dict of names and paths (safe as an Airflow XCom), never a DataFrame."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import math
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager, ExitStack, nullcontext, suppress
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,10 +19,17 @@ from typing import Any
 import pandas as pd
 
 from duurzaam.errors import DuurzaamError, InputRejected
-from duurzaam.privacy import Pseudonymisation, bsn_rows, require_key_for_bsn
+
+# the pull step and what it hands on, where the DAG, the CLI and the tests find the steps
+from duurzaam.extracts import Extract as Extract
+from duurzaam.extracts import extract_available as extract_available
+from duurzaam.extracts import extract_to_dict as extract_to_dict
+from duurzaam.extracts import pull as pull
+from duurzaam.extracts import source_location as source_location
+from duurzaam.privacy import Pseudonymisation, bsn_rows, masked_text, require_key_for_bsn
 from duurzaam.quarters import Quarter
-from duurzaam.settings import MUNICIPALITIES_CSV, Settings, source_config
-from duurzaam.sources import get_fetched_source, get_source, raw_tables
+from duurzaam.settings import MUNICIPALITIES_CSV, Settings
+from duurzaam.sources import get_source, raw_tables
 from duurzaam.sources.protocol import Source
 from duurzaam.suite_process import SuiteProcess, suite_process
 from duurzaam.validation import ValidationOutcome
@@ -38,71 +41,20 @@ logger = logging.getLogger(__name__)
 MIN_ROWS_SHARE_OF_PREVIOUS = 0.5
 
 
-@dataclass(frozen=True)
-class Extract:
-    source: str
-    quarter: str
-    origin: str  # where the file was found, for messages
-    path: str  # our copy of it
-    sha256: str
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Extract:
-        return cls(**data)
-
-
-def source_location(source: str, quarter: str, settings: Settings) -> str:
-    """Where the quarter's extract of `source` is: a path or an http(s) URL, from the
-    sources configuration (include/config/sources.yml)."""
-    config = source_config(settings)
-    if source not in config or "location" not in config[source]:
-        raise DuurzaamError(f"{settings.sources_config}: no location for source {source!r}")
-    parsed = Quarter.parse(quarter)
-    location = config[source]["location"].format(quarter=parsed, cbs_period=parsed.cbs)
-    if _is_url(location):
-        return location
-    path = Path(location)
-    return str(path if path.is_absolute() else settings.landing_dir / path)
-
-
-def extract_available(source: str, quarter: str, settings: Settings) -> bool:
-    """Whether the quarter's extract has been delivered: the file exists, or the OData
-    endpoint returns rows for the quarter (it answers with an empty set until then)."""
-    location = source_location(source, quarter, settings)
-    if not _is_url(location):
-        return Path(location).is_file()
-    with tempfile.TemporaryDirectory() as folder:
-        fetched = get_fetched_source(source).fetch(location, quarter, Path(folder) / "probe.json")
-        return bool(json.loads(fetched.read_text(encoding="utf-8")).get("value"))
-
-
-def pull(source: str, quarter: str, settings: Settings, file: Path | None = None) -> Extract:
-    """Copy (or download) the quarter's extract into the work area, so validation and load
-    see the same bytes whatever happens to the landing zone."""
-    get_source(source)  # an unknown name fails before anything runs
-    quarter = str(Quarter.parse(quarter))
-    origin = str(file) if file else source_location(source, quarter, settings)
-    folder = settings.work_dir / "pulled" / source
-    folder.mkdir(parents=True, exist_ok=True)
-    if _is_url(origin):
-        downloaded = get_fetched_source(source).fetch(
-            origin, quarter, folder / f"{quarter}-download.json"
-        )
-    elif Path(origin).is_file():
-        downloaded = Path(shutil.copyfile(origin, folder / f"{quarter}-copy{Path(origin).suffix}"))
-    else:
-        raise InputRejected(
-            origin,
-            f"no {source} extract for {quarter} was found",
-            f"put the file there, or point DUURZAAM_LANDING_DIR (or {source}.location in "
-            f"{settings.sources_config.name}) at where it is",
-        )
-    sha256 = _sha256(downloaded)
-    copy = downloaded.rename(folder / f"{quarter}-{sha256[:12]}{downloaded.suffix}")
-    return Extract(source, quarter, origin, str(copy), sha256)
-
-
 def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
+    """Validate and load the pulled extract (_validate_and_load); its copy in the work area is
+    removed once the file is loaded, found unchanged or rejected. After any other failure it
+    stays, so that a retry reads the same bytes (the next pull replaces it)."""
+    try:
+        outcome = _validate_and_load(extract, settings)
+    except InputRejected:
+        Path(extract.path).unlink(missing_ok=True)
+        raise
+    Path(extract.path).unlink(missing_ok=True)
+    return outcome
+
+
+def _validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
     """Validate the extract with its suite and load it into raw.<source>, both at once: the
     partition swap (the rows it replaces moved to history, the pseudonymised rows COPYed in)
     runs in a second thread while the suite runs, inside one transaction that commits only
@@ -120,10 +72,20 @@ def validate_and_load(extract: Extract, settings: Settings) -> dict[str, Any]:
             return _outcome(extract, "unchanged", load_id=current["load_id"])
         previous = warehouse.current_load(extract.source, str(Quarter.parse(extract.quarter) - 1))
         revision = warehouse.accepted_revisions(extract.source, extract.quarter) + 1
+        if not Path(extract.path).is_file():
+            raise DuurzaamError(
+                f"{extract.path}: the pulled copy of {extract.origin} is gone (a copy is removed "
+                "once its load is done). What to do: pull it again: rerun the quarter, or clear "
+                "the pull task together with this one"
+            )
 
         suite = stack.enter_context(suite_process())  # a new one starts importing GX now
         clock = Stopwatch(f"{extract.source} {extract.quarter}")
-        text = module.read(Path(extract.path))
+        try:
+            text = module.read(Path(extract.path))
+        except InputRejected as unreadable:
+            _record_unreadable(warehouse, extract, unreadable, started_at)
+            raise unreadable.of_file(extract.origin) from None
         clock.lap("read")
         require_key_for_bsn(text.columns, settings.pseudonym_key, extract.origin)
         with _pseudonymisation(text, settings.pseudonym_key) as pseudonyms:
@@ -245,6 +207,30 @@ def _reject(
     )
 
 
+def _record_unreadable(
+    warehouse: Warehouse, extract: Extract, rejection: InputRejected, started_at: datetime
+) -> None:
+    """A file its reader refused, recorded in meta.loads and meta.quarantine as a file the
+    suite rejected is: its rule, row and column (BSN-shaped numbers in the words masked)."""
+    rule = rejection.rule or "readable_file"
+    column = None if rejection.column is None else masked_text(rejection.column)
+    failed = {"rule": rule, "column": column, "rows": int(rejection.row is not None)}
+    summary = {"suite": extract.source, "expectations_evaluated": 0, "failed": [failed]}
+    name = f"rejected-{extract.sha256[:12]}"
+    manifest = _manifest(extract, name, 0, None, "rejected", json.dumps(summary), started_at)
+    quarantine = pd.DataFrame(
+        {
+            "row_number": pd.array([rejection.row], dtype="Int64"),
+            "column_name": [column],
+            "rule": [rule],
+            "problem": [masked_text(rejection.problem)],
+            "value": [None],
+            "record": [None],
+        }
+    )
+    warehouse.record_rejection(manifest, quarantine)
+
+
 def _manifest(
     extract: Extract,
     name: str,
@@ -360,19 +346,3 @@ def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict
         "region_codes": known_region_codes(),
         "min_rows": min_rows,
     }
-
-
-def _is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://"))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def extract_to_dict(extract: Extract) -> dict[str, Any]:
-    return asdict(extract)

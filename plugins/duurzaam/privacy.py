@@ -166,6 +166,11 @@ def mask_bsn_like(values: pd.Series) -> pd.Series:
     return values.str.replace(_BSN_SHAPED, BSN_MASK, regex=True)
 
 
+def masked_text(text: str) -> str:
+    """One text (a header name, a message) with every BSN-shaped number masked."""
+    return str(mask_bsn_like(pd.Series([text], dtype=object)).iat[0])
+
+
 def require_key_for_bsn(columns: pd.Index, key: bytes | None, file: str) -> None:
     """A file that carries BSNs cannot be accepted without the key to pseudonymise them."""
     if "bsn" in columns and not key:

@@ -42,10 +42,17 @@ class Settings:
     warehouse_conn_id: str = "duurzaam_warehouse"  # the Airflow connection, inside Airflow
     dashboard_dir: Path = PROJECT_ROOT / "dashboard"  # the built pages (its `current` link)
     dashboard_url: str = DASHBOARD_URL_DEFAULT  # the dashboard's address for its readers
+    # `duurzaam query`'s warehouse: on PostgreSQL a login that only reads (duurzaam_analyst);
+    # without it, warehouse_url (the embedded DuckDB file is opened read-only either way)
+    query_url: str | None = None
 
     @property
     def backend(self) -> str:
         return warehouse_backend(self.warehouse_url)
+
+    @property
+    def query_warehouse_url(self) -> str:
+        return self.query_url or self.warehouse_url
 
     def __repr__(self) -> str:
         """Every setting but the secrets: passwords in URLs and the pseudonym key are hidden,
@@ -54,6 +61,7 @@ class Settings:
             **vars(self),
             "warehouse_url": without_password(self.warehouse_url),
             "smtp_url": without_password(self.smtp_url) if self.smtp_url else None,
+            "query_url": without_password(self.query_url) if self.query_url else None,
             "pseudonym_key": "***" if self.pseudonym_key else None,
         }
         return f"Settings({', '.join(f'{name}={value!r}' for name, value in shown.items())})"
@@ -101,6 +109,7 @@ def load_settings() -> Settings:
         warehouse_conn_id=env.get("DUURZAAM_WAREHOUSE_CONN_ID", "duurzaam_warehouse"),
         dashboard_dir=Path(env.get("DUURZAAM_DASHBOARD_DIR", PROJECT_ROOT / "dashboard")),
         dashboard_url=env.get("DUURZAAM_DASHBOARD_URL", DASHBOARD_URL_DEFAULT),
+        query_url=env.get("DUURZAAM_QUERY_URL") or None,
     )
 
 

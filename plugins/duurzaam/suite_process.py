@@ -12,6 +12,7 @@ docs here as anywhere. Nothing is written to disk on the way."""
 from __future__ import annotations
 
 import atexit
+import errno
 import json
 import logging
 import os
@@ -109,6 +110,8 @@ class SuiteProcess:
                 f"the Great Expectations process ended (exit code {self._child.wait()}); its "
                 "messages are above. Run the ingest again"
             )
+        if reply.get("errno") == errno.ENOSPC:  # a full disk, not a fault: said without a traceback
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), reply["folder"])
         if "error" in reply:
             logger.error("in the Great Expectations process: %s", reply["traceback"])
             raise DuurzaamError(f"validating with Great Expectations failed: {reply['error']}")
@@ -308,6 +311,9 @@ def main() -> None:
             reply = {
                 "error": f"{type(error).__name__}: {error}",
                 "traceback": traceback.format_exc(),
+                "errno": getattr(error, "errno", None),
+                # where it wrote (GX's own errors name no file): the run's data docs
+                "folder": request.get("data_docs", [None, None])[1],
             }
         _write_message(replies, reply)
         replies.flush()

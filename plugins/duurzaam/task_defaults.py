@@ -30,10 +30,21 @@ TIMEOUTS = {
 }
 
 
+def retry_delay() -> timedelta:
+    """Airflow's [core] default_task_retry_delay, read when the DAG is parsed. Given to every
+    task explicitly: left out, a mapped task (a region's send_report) waits Airflow's built-in
+    5 minutes whatever the setting says, as the scheduler reads its retry delay from the
+    task's serialised form."""
+    from airflow.configuration import conf
+
+    return timedelta(seconds=conf.getint("core", "default_task_retry_delay", fallback=300))
+
+
 def task_defaults() -> dict[str, Any]:
     """A DAG's default_args."""
     return {
         "retries": RETRIES,
+        "retry_delay": retry_delay(),
         "retry_exponential_backoff": RETRY_BACKOFF,
         "max_retry_delay": MAX_RETRY_DELAY,
         "execution_timeout": TIMEOUTS["ingest"],

@@ -80,15 +80,57 @@ def transform(settings: Settings) -> None:
     retention-effects model is fitted once the spells it reads are built and tested, and
     its mart built after it. Then the disclosure checker attacks the published layer:
     DisclosureLeak when a count below the threshold can be recovered from it, so that no
-    report is sent from it (`duurzaam run`, the demo)."""
+    report is sent from it (`duurzaam run`, the demo). Only then is the build recorded as
+    the one the published figures come from (the reports' gate reads it)."""
     from duurzaam.disclosure.check import gate  # heavy: pandas
     from duurzaam.effects.store import fit_retention_effects  # heavy: statsmodels
 
     prepare_warehouse(settings)
+    loads = current_loads(settings)
     run_dbt(["build", "--exclude", ESTIMATES_SELECTOR], settings)
     fit_retention_effects(settings)
     run_dbt(["build", "--select", ESTIMATES_SELECTOR], settings)
     gate(settings)
+    record_published_build(settings, loads)
+
+
+# The loads the published figures were last built from, one row each: written when a build
+# has passed its tests and the disclosure check, read by the reports' gate (duurzaam.freshness).
+# In a schema of its own that the transform creates, as the estimates' (the transformer may
+# create schemas, not write meta).
+PUBLISHED_BUILD = "builds.published_loads"
+PUBLISHED_BUILD_COLUMNS = [
+    ("load_id", "text not null"),
+    ("file_sha256", "text not null"),
+    ("built_at", "timestamp not null"),
+]
+
+
+def current_loads(settings: Settings) -> list[list[str]]:
+    """[load_id, file_sha256] of every current load: what a build starting now reads. Taken
+    before dbt runs, so a load that commits during the build is not counted as built."""
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        rows = warehouse.query(
+            "select load_id, file_sha256 from meta.loads where status = 'current'"
+        )
+    return sorted([str(load_id), str(sha256)] for load_id, sha256 in rows)
+
+
+def record_published_build(settings: Settings, loads: list[list[str]]) -> None:
+    """Records `loads` (current_loads before the build) as the loads the published figures
+    come from, replacing the record of the build before."""
+    import pandas as pd
+
+    rows = pd.DataFrame(loads, columns=["load_id", "file_sha256"]).assign(
+        built_at=pd.Timestamp.now().floor("us")
+    )
+    with open_warehouse(settings.warehouse_url) as warehouse, warehouse.transaction():
+        warehouse.execute(f"create schema if not exists {PUBLISHED_BUILD.split('.')[0]}")
+        body = ", ".join(f"{name} {kind}" for name, kind in PUBLISHED_BUILD_COLUMNS)
+        warehouse.execute(f"create table if not exists {PUBLISHED_BUILD} ({body})")
+        warehouse.execute(f"delete from {PUBLISHED_BUILD}")
+        if not rows.empty:
+            warehouse.bulk_insert(PUBLISHED_BUILD, rows)
 
 
 def generate_docs(settings: Settings) -> Path:

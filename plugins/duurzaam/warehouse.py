@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,74 +17,17 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from duurzaam.errors import WarehouseUnavailable, first_line
+from duurzaam.meta_tables import LOAD_COLUMNS, META_TABLES
+from duurzaam.meta_tables import LoadManifest as LoadManifest  # as its loaders import it
 from duurzaam.migrations import apply_migrations
 from duurzaam.settings import warehouse_backend
 
 logger = logging.getLogger(__name__)
 
-META_TABLES: dict[str, list[tuple[str, str]]] = {
-    "loads": [
-        ("load_id", "text primary key"),
-        ("source", "text not null"),
-        ("quarter", "text not null"),
-        ("file_name", "text not null"),
-        ("file_sha256", "text not null"),
-        ("row_count", "integer not null"),
-        ("revision", "integer"),  # 1, 2, ... per accepted version of (source, quarter)
-        ("status", "text not null"),  # current | superseded | rejected
-        ("validation_summary", "text"),
-        ("started_at", "timestamp not null"),
-        ("finished_at", "timestamp not null"),
-    ],
-    "quarantine": [
-        ("load_id", "text not null"),
-        ("source", "text not null"),
-        ("quarter", "text not null"),
-        ("file_name", "text not null"),
-        ("row_number", "integer"),
-        ("column_name", "text"),
-        ("rule", "text not null"),
-        ("problem", "text not null"),
-        ("value", "text"),
-        ("record", "text"),
-    ],
-    # One row per region, quarter and report content: sending is claimed here before it is
-    # attempted and marked after, so a retry or rerun sends only what was not sent.
-    "outbox": [
-        ("region_code", "text not null"),
-        ("quarter", "text not null"),
-        ("content_hash", "text not null"),
-        ("recipients", "text not null"),
-        ("subject", "text not null"),
-        ("status", "text not null"),  # claimed | sent | partial | failed
-        ("is_correction", "boolean not null"),
-        ("attempts", "integer not null"),
-        ("transport", "text"),
-        ("message_id", "text"),
-        ("error", "text"),
-        ("claimed_at", "timestamp not null"),
-        ("sent_at", "timestamp"),
-        # the recipients the server accepted the message for, over all attempts
-        ("delivered_to", "text"),
-        ("primary key", "(region_code, quarter, content_hash)"),  # a table constraint
-    ],
-}
-LOAD_COLUMNS = [name for name, _ in META_TABLES["loads"]]
 
-
-@dataclass(frozen=True)
-class LoadManifest:
-    load_id: str
-    source: str
-    quarter: str
-    file_name: str
-    file_sha256: str
-    row_count: int
-    revision: int | None
-    status: str
-    validation_summary: str | None
-    started_at: datetime
-    finished_at: datetime
+# A read-only DuckDB connection reads the warehouse's own tables only: no files, no other
+# databases (ATTACH), no extensions to install, and no statement may change that.
+READ_ONLY_DUCKDB: dict[str, Any] = {"enable_external_access": False, "lock_configuration": True}
 
 
 class Warehouse:
@@ -248,12 +189,15 @@ class DuckDBWarehouse(Warehouse):
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.connection = duckdb.connect(str(path), read_only=read_only)
+            self.connection = duckdb.connect(
+                str(path), read_only=read_only, config=READ_ONLY_DUCKDB if read_only else {}
+            )
         except duckdb.IOException as error:
             raise WarehouseUnavailable(
                 f"the DuckDB warehouse {path} is in use by another process ({first_line(error)}"
-                "): DuckDB lets one process write at a time; wait for that run to finish, or "
-                "use the PostgreSQL warehouse for concurrent work"
+                "): DuckDB lets one process write at a time, and nobody read meanwhile; wait for"
+                " it (a pipeline step, or an analyst's `duurzaam query`) to finish, or use the "
+                "PostgreSQL warehouse for concurrent work"
             ) from error
         self._depth = 0
 
@@ -269,6 +213,7 @@ class DuckDBWarehouse(Warehouse):
     def bulk_insert(self, table: str, frame: pd.DataFrame) -> None:
         # DuckDB scans the Arrow table in place (columnar, no per-row work, without the GIL:
         # the suite may run in another thread meanwhile).
+        import duckdb
         import pyarrow as pa
 
         columns = ", ".join(frame.columns)
@@ -278,7 +223,10 @@ class DuckDBWarehouse(Warehouse):
                 f"insert into {table} ({columns}) select {columns} from incoming_rows"
             )
         finally:
-            self.connection.unregister("incoming_rows")
+            # a failed insert aborts the transaction, and unregistering then fails too: the
+            # insert's own error is the one to see (a later register replaces the view)
+            with suppress(duckdb.Error):
+                self.connection.unregister("incoming_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

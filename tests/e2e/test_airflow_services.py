@@ -8,7 +8,14 @@ One quarter goes through all three DAGs (a backfill of the ingest; the Assets st
 transform run and one report run) while a worker is killed with SIGKILL in the middle of a
 load, and again in the middle of a report: the run completes, the killed tasks are retried,
 the warehouse equals that of a clean run of the same quarter, and each of the 35 regions
-gets its report exactly once, from a real SMTP server through the connection smtp_default."""
+gets its report exactly once, from a real SMTP server through the connection smtp_default.
+
+The run uses every secret for real: the warehouse is reached as a login role with a password
+(the connection duurzaam_warehouse carries it; the local server trusts 127.0.0.1, so it is
+not checked), the SMTP server requires a login, and the landing zone identifies people by
+BSN, so the pseudonymisation key hashes them. None of the three, in any common encoding, nor
+any BSN of the landing zone, is in a log (the services' and every task's), an XCom, a
+lineage event, the GX data docs, dbt's files, the dashboard, an alert or a report."""
 
 from __future__ import annotations
 
@@ -21,8 +28,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -30,20 +38,24 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
+from duurzaam.demo import openlineage_environment
 from duurzaam.orchestration import MART_ASSETS
+from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports.recipients import load_recipients
 from duurzaam.settings import PROJECT_ROOT, load_settings
 from duurzaam.sources import SOURCES
+from duurzaam.synthetic import generate
 from duurzaam.warehouse import connection_parameters
 from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    TEST_KEY,
+    SAMPLE_QUARTERS,
     _admin_connection,
+    drop_after_run,
     free_port,
     sample_settings,
     throwaway_database,
 )
 from tests.integration.test_reports import Inbox, accept_login, start_smtp
+from tests.leaks import files_under, find_leaks, landing_bsns
 
 # Starts Airflow's services and runs the pipeline through them, twice killing a worker.
 pytestmark = pytest.mark.slow
@@ -67,6 +79,45 @@ def compose_airflow_environment(values: dict[str, str]) -> dict[str, str]:
 
     pattern = re.compile(r"\$\{(\w+)(:?[-?]([^}]*))?\}")
     return {key: pattern.sub(fill, str(value)) for key, value in environment.items()}
+
+
+@dataclass(frozen=True)
+class RunSecrets:
+    """The secrets of one run, made for it."""
+
+    warehouse_user: str  # a login role with a password, created for the run
+    warehouse_password: str
+    smtp_password: str
+    pseudonym_key: str
+
+    def named(self) -> dict[str, str]:
+        return {
+            "warehouse password": self.warehouse_password,
+            "SMTP password": self.smtp_password,
+            "pseudonym key": self.pseudonym_key,
+        }
+
+
+@pytest.fixture
+def run_secrets() -> RunSecrets:
+    """A login role of the server with a password of its own (superuser, as the compose
+    file's POSTGRES_USER may create databases and roles), dropped when the test run ends."""
+    user, password = f"duurzaam_test_{uuid.uuid4().hex[:8]}", secrets.token_hex(12)
+    with _admin_connection() as admin:
+        admin.execute(f"create role {user} login superuser password '{password}'")
+    drop_after_run("role", user)  # after the databases holding its objects
+    return RunSecrets(user, password, secrets.token_hex(12), secrets.token_hex(32))
+
+
+@pytest.fixture
+def bsn_landing(tmp_path) -> Path:
+    """The run's sample landing zone (the same simulation as generated_landing) with people
+    identified by BSN: the pseudonymisation key is used."""
+    folder = tmp_path / "landing"
+    quarters = parse_quarter_range(SAMPLE_QUARTERS)
+    generate(folder, quarters, seed=7, scale=0.05, identifier="bsn")
+    assert landing_bsns(folder)
+    return folder
 
 
 class Services:
@@ -138,26 +189,26 @@ class Services:
 
 
 @pytest.fixture
-def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Services]:
+def airflow_services(tmp_path, postgres_url, bsn_landing, run_secrets) -> Iterator[Services]:
     metadata_db = f"{postgres_url.rsplit('/', 1)[1]}_airflow"
     with _admin_connection() as admin:
         admin.execute(f"create database {metadata_db}")
     warehouse_db = postgres_url.rsplit("/", 1)[1]
     api_port, smtp_port = free_port(), free_port()
-    admin_user = connection_parameters(POSTGRES_ADMIN_URL)["user"]
-    # secrets made for this run (the server trusts local connections: any password does)
-    smtp_password, redis_password = secrets.token_hex(12), secrets.token_hex(12)
+    # secrets made for this run (the server trusts local connections, so the password is
+    # carried, not checked)
+    redis_password = secrets.token_hex(12)
     environment = compose_airflow_environment(
         {
-            "POSTGRES_USER": admin_user,
-            "POSTGRES_PASSWORD": secrets.token_hex(12),
+            "POSTGRES_USER": run_secrets.warehouse_user,
+            "POSTGRES_PASSWORD": run_secrets.warehouse_password,
             "AIRFLOW_FERNET_KEY": Fernet.generate_key().decode(),
             "AIRFLOW_API_SECRET_KEY": secrets.token_hex(16),
             "AIRFLOW_JWT_SECRET": secrets.token_hex(32),
             "AIRFLOW_ADMIN_USER": "admin",
             "SMTP_USER": "reports",
-            "SMTP_PASSWORD": smtp_password,
-            "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(),
+            "SMTP_PASSWORD": run_secrets.smtp_password,
+            "DUURZAAM_PSEUDONYM_KEY": run_secrets.pseudonym_key,
             "REDIS_PASSWORD": redis_password,
         }
     )
@@ -168,7 +219,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Serv
         "@postgres:5432/warehouse": f"@127.0.0.1:5432/{warehouse_db}",
         "http://airflow-apiserver:8080": f"http://127.0.0.1:{api_port}",
         "@mailpit:1025": f"@127.0.0.1:{smtp_port}",
-        "/opt/duurzaam/landing": str(generated_landing),
+        "/opt/duurzaam/landing": str(bsn_landing),
         "/opt/duurzaam/outbox": str(tmp_path / "outbox"),
         "/opt/duurzaam/work": str(tmp_path / "work"),
         "/opt/duurzaam/dashboard": str(tmp_path / "dashboard"),
@@ -207,6 +258,11 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Serv
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "120",
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "5",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "4",
+        # what the tasks write besides their logs, in the test's folder: the lineage events,
+        # dbt's target and log folders
+        **openlineage_environment(tmp_path / "lineage.jsonl"),
+        "DBT_TARGET_PATH": str(tmp_path / "dbt" / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "dbt" / "logs"),
     }
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run(["redis-cli", "-n", str(REDIS_DB), "flushdb"], check=True, capture_output=True)
@@ -216,7 +272,7 @@ def airflow_services(tmp_path, postgres_url, generated_landing) -> Iterator[Serv
     smtp = start_smtp(
         services.inbox,
         smtp_port,
-        authenticator=accept_login("reports", smtp_password),
+        authenticator=accept_login("reports", run_secrets.smtp_password),
         auth_required=True,
         auth_require_tls=False,
     )
@@ -323,21 +379,26 @@ def differing_rows(url: str, clean_url: str, state: dict, clean: dict) -> str:
 
 
 @pytest.fixture
-def clean_run(tmp_path, generated_landing) -> Iterator[tuple[str, dict[str, tuple]]]:
+def clean_run(tmp_path, bsn_landing, run_secrets) -> Iterator[tuple[str, dict[str, tuple]]]:
     """The same quarter loaded and built from the command line's code on a database of its
     own: the marts a run without faults makes (and the database, kept for the comparison)."""
     from duurzaam.ingest import ingest
     from duurzaam.transform import transform
 
     with throwaway_database() as url:
-        settings = sample_settings(url, tmp_path / "clean", generated_landing)
+        settings = replace(
+            sample_settings(url, tmp_path / "clean", bsn_landing),
+            pseudonym_key=run_secrets.pseudonym_key.encode(),
+        )
         for source in SOURCES:
             assert ingest(source, QUARTER, settings)["status"] == "loaded"
         transform(settings)
         yield url, marts_and_loads(url)
 
 
-def test_a_quarter_on_celery_survives_killed_workers(clean_run, airflow_services):
+def test_a_quarter_on_celery_survives_killed_workers(
+    clean_run, airflow_services, run_secrets, bsn_landing
+):
     services, started = airflow_services, time.monotonic()
     from duurzaam.transform import prepare_warehouse
 
@@ -430,6 +491,63 @@ def test_a_quarter_on_celery_survives_killed_workers(clean_run, airflow_services
     )
     assert sorted(outbox) == [(region, QUARTER, "sent", 1) for region in sorted(recipients)]
     print(f"wall time from the first unpause: {time.monotonic() - started:.0f} s")
+
+    assert_the_secrets_were_used_and_left_no_trace(services, run_secrets, bsn_landing)
+
+
+def assert_the_secrets_were_used_and_left_no_trace(
+    services: Services, run_secrets: RunSecrets, landing: Path
+) -> None:
+    """Each secret was used: the tasks reached the warehouse as the login role whose password
+    the connection carries, the SMTP server took only that login, the BSNs were hashed with
+    the key. Then no secret and no BSN is in anything the run wrote."""
+    connection = json.loads(
+        airflow(services, "connections", "get", "duurzaam_warehouse", "--output", "json")
+    )[0]
+    assert (connection["login"], connection["password"]) == (
+        run_secrets.warehouse_user,
+        run_secrets.warehouse_password,
+    )
+    owners = query(
+        services.warehouse,
+        "select distinct pg_get_userbyid(relowner) from pg_class c join pg_namespace n "
+        "on n.oid = c.relnamespace where nspname in ('marts', 'published', 'builds')",
+    )
+    assert owners == [(run_secrets.warehouse_user,)]  # the tasks' own tables
+    (has_password,) = query(
+        services.warehouse,
+        "select rolpassword is not null from pg_authid where rolname = %s",
+        (run_secrets.warehouse_user,),
+    )[0]
+    assert has_password
+    bsns = landing_bsns(landing)
+    (pseudonyms,) = query(services.warehouse, "select count(*) from raw.placements")[0]
+    assert bsns and pseudonyms  # placements identified by BSN were loaded, pseudonymised
+
+    home, root = Path(services.env["AIRFLOW_HOME"]), services.logs.parent
+    texts = files_under(
+        services.logs,  # the api-server, scheduler, dag-processor, triggerer, workers
+        home / "logs",  # every task's log
+        root / "work" / "data_docs",  # the GX data docs (work/pulled holds the deliveries)
+        root / "dbt",  # dbt's target and log folders
+        root / "outbox",
+        root / "dashboard",
+        skip_suffixes=(".pdf",),  # compressed; the mails carry the same as text
+    )
+    texts["lineage"] = (root / "lineage.jsonl").read_text()
+    for where, value in query(
+        services.metadata,
+        "select concat_ws('.', 'xcom', dag_id, task_id, map_index, key), value::text "
+        "from xcom union all select concat_ws('.', 'rendered', dag_id, task_id, map_index), "
+        "rendered_fields::text from rendered_task_instance_fields",
+    ):
+        texts[where] = value
+    for number, message in enumerate(services.inbox.messages):
+        texts[f"mail {number} {message['Subject']}"] = message.as_string()
+    assert sum(name.startswith("xcom.") for name in texts) > 40 and len(texts) > 300
+    events = [json.loads(line) for line in texts["lineage"].splitlines()]
+    assert {event.get("eventType") for event in events} >= {"START", "COMPLETE"}
+    assert find_leaks(texts, run_secrets.named(), bsns) == []
 
 
 def settled(services: Services, dag_id: str) -> list[str]:

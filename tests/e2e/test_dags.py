@@ -2,7 +2,9 @@
 (ingest -> transform -> report, `airflow dags test` on SQLite) ends with the reports of the
 regions that have recipients (all 35 are rendered and sent in tests/integration/test_reports.py),
 on the warehouse of the Airflow connection, with OpenLineage events for every load and model
-and no secret in any log."""
+and no secret in any log. Then what goes wrong, in real runs with every alert received by a
+real SMTP server: late extracts; a rejected file, a failing dbt test, the sources gate holding
+reports back, a report that cannot be sent and a dashboard that cannot be built."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import email
 import json
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+from datetime import datetime
 from email import policy
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+import yaml
 
 from duurzaam.demo import DAGS, airflow_environment
 from duurzaam.orchestration import (
@@ -32,7 +37,8 @@ from duurzaam.orchestration import (
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.sources import SOURCES
 from duurzaam.warehouse import duckdb_path
-from tests.conftest import free_port, recipients_for
+from tests.conftest import SAMPLE_QUARTERS, free_port, recipients_for
+from tests.leaks import find_leaks
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 
@@ -96,7 +102,7 @@ def test_dagbag_imports_every_dag_without_errors():
     check = transform.get_task("check_disclosure")
     assert check.upstream_task_ids == {
         f"{group[name]}.{name}" for name in group if name in PUBLISHED_ASSETS
-    }
+    } | {"prepare_warehouse"}  # the loads the build read, recorded when the check passes
     assert [a.name for a in check.outlets] == [a.name for a in PUBLISHED_ASSETS.values()]
     assert transform.get_task("dbt.build").upstream_task_ids == {"prepare_warehouse"}
     assert transform.get_task("dbt_effects.build").upstream_task_ids == {"fit_retention_effects"}
@@ -249,8 +255,8 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert not Path(duckdb_path(airflow_env["DUURZAAM_WAREHOUSE_URL"])).exists()
     connected = {**airflow_env, "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}"}
     texts = assert_no_person_level_data_left_the_warehouse(connected, tmp_path, output[-1])
-    leaked = {name for name, text in texts.items() if password in text or key in text}
-    assert leaked == set()
+    # the secrets are used for real, and searched for, in tests/e2e/test_airflow_services.py
+    assert find_leaks(texts, {"password": password, "pseudonym key": key}) == []
     assert_lineage(Path(env["AIRFLOW_HOME"]) / "lineage.jsonl", warehouse, env)
 
 
@@ -342,8 +348,10 @@ def assert_no_person_level_data_left_the_warehouse(
 @pytest.mark.slow
 def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env, tmp_path):
     """Each late source fails its own wait task and sends one alert, through the Airflow
-    connection smtp_default, naming the source, the quarter and where it was expected."""
+    connection smtp_default, naming the source, the quarter and where it was expected; the
+    source that did arrive (the register) is loaded all the same."""
 
+    import duckdb
     import yaml
 
     from tests.integration.test_reports import Inbox, receiving
@@ -353,13 +361,18 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
         config[source]["wait_hours"] = 0.0005  # 1.8 seconds
     config["poke_minutes"] = 0.005
     (tmp_path / "sources.yml").write_text(yaml.safe_dump(config))
-    (tmp_path / "empty").mkdir()
+    arrived, quarter = "register", "2024Q1"
+    landing = tmp_path / "partial"
+    (landing / arrived).mkdir(parents=True)
+    delivered = Path(airflow_env["DUURZAAM_LANDING_DIR"]) / arrived / f"{quarter}.json"
+    shutil.copyfile(delivered, landing / arrived / f"{quarter}.json")
+    late = [source for source in SOURCE_NAMES if source != arrived]
     (tmp_path / "alerts.yml").write_text("data_engineers: [oncall@data.example]\n")
     port = free_port()
     env = {
         **airflow_env,
         "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
-        "DUURZAAM_LANDING_DIR": str(tmp_path / "empty"),
+        "DUURZAAM_LANDING_DIR": str(landing),
         "DUURZAAM_ALERTS_FILE": str(tmp_path / "alerts.yml"),
         "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true",
     }
@@ -367,17 +380,22 @@ def test_a_late_extract_fails_the_wait_task_of_its_source_and_alerts(airflow_env
     with receiving(Inbox(), port) as inbox:
         returncode, output = dags_test("duurzaam_ingest", "2024-04-01", env)
 
-    assert returncode != 0 and "state=failed" in output
-    for source in SOURCE_NAMES:
-        assert f"{source} 2024Q1 is late: nothing yet at {tmp_path / 'empty'}" in output
-    assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(SOURCE_NAMES)
-    assert "starting task_id=pull_placements" not in output  # nothing ran past the wait
+    # the run ends as its last task, publish_raw, which ran on what did arrive
+    assert returncode == 0, output[-3000:]
+    for source in late:
+        assert f"{source} {quarter} is late: nothing yet at {landing}" in output
+        assert f"starting task_id=pull_{source}" not in output  # nothing ran past its wait
+    assert output.count("AirflowSensorTimeout: Sensor has timed out") >= len(late)
+    warehouse = airflow_env["DUURZAAM_WAREHOUSE_URL"].removeprefix("duckdb:///")
+    with duckdb.connect(warehouse, read_only=True) as connection:
+        loads = connection.execute("select source, quarter, status from meta.loads").fetchall()
+    assert loads == [(arrived, quarter, "current")]  # the late ones held nothing back
 
     alerts = {message["Subject"]: message.get_content() for message in inbox.messages}
-    assert len(inbox.messages) == len(alerts) == len(SOURCE_NAMES)  # one per late source
-    for source in SOURCE_NAMES:
-        body = alerts[f"[duurzaam] late source: {source} 2024Q1"]
-        assert str(tmp_path / "empty" / source) in body and "What to do:" in body
+    assert len(inbox.messages) == len(alerts) == len(late)  # one per late source
+    for source in late:
+        body = alerts[f"[duurzaam] late source: {source} {quarter}"]
+        assert str(landing / source) in body and "What to do:" in body
         assert "Traceback" not in body
 
 
@@ -390,21 +408,52 @@ def dags_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[int,
     return result.returncode, result.stdout + result.stderr
 
 
+def run_dags(runs: list[dict], env: dict[str, str], log: Path) -> tuple[list[str], str]:
+    """The DAG runs one after the other in one process (tests/e2e/dag_runs.py), each as
+    `airflow dags test` runs it: '<dag_id> <state>' per run, and the task logs."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.dag_runs", str(log), json.dumps(runs)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    output = log.read_text() if log.exists() else ""
+    assert result.returncode == 0, (result.stderr + output)[-3000:]
+    return result.stdout.splitlines(), output
+
+
 @pytest.mark.slow
-def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
-    airflow_env, built_warehouses, tmp_path
+def test_a_rejected_file_and_a_failing_dbt_test_hold_the_reports_back_and_alert(
+    airflow_env, built_warehouses, generated_landing, tmp_path
 ):
-    """A real run of the transform DAG (`airflow dags test`) on a built warehouse in which the
-    jobs-agreement extract names a region that does not exist: the relationships test of
-    stg_jobs_agreement__regions fails. That model's task fails, after retries that run dbt
-    for that model alone; the tasks of the models built on it do not run (their Assets are
-    not updated); every other model's task succeeds; the alert names the model, the test and
-    the failing rows."""
+    """Real runs of the three DAGs on a copy of a built warehouse, every mail through the
+    Airflow connection smtp_default to a real SMTP server:
+
+    1. The ingest of the last quarter: its placements delivery is rejected (a municipality
+       that does not exist), its register revised. The rejected file alerts and is not loaded;
+       the register's revision loads all the same (a rejected source holds back no other).
+    2. The transform: the jobs-agreement extract names a region that does not exist, so the
+       relationships test of stg_jobs_agreement__regions fails. That model's task fails, after
+       retries that run dbt for that model alone; the tasks of the models built on it do not
+       run (their Assets are not updated); every other model's task succeeds; the alert names
+       the model, the test and the failing rows.
+    3. The reports of the last quarter: every source is loaded, but the register's revision
+       is not in the published figures (the transform failed), so check_sources fails, its
+       alert says why, and no report is sent.
+    4. The reports of the first quarter, whose loads are all published: one region's
+       recipient is refused and the dashboard cannot be written. The refused region's task
+       fails after its retries and alerts; the dashboard's task fails and alerts; the other
+       regions get their report (a failed dashboard build holds back no report) and the data
+       engineers the summary."""
     import shutil
     import sqlite3
 
     from duurzaam.warehouse import open_warehouse
+    from tests.integration.test_operations_gate import revised_register
+    from tests.integration.test_reports import Inbox, receiving
 
+    first, last = SAMPLE_QUARTERS.split(":")
     warehouse = tmp_path / "failing.duckdb"
     shutil.copyfile(duckdb_path(built_warehouses["duckdb"].warehouse_url), warehouse)
     with open_warehouse(f"duckdb:///{warehouse}") as connection:
@@ -412,31 +461,100 @@ def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
             "insert into raw.jobs_agreement (quarter, regio_code, _load_id) "
             "select quarter, 'AM99', _load_id from raw.jobs_agreement limit 1"
         )
+    landing = tmp_path / "landing"
+    shutil.copytree(generated_landing, landing)
+    shutil.copyfile(revised_register(landing, last, tmp_path), landing / f"register/{last}.json")
+    placements = landing / "placements" / f"{last}.csv"
+    lines = placements.read_text().splitlines(keepends=True)
+    lines[5] = re.sub(r";GM\d{4};", ";GM9999;", lines[5], count=1)  # row 6 of the file
+    placements.write_text("".join(lines))
+
+    regions, refused_region = ["AM01", "AM05", "AM12"], "AM05"
+    recipients = recipients_for(tmp_path, regions)
+    refused = set(yaml.safe_load(recipients.read_text())["regions"][refused_region])
     (tmp_path / "alerts.yml").write_text("data_engineers: [oncall@data.example]\n")
+    (tmp_path / "not-a-folder").write_text("the dashboard cannot be written under a file\n")
+    port = free_port()
     env = {
         **airflow_env,
         "DUURZAAM_WAREHOUSE_URL": f"duckdb:///{warehouse}",
+        "DUURZAAM_LANDING_DIR": str(landing),
         "DUURZAAM_ALERTS_FILE": str(tmp_path / "alerts.yml"),
+        "DUURZAAM_RECIPIENTS_FILE": str(recipients),
+        "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{port}?disable_tls=true&disable_ssl=true",
         "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",  # retried within seconds
     }
-    _, output = dags_test("duurzaam_transform", "2024-04-01", env)
-    assert "state=failed" in output, output[-3000:]
+    runs = [
+        {"dag_id": "duurzaam_ingest", "logical_date": run_date(last)},
+        {"dag_id": "duurzaam_transform", "logical_date": run_date(last)},
+        {"dag_id": "duurzaam_report", "logical_date": run_date(last), "conf": {"quarter": last}},
+        {
+            "dag_id": "duurzaam_report",
+            "logical_date": run_date(first),
+            "conf": {"quarter": first},
+            "env": {"DUURZAAM_DASHBOARD_DIR": str(tmp_path / "not-a-folder" / "dashboard")},
+        },
+    ]
+    with receiving(Inbox(refuse=refused), port) as inbox:
+        states, output = run_dags(runs, env, tmp_path / "runs.log")
+    assert states == [
+        "duurzaam_ingest success",  # its last task, publish_raw, ran on what did load
+        "duurzaam_transform failed",
+        "duurzaam_report failed",
+        "duurzaam_report failed",
+    ], output[-3000:]
+    metadata = sqlite3.connect(
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    )
 
+    def task_states(dag_id: str, logical_date: str) -> dict[str, str]:
+        rows = metadata.execute(
+            "select ti.task_id, ti.map_index, ti.state from task_instance ti join dag_run r "
+            "on r.run_id = ti.run_id and r.dag_id = ti.dag_id "
+            "where ti.dag_id = ? and r.logical_date like ?",
+            (dag_id, logical_date[:10] + "%"),
+        )
+        return {
+            task_id + (f"[{index}]" if index >= 0 else ""): state for task_id, index, state in rows
+        }
+
+    alerts = {
+        message["Subject"].removeprefix("[duurzaam] "): message
+        for message in inbox.messages
+        if message["X-Duurzaam-Alert"]
+    }
+    for alert in alerts.values():
+        assert "Traceback" not in alert.get_content()
+
+    # 1. The rejected file alerts with its rows and rule; the other sources go on.
+    ingest = task_states("duurzaam_ingest", run_date(last))
+    assert ingest["ingest_placements"] == "failed"
+    assert {ingest[f"ingest_{s}"] for s in SOURCE_NAMES if s != "placements"} == {"success"}
+    assert ingest["publish_raw"] == "success"
+    rejected = alerts[f"rejected file: placements {last}"].get_content()
+    assert str(placements) in rejected and "row 6" in rejected and "gemeente_code" in rejected
+    with open_warehouse(f"duckdb:///{warehouse}") as connection:
+        loads = connection.query(
+            "select source, revision, status from meta.loads where quarter = %s "
+            "and source in ('placements', 'register') order by source, status",
+            (last,),
+        )
+    assert loads == [
+        ("placements", 1, "current"),  # the delivery before stays; the rejected one loads nothing
+        ("placements", None, "rejected"),
+        ("register", 2, "current"),
+        ("register", 1, "superseded"),
+    ]
+
+    # 2. The failing dbt test.
     failing = "stg_jobs_agreement__regions"
     manifest = json.loads(dbt_manifest_path().read_text())
     built_on = models_built_on(manifest, f"model.duurzaam.{failing}")
     assert built_on >= {"int_region_stock", "mart_region_quarter", "pub_region_quarter"}
-    with sqlite3.connect(
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
-    ) as metadata:
-        states = dict(
-            metadata.execute(
-                "select task_id, state from task_instance where dag_id = 'duurzaam_transform'"
-            ).fetchall()
-        )
-        tries = metadata.execute(
-            "select try_number from task_instance where task_id = ?", (f"dbt.{failing}",)
-        ).fetchone()[0]
+    states = task_states("duurzaam_transform", run_date(last))
+    (tries,) = metadata.execute(
+        "select try_number from task_instance where task_id = ?", (f"dbt.{failing}",)
+    ).fetchone()
     models = {
         node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"
     }
@@ -462,10 +580,62 @@ def test_a_failing_dbt_test_fails_its_model_and_the_models_built_on_it(
     assert not {asset.name for asset in PUBLISHED_ASSETS.values()} & set(events)
     assert events[MODEL_ASSETS["mart_followup"].name] == 1
 
-    (alert,) = (tmp_path / "outbox" / "alerts").glob("*.eml")
-    message = email.message_from_bytes(alert.read_bytes(), policy=policy.default)
-    assert message["Subject"] == f"[duurzaam] dbt test failed: {failing}"
-    body = message.get_content()
+    dbt_alert = alerts[f"dbt test failed: {failing}"].get_content()
     test = f"relationships_{failing}_region_code__region_code__ref_stg_reference__municipalities_"
-    assert f"  - test {test}: 1 row fails it" in body
-    assert f"task dbt.{failing}, try 3" in body
+    assert f"  - test {test}: 1 row fails it" in dbt_alert
+    assert f"task dbt.{failing}, try 3" in dbt_alert
+
+    # 3. The gate holds the last quarter's reports back and says why; nothing is sent.
+    held = task_states("duurzaam_report", run_date(last))
+    assert held["check_sources"] == "failed"
+    assert held["plan_reports"] == held["send_report"] == "upstream_failed"  # never ran
+    gate_alert = alerts["reports held back: a source is missing"].get_content()
+    assert f"1 source the report reads is missing for {last}" in gate_alert
+    assert (
+        f"  - register: {landing / 'register' / f'{last}.json'} (r2) is loaded, but" in gate_alert
+    )
+    assert "trigger duurzaam_transform" in gate_alert and "task check_sources" in gate_alert
+
+    # 4. The first quarter's reports: the refused region alerts, the dashboard too, the
+    # others are sent, then the summary.
+    sent = task_states("duurzaam_report", run_date(first))
+    assert sent["check_sources"] == "success"
+    # the summary went out, then failed the run on the region not sent (no alert of its own)
+    assert sent["send_summary"] == "failed"
+    assert sent["build_dashboard"] == "failed"
+    assert sorted(sent[f"send_report[{n}]"] for n in range(len(regions))) == [
+        "failed",
+        "success",
+        "success",
+    ]
+    reports = [message for message in inbox.messages if message["X-Duurzaam-Region"]]
+    assert sorted(message["X-Duurzaam-Region"] for message in reports) == ["AM01", "AM12"]
+    assert {message["X-Duurzaam-Quarter"] for message in reports} == {first}
+    # its retries came after the configured delay (1 s, then twice that), as every task's
+    (refused_index,) = [n for n in range(len(regions)) if sent[f"send_report[{n}]"] == "failed"]
+    first_try, last_try = metadata.execute(
+        "select min(start_date), max(end_date) from (select start_date, end_date from "
+        "task_instance_history where task_id = 'send_report' and map_index = ? union all "
+        "select start_date, end_date from task_instance where task_id = 'send_report' "
+        "and map_index = ?)",
+        (refused_index, refused_index),
+    ).fetchone()
+    tried_for = datetime.fromisoformat(last_try) - datetime.fromisoformat(first_try)
+    assert tried_for.total_seconds() < 60, tried_for
+    not_sent = alerts[f"report not sent: {refused_region} {first}"].get_content()
+    assert "after 3 attempts" in not_sent and "refused every recipient" in not_sent
+    assert f"duurzaam report --quarter {first} --region {refused_region}" in not_sent
+    dashboard = alerts["duurzaam_report.build_dashboard failed"].get_content()
+    assert "not-a-folder" in dashboard
+    summary = alerts[f"summary {first}: 2 of 3 regional reports sent, 1 NOT sent"]
+    assert f"  - NOT sent, {refused_region}" in summary.get_content()
+
+    # One alert per task that failed for good, none for a retry; no report of the last quarter.
+    assert len(alerts) == len(inbox.messages) - len(reports) == 6
+
+
+def run_date(quarter: str) -> str:
+    """The logical date of the scheduled run that processes the quarter (its next first day)."""
+    from duurzaam.quarters import Quarter
+
+    return f"{Quarter.parse(quarter).next().start.isoformat()}T06:00:00+00:00"

@@ -2,7 +2,9 @@
 failure callback is called as Airflow calls it (with the context of the failed task) and its
 mail is read from a real SMTP server (aiosmtpd) reached through the Airflow connection
 smtp_default; the gate reads the load manifest of real DuckDB and PostgreSQL warehouses.
-The callbacks inside a real Airflow run: tests/e2e/test_dags.py (a late source)."""
+The callbacks inside real Airflow runs, received by a real SMTP server: tests/e2e/test_dags.py
+(a late source; a rejected file, a failed dbt test, reports held back by the gate, a report
+not sent, a failed dashboard build)."""
 
 from __future__ import annotations
 
@@ -242,7 +244,7 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     first_page = PdfReader(io.BytesIO(pdf.get_payload(decode=True))).pages[0].extract_text()
     assert "Let op: dit rapport is verstuurd" in " ".join(first_page.split())
 
-    summary = summarise_quarter(REPORT_QUARTER, settings, missing)
+    summary = summarise_quarter(REPORT_QUARTER, settings, missing).alert
     assert summary.subject == f"summary {REPORT_QUARTER}: 1 of 2 regional reports sent, 1 NOT sent"
     assert "  - sent: AM05\n" in summary.body
     assert "  - NOT sent, AM01 (not attempted)" in summary.body

@@ -1,16 +1,34 @@
 """The command line meets a user's mistake with one clear line (what, why, what to do) and
-exit code 1, never a traceback (--debug shows one); `duurzaam query` only reads."""
+exit code 1, never a traceback (--debug shows one); `duurzaam query` only reads (a write is
+refused: exit code 2)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 
 from duurzaam.cli import main
-from duurzaam.warehouse import open_warehouse
-from tests.conftest import free_port
+from duurzaam.warehouse import connection_parameters, open_warehouse
+from tests.conftest import as_user, free_port, login_role
+
+
+@contextmanager
+def reading_login(url: str) -> Iterator[str]:
+    """The URL of a login of its own that reads the tables the administrator creates in this
+    PostgreSQL database and can write nothing: on PostgreSQL, `duurzaam query` runs only as
+    such a login (DUURZAAM_QUERY_URL)."""
+    with login_role() as name, psycopg.connect(**connection_parameters(url)) as admin:
+        admin.autocommit = True
+        admin.execute(f"alter default privileges in schema public grant select on tables to {name}")
+        try:
+            yield as_user(url, name)
+        finally:
+            admin.execute(f"drop owned by {name}")  # its privileges, before the role goes
 
 
 @pytest.fixture
@@ -23,13 +41,18 @@ def run(settings, monkeypatch, capsys):
         code = main(list(argv))
         return code, capsys.readouterr().err
 
-    return command
+    if settings.backend != "postgres":
+        yield command
+        return
+    with reading_login(settings.warehouse_url) as url:
+        monkeypatch.setenv("DUURZAAM_QUERY_URL", url)
+        yield command
 
 
-def one_clear_line(err: str) -> str:
+def one_clear_line(err: str, kind: str = "ERROR") -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ERROR "), err
+    assert len(lines) == 1 and lines[0].startswith(f"{kind} "), err
     return lines[0]
 
 
@@ -75,9 +98,9 @@ def test_a_query_the_warehouse_refuses(run, settings, sql, expected):
 def test_query_is_read_only(run, settings, capsys):
     create_tables(settings, "create table if not exists placeholder (x integer)")
     code, err = run("query", "create table written as select 1 as x")
-    assert code == 1 and "only reads" in one_clear_line(err)
+    assert code == 2 and "only reads" in one_clear_line(err, "REFUSED")
     code, err = run("query", "insert into placeholder values (1)")
-    assert code == 1 and "only reads" in one_clear_line(err)
+    assert code == 2 and "only reads" in one_clear_line(err, "REFUSED")
     with open_warehouse(settings.warehouse_url) as warehouse:
         assert warehouse.query("select count(*) from placeholder") == [(0,)]
         tables = warehouse.query(

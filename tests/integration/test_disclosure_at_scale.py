@@ -6,15 +6,14 @@ The checker finds nothing, while the published layer withholds counts."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from duurzaam.disclosure.check import check_warehouse, published_tables
-from duurzaam.settings import PROJECT_ROOT, Settings, load_settings
+from duurzaam.settings import PROJECT_ROOT, Settings
 from duurzaam.warehouse import open_warehouse
-from tests.conftest import TEST_KEY, throwaway_database
+from tests.conftest import sample_settings, throwaway_database
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +26,7 @@ def build(url: str, landing: Path, folder: Path) -> Settings:
     from duurzaam.sources import SOURCES
     from duurzaam.transform import transform
 
-    settings = replace(
-        load_settings(),
-        warehouse_url=url,
-        landing_dir=landing,
-        work_dir=folder / "work",
-        outbox_dir=folder / "outbox",
-        pseudonym_key=TEST_KEY,
-    )
+    settings = sample_settings(url, folder, landing)
     quarters = sorted(p.stem for p in (landing / "placements").glob("*.csv"))
     for _ in backfill(list(SOURCES), quarters, settings):
         pass

@@ -6,7 +6,9 @@ import hashlib
 import hmac
 from dataclasses import asdict, replace
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from duurzaam.cli import main
@@ -84,7 +86,8 @@ def test_failure_mid_load_leaves_the_previous_partition(settings, landing):
     ingest("placements", QUARTER, settings)
     before = table(settings, "select * from raw.placements order by plaatsing_id")
 
-    # A frame the database refuses halfway: the delete has run when the insert fails.
+    # A block the load cannot store, handed over once the old rows are gone: inside the
+    # transaction the partition is empty when it fails.
     broken = before.drop(columns=["_row_number"]).assign(startdatum="not a date")
     manifest = LoadManifest(
         "placements/2024Q1/r2",
@@ -99,16 +102,27 @@ def test_failure_mid_load_leaves_the_previous_partition(settings, landing):
         pd.Timestamp.now(),
         pd.Timestamp.now(),
     )
-    with (
-        open_warehouse(settings.warehouse_url) as warehouse,
-        pytest.raises(Exception),  # noqa: B017 - each driver raises its own error type
-    ):
-        warehouse.replace_partition("placements", [broken], manifest)
+    # DuckDB refuses the value in its insert; for PostgreSQL's binary COPY it is refused as
+    # it is encoded as a date. Either way the error names the value, and nothing else (a
+    # failing clean-up, a broken connection) takes its place.
+    refused = {"duckdb": duckdb.ConversionException, "postgres": pa.ArrowInvalid}
+    rows_left_when_it_failed = []
+    with open_warehouse(settings.warehouse_url) as warehouse:
+
+        def blocks():
+            partition = "select count(*) from raw.placements where quarter = %s"
+            rows_left_when_it_failed.append(warehouse.query(partition, (QUARTER,))[0][0])
+            yield broken
+
+        with pytest.raises(refused[settings.backend], match="not a date"):
+            warehouse.replace_partition("placements", blocks(), manifest)
+    assert rows_left_when_it_failed == [0]  # mid-load: the old rows were deleted
 
     after = table(settings, "select * from raw.placements order by plaatsing_id")
     pd.testing.assert_frame_equal(before, after)
     loads = table(settings, "select load_id, status from meta.loads")
     assert loads.values.tolist() == [["placements/2024Q1/r1", "current"]]
+    assert table(settings, "select count(*) as n from history.placements")["n"].tolist() == [0]
 
 
 def test_rejected_file_loads_nothing_and_quarantines_rows(settings, landing, capsys):
@@ -154,9 +168,9 @@ def test_bsn_is_pseudonymised_and_never_stored(settings, landing):
         dump = table(settings, f"select * from {schema_table}").to_csv()
         assert not any(bsn in dump for bsn in VALID_BSNS), schema_table
 
-    # Besides the pulled copies (the deliveries as they came), nothing the ingest wrote in
-    # the work folder (the data docs, their stored results) holds a BSN.
-    written = [p for p in settings.work_dir.rglob("*") if p.is_file() and "pulled" not in p.parts]
+    # Nothing the ingest left in the work folder (the data docs, their stored results; the
+    # pulled copies are removed once loaded) holds a BSN.
+    written = [p for p in settings.work_dir.rglob("*") if p.is_file()]
     assert written
     for path in written:
         assert not any(bsn.encode() in path.read_bytes() for bsn in VALID_BSNS), path

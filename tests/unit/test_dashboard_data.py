@@ -199,3 +199,16 @@ def test_a_reference_level_is_1_and_a_national_estimate_is_shown_on_a_region_pag
     data.models["effects"]["AM05"] = withheld_as_text(withheld)
     table = effects_table(data.part("effects", "AM05"), data.part("effects", "NL"))
     assert [row[3] for row in table["rows"]] == [0.7, "1 (referentie)"]
+
+
+def test_the_comparison_gives_no_number_of_people_for_the_jobs_agreement():
+    """Its progress is jobs of 25.5 hours against a target, not a share of people: no n (the
+    rate itself is no count of people either)."""
+    compared = compare_page(small_region())
+    measures = {m["key"]: m for m in compared["measures"]}
+    for quarter in measures["jobs_progress"]["quarters"].values():
+        (am05,) = quarter["regions"]
+        assert (am05["text"], am05["people"]) == ("80,0%", "–")
+    placements = measures["placements_started"]["quarters"]["2024Q2"]["regions"][0]
+    retention = measures["retention_12m"]["quarters"]["2024Q2"]["regions"][0]
+    assert (placements["people"], retention["people"]) == ("60", "44")

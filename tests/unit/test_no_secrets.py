@@ -1,11 +1,15 @@
-"""No secret in the repository: every file git tracks (or would add) is scanned for private
-keys, cloud access keys, literal passwords, high-entropy tokens under secret-like names, and
-.env files. The scanner itself is tested on planted secrets and on look-alikes that are not."""
+"""No secret in the repository: every file of the project (the tree walked as git would list
+it, with or without git, and what git tracks) is scanned for private keys, cloud access keys,
+literal passwords, high-entropy tokens under secret-like names, and .env files. The scanner
+itself is tested on planted secrets and on look-alikes that are not."""
 
 from __future__ import annotations
 
+import fnmatch
 import math
+import os
 import re
+import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -111,23 +115,80 @@ ALLOWED = {
 }
 
 
-def repository_files() -> list[str]:
+def ignore_rules(gitignore: Path) -> list[tuple[bool, str, bool]]:
+    """The patterns of a .gitignore as (negated, pattern, directories only), in order."""
+    rules = []
+    for line in gitignore.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = line.removeprefix("!")
+        rules.append((negated, pattern.rstrip("/"), pattern.endswith("/")))
+    return rules
+
+
+def ignored(path: str, is_dir: bool, rules: list[tuple[bool, str, bool]]) -> bool:
+    """Whether git ignores the path (relative, with '/'), as its .gitignore rules say: a
+    pattern with a slash matches from the root, one without matches any name; the last
+    matching rule decides."""
+    decision = False
+    for negated, pattern, directories_only in rules:
+        if directories_only and not is_dir:
+            continue
+        anchored = "/" in pattern
+        subject = path if anchored else path.rsplit("/", 1)[-1]
+        if fnmatch.fnmatchcase(subject, pattern.lstrip("/")):
+            decision = not negated
+    return decision
+
+
+def walked_files(root: Path = ROOT) -> list[str]:
+    """Every file under root that git would track or add, found without git: the folders and
+    files its .gitignore ignores (the environment, caches, build output, a local .env) and
+    .git itself are left out."""
+    gitignore = root / ".gitignore"
+    rules = ignore_rules(gitignore) if gitignore.is_file() else []
+    found = []
+    for folder, directories, files in os.walk(root):
+        relative = Path(folder).relative_to(root).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        directories[:] = [
+            name
+            for name in directories
+            if name != ".git" and not ignored(prefix + name, True, rules)
+        ]
+        found += [prefix + name for name in files if not ignored(prefix + name, False, rules)]
+    return found
+
+
+def git_files(root: Path = ROOT) -> list[str]:
+    """What git tracks or would add, [] outside a git work tree. A file committed although
+    ignored (a .env added by force) is listed here and not by the walk."""
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=ROOT,
+            cwd=root,
             capture_output=True,
             text=True,
             check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
-        pytest.skip("not a git work tree")
+        return []
     return [path for path in listed.split("\0") if path]
 
 
+def repository_files(root: Path = ROOT) -> list[str]:
+    """The files to scan: the walk of the tree, with or without git, and what git tracks."""
+    return sorted(set(walked_files(root)) | set(git_files(root)))
+
+
 def test_the_repository_holds_no_secret():
+    files = repository_files()
+    # the scan reads the project, with or without git (an exported tree, the image)
+    assert {"pyproject.toml", "tests/unit/test_no_secrets.py", ".env.example"} <= set(files)
     findings = []
-    for path in repository_files():
+    for path in files:
         findings += scan_name(path)
         try:
             data = (ROOT / path).read_bytes()
@@ -138,6 +199,53 @@ def test_the_repository_holds_no_secret():
             findings += scan_text(path, data.decode("utf-8", errors="replace"))
     unexplained = [f for f in findings if re.sub(r":\d+:", ":", f, count=1) not in ALLOWED]
     assert not unexplained, "\n".join(unexplained)
+
+
+def test_without_git_the_tree_is_walked_as_git_would_list_it(tmp_path):
+    """A tree with no .git: the walk finds the project's files, also new and nested ones,
+    and leaves out what .gitignore ignores."""
+    shutil.copyfile(ROOT / ".gitignore", tmp_path / ".gitignore")
+    kept = [
+        "pyproject.toml",
+        ".env.example",
+        "plugins/duurzaam/settings.py",
+        "include/config/new.yml",
+        "tests/unit/logs.py",
+    ]
+    left_out = [
+        ".venv/lib/site.py",
+        "plugins/duurzaam/__pycache__/settings.cpython-311.pyc",
+        "dbt_project/target/manifest.json",
+        "dbt_project/logs/dbt.log",
+        "warehouse/duurzaam.duckdb",
+        "outbox/2024Q4/AM01.eml",
+        "work/pulled/placements/2024Q4.csv",
+        ".airflow/airflow.db",
+        "dashboard/current/index.html",
+        "logs/scheduler.log",
+        ".env",
+        ".env.production",
+        ".git/config",
+    ]
+    for path in kept + left_out:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x")
+    assert git_files(tmp_path) == []  # not a work tree
+    assert sorted(repository_files(tmp_path)) == sorted([".gitignore", *kept])
+
+
+def test_a_secret_in_a_tree_without_git_is_found(tmp_path):
+    shutil.copyfile(ROOT / ".gitignore", tmp_path / ".gitignore")
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "settings.yml").write_text(
+        "database:\n  pass" + "word: Tr0ub4dor-and-3\n"
+    )
+    findings = [
+        finding
+        for path in repository_files(tmp_path)
+        for finding in scan_text(path, (tmp_path / path).read_text())
+    ]
+    assert findings == ["deploy/settings.yml:2: literal password in password"]
 
 
 # Planted secrets are assembled at run time, so that this file itself stays clean.

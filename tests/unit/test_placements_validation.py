@@ -104,8 +104,8 @@ def test_implausibly_small_file_is_rejected(tmp_path):
         (b"\x00\x01\x02binary", "binary"),
         (b"plaatsing_id,persoon_id,gemeente_code\nPL1,P1,GM0363\n", "','"),
         (b"plaatsing_id;gemeente_code\nPL1;GM0363\n", "no person identifier"),
-        (b"plaatsing_id;persoon_id\nPL1;P1;extra;cells\nPL2;P2\n", "row 2 has 4 cells where"),
-        (b"plaatsing_id;persoon_id;gemeente_code\nPL1;P1;GM0363\nPL2;P2", "row 3 .* cut off"),
+        (b"plaatsing_id;persoon_id\nPL1;P1;extra;cells\nPL2;P2\n", "row 2: 4 cells where"),
+        (b"plaatsing_id;persoon_id;gemeente_code\nPL1;P1;GM0363\nPL2;P2", "row 3: .* cut off"),
     ],
 )
 def test_unreadable_files_get_their_own_message(tmp_path, content, message):

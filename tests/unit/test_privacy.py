@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import signal
 import threading
 
 import numpy as np
@@ -145,11 +146,14 @@ def test_pseudonyms_hashed_in_the_child_process_are_hmac_sha256_too(key):
 
 
 def test_a_pseudonymisation_not_collected_stops_its_child_process():
-    values = pd.Series([f"{n:09d}" for n in range(HASH_HERE_BELOW * 5)], dtype="str")
+    """Left at once, while the child is still hashing (about a second's work): the child is
+    killed, not left to finish, and waited for."""
+    values = pd.Series([f"{n:09d}" for n in range(HASH_HERE_BELOW * 25)], dtype="str")
     with Pseudonymisation(values, b"key") as pseudonyms:
         child = pseudonyms._child
         assert child is not None
-    assert child.returncode is not None  # stopped (or done), and waited for
+    assert child.returncode == -signal.SIGKILL
+    assert pseudonyms._received < len(values)  # it had not handed over every digest
 
 
 def test_the_pseudonyms_of_some_rows_come_before_the_child_has_hashed_them_all():

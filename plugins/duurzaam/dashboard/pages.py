@@ -25,11 +25,12 @@ from duurzaam.reports.cohorts import (
 from duurzaam.reports.content import FACTOR_LABELS, PERSPECTIVES, SPINNENWEB_LABELS
 
 RETENTION_COHORT = "retention_12m_cohort"  # the people behind a retention rate
-# The measures of the comparison page: column, label, kind, the column of its people.
+# The measures of the comparison page: column, label, kind, the column of the people behind
+# it (a count is its own; the jobs agreement counts jobs, not people: none).
 MEASURES = [
-    ("placements_started", "Plaatsingen", "count", None),
-    ("job_losses", "Baanverlies", "count", None),
-    ("job_to_job_moves", "Van werk naar werk", "count", None),
+    ("placements_started", "Plaatsingen", "count", "placements_started"),
+    ("job_losses", "Baanverlies", "count", "job_losses"),
+    ("job_to_job_moves", "Van werk naar werk", "count", "job_to_job_moves"),
     ("retention_12m", "Nog aan het werk na 12 maanden", "rate", RETENTION_COHORT),
     ("employment_rate", "Aandeel werkend (doelgroepregister)", "rate", "register_total"),
     ("jobs_progress", "Banenafspraak: gerealiseerd van het doel", "rate", None),
@@ -365,7 +366,7 @@ def compare_page(data: DashboardData) -> dict[str, Any]:
                         "name": r["region_name"],
                         "value": show.value(r[column], kind),
                         "text": show.figure(r[column], kind),
-                        "people": show.people(r[people_column or column]),
+                        "people": show.people(r[people_column] if people_column else None),
                         # a rate of the rolling year up to the quarter (a small region)
                         "cohort": (
                             cohort_label(quarter, ROLLING_YEAR)

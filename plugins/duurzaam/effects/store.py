@@ -34,6 +34,7 @@ NATIONAL = "NL"
 EVENTS_PER_PARAMETER = 10
 MODEL_VERSION = "cox-efron-days-strata-start-year-v1"  # part of the run id
 SPELLS_TABLE = "intermediate.int_effect_spells"
+SPELL_ID = "spell_id"  # made from the person's pseudonym (int_spells)
 TABLE = "estimates.retention_effects"
 COLUMNS: list[tuple[str, str]] = [
     ("region_code", "text not null"),
@@ -80,18 +81,23 @@ def fit_retention_effects(settings: Settings) -> int:
 def read_spells(warehouse: Warehouse) -> pd.DataFrame:
     """The spells in a fixed order (the fit's sums, and so its digits, do not depend on how
     the warehouse returns them). Sorted here, not in SQL: PostgreSQL orders text by its
-    collation, DuckDB by bytes."""
+    collation, DuckDB by bytes. Sorted by what the spells hold, their id last: the id comes
+    from the person's pseudonym, and a new pseudonymisation key (docs/operations.md) must
+    not change the order, and so the estimates."""
     frame = warehouse.query_frame(f"select * from {SPELLS_TABLE}")
-    return frame.sort_values("spell_id", ignore_index=True).astype(
+    by_content = [column for column in frame.columns if column != SPELL_ID]
+    return frame.sort_values([*by_content, SPELL_ID], ignore_index=True).astype(
         {"duration_days": "int64", "start_year": "int64", "is_event": "bool"}
         | dict.fromkeys(FACTORS, "object")
     )
 
 
 def run_id(spells: pd.DataFrame) -> str:
-    """The same spells give the same id: it names the data and the model, not the moment."""
+    """The same spells give the same id: it names the data and the model, not the moment (nor
+    the pseudonyms the spells' ids come from)."""
     digest = hashlib.sha256(MODEL_VERSION.encode())
-    digest.update(pd.util.hash_pandas_object(spells, index=False).to_numpy().tobytes())
+    content = spells.drop(columns=SPELL_ID, errors="ignore")
+    digest.update(pd.util.hash_pandas_object(content, index=False).to_numpy().tobytes())
     return digest.hexdigest()[:16]
 
 

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from duurzaam.errors import DuurzaamError
+from duurzaam.errors import DuurzaamError, describe_full_disk
 
 
 class DeliveryError(DuurzaamError):
@@ -124,13 +124,31 @@ def send(message: EmailMessage, server: SmtpServer, to: list[str] | None = None)
 
 
 def write_to_folder(message: EmailMessage, pdf: bytes, html: str, folder: Path, name: str) -> Path:
-    """The embedded mode's delivery: the message as .eml, with its PDF and HTML beside it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.pdf").write_bytes(pdf)
-    (folder / f"{name}.html").write_text(html, encoding="utf-8")
-    path = folder / f"{name}.eml"
-    path.write_bytes(message.as_bytes())
-    return path
+    """The embedded mode's delivery: the message as .eml, with its PDF and HTML beside it.
+    A report is there whole or not at all: its files are written under temporary names and
+    renamed once all are written, the .eml last. A folder that cannot take them (a full disk)
+    raises DeliveryError, and what was written of them is removed."""
+    files = {
+        folder / f"{name}.pdf": pdf,
+        folder / f"{name}.html": html.encode("utf-8"),
+        folder / f"{name}.eml": message.as_bytes(),
+    }
+    partial = {path: path.with_name(f".{path.name}.partial") for path in files}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, content in files.items():
+            partial[path].write_bytes(content)
+    except OSError as error:
+        for written in partial.values():
+            written.unlink(missing_ok=True)
+        reason = describe_full_disk(error, "DUURZAAM_OUTBOX_DIR", folder) or str(error)
+        raise DeliveryError(
+            f"the report could not be written to the outbox folder: {reason}; it is not "
+            "marked sent, so that run writes it"
+        ) from error
+    for path, written in partial.items():
+        written.replace(path)
+    return folder / f"{name}.eml"
 
 
 def smtp_server(smtp_url: str | None, airflow_conn_id: str | None = None) -> SmtpServer | None:

@@ -5,6 +5,7 @@ without recipients, small counts) and which regions got their report (meta.outbo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from duurzaam.alerts import Alert
@@ -15,9 +16,15 @@ from duurzaam.settings import Settings
 from duurzaam.warehouse import open_warehouse
 
 
+@dataclass(frozen=True)
+class QuarterSummary:
+    alert: Alert  # the mail to the data engineers
+    not_sent: list[str]  # the regions whose report was due and did not go out
+
+
 def summarise_quarter(
     quarter: str, settings: Settings, missing_sources: Sequence[str] = ()
-) -> Alert:
+) -> QuarterSummary:
     """The summary of the quarter as it stands: every source, the regions with recipients."""
     regions, without = plan_reports(Quarter.parse(quarter), settings)
     return quarter_summary(quarter, settings, SOURCE_NAMES, regions, without, missing_sources)
@@ -30,7 +37,7 @@ def quarter_summary(
     regions: Sequence[str],
     without_recipients: Sequence[str] = (),
     missing_sources: Sequence[str] = (),
-) -> Alert:
+) -> QuarterSummary:
     """regions: those whose report was due (they have recipients); sources: every source."""
     with open_warehouse(settings.warehouse_url) as warehouse:
         loads = warehouse.query(
@@ -88,9 +95,10 @@ def quarter_summary(
             "What to do: each region not sent has an alert of its own saying why; once fixed, "
             "clear its send_report task (only what was not sent is sent)."
         )
-    return Alert(
+    alert = Alert(
         f"summary {quarter}: {len(sent)} of {len(regions)} regional reports sent"
         + (f", {len(not_sent)} NOT sent" if not_sent else ""),
         "\n".join(lines) + "\n",
         f"summary-{quarter}",
     )
+    return QuarterSummary(alert, not_sent)

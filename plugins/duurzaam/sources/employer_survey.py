@@ -19,7 +19,8 @@ import yaml
 from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
 from duurzaam.settings import CONFIG_DIR, sources_config_path
-from duurzaam.sources.files import iso_dates, read_delimited
+from duurzaam.sources.cells import iso_dates
+from duurzaam.sources.files import read_delimited
 
 SOURCE = "employer_survey"
 CODEBOOK = CONFIG_DIR / "survey_codebook.yml"
@@ -105,7 +106,7 @@ RAW_COLUMNS: list[tuple[str, str]] = _raw_columns()
 
 
 def read(path: Path) -> pd.DataFrame:
-    return read_delimited(path)
+    return read_delimited(path, multiline_columns=("opmerkingen",))  # free text: may hold lines
 
 
 def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import pandas as pd
 
 from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
-from duurzaam.sources.files import dates_from_iso, iso_dates, read_delimited
+from duurzaam.sources.cells import dates_from_iso, iso_dates
+from duurzaam.sources.files import read_delimited
 
 SOURCE = "followup_survey"
 COLUMNS = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import cast
 
@@ -20,6 +20,7 @@ import pandas as pd
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import Pseudonymisation
 from duurzaam.quarters import Quarter
+from duurzaam.sources.files import require_size_at_most, shown
 
 SOURCE = "jobs_agreement"
 # Our column -> words that identify its header (after lower-casing and removing accents).
@@ -47,27 +48,69 @@ RAW_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+# What a publication may be (docs/sources.md, "What a reader accepts"). An XLSX is a ZIP of
+# XML: a few hundred kilobytes can unpack to gigabytes, so the unpacked size is read from the
+# ZIP's directory before anything is parsed (Python's zipfile stops a member at its stated
+# size). Of the first sheet only the rows and columns where the table can be are read.
+MAX_FILE_BYTES = 16 << 20  # 16 MiB; a publication of the 35 regions is under 10 KB
+MAX_UNPACKED_BYTES = 64 << 20  # 64 MiB, every member of the ZIP together
+MAX_SHEET_ROWS = 1_000
+MAX_SHEET_COLUMNS = 60
+
+
 def read(path: Path) -> pd.DataFrame:
     """The region rows of the table, as text, indexed by their row number in the sheet."""
     import openpyxl  # only where a workbook is read
 
+    require_size_at_most(path, path.stat().st_size, MAX_FILE_BYTES)
     if not zipfile.is_zipfile(path):
         raise InputRejected(
             str(path),
             "this is not an Excel workbook (.xlsx)",
             "deliver the publication as .xlsx, as downloaded",
+            rule="xlsx_workbook",
         )
+    _check_unpacked_size(path)
     try:
-        sheet = openpyxl.load_workbook(path, data_only=True).worksheets[0]
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = sheet.iter_rows(
+                max_row=MAX_SHEET_ROWS, max_col=MAX_SHEET_COLUMNS, values_only=True
+            )
+            cells, title = pd.DataFrame(list(rows)), sheet.title
+        finally:
+            workbook.close()
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise _unopenable(path, error) from None
+    cells.index = pd.RangeIndex(1, len(cells) + 1, name="row")
+    return _table(cells, str(path), title)
+
+
+def _unopenable(path: Path, error: Exception) -> InputRejected:
+    return InputRejected(
+        str(path),
+        f"the workbook cannot be opened ({type(error).__name__}: {error})"[:300],
+        "deliver the publication as .xlsx, as downloaded",
+        rule="xlsx_workbook",
+    )
+
+
+def _check_unpacked_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except Exception as error:  # zipfile raises many kinds (NotImplementedError for a version)
+        raise _unopenable(path, error) from None
+    if unpacked > MAX_UNPACKED_BYTES:
         raise InputRejected(
             str(path),
-            f"the workbook cannot be opened ({error})",
-            "deliver the publication as .xlsx, as downloaded",
-        ) from None
-    cells = pd.DataFrame(list(sheet.iter_rows(values_only=True)))
-    cells.index = pd.RangeIndex(1, len(cells) + 1, name="row")
-    return _table(cells, str(path), sheet.title)
+            f"the workbook unpacks to {unpacked:,} bytes, more than the "
+            f"{MAX_UNPACKED_BYTES:,} a publication may have",
+            "deliver the publication as downloaded; a workbook this large is not the "
+            "jobs-agreement table",
+            rule="xlsx_size_limit",
+        )
 
 
 def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
@@ -79,6 +122,7 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
             f"sheet {sheet!r}: no table with a 'Marktsector' header in "
             f"the first {HEADER_SEARCH_ROWS} rows",
             "deliver the publication with its table headers as published",
+            rule="xlsx_table_header",
         )
     header_row = cast(int, hits.idxmax())  # rows are numbered from 1
     # A vertically merged header ("Arbeidsmarktregio" over two rows) is read in the row above.
@@ -103,9 +147,9 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
         raise InputRejected(
             file,
             f"sheet {sheet!r}, row {header_row}: the table has no "
-            f"column for {', '.join(missing)} (headers found: "
-            f"{', '.join(n for n in names.values() if n)})",
+            f"column for {', '.join(missing)} (headers found: {_listed(names.values())})",
             "deliver the table with its published headers",
+            rule="xlsx_table_header",
         )
     body = cells.loc[header_row + 1 :, list(columns.values())]
     body.columns = list(columns)
@@ -115,8 +159,23 @@ def _table(cells: pd.DataFrame, file: str, sheet: str) -> pd.DataFrame:
     empty = text.isna().all(axis=1)
     if empty.any():
         text = text.loc[: cast(int, empty.idxmax()) - 1]
+    elif len(cells) >= MAX_SHEET_ROWS:
+        raise InputRejected(
+            file,
+            f"sheet {sheet!r}: the table goes on past row {MAX_SHEET_ROWS}, the last one read",
+            "deliver the publication of the 35 regions as published",
+            rule="xlsx_size_limit",
+            row=MAX_SHEET_ROWS,
+        )
     label = text.get("regio_naam", pd.Series(dtype=object)).fillna("").map(_normalised)
     return text[~label.str.startswith(TOTAL_LABELS)]
+
+
+def _listed(headers: Iterable[str], most: int = 8) -> str:
+    """The headers found, for a message: the first few, each cut short."""
+    found = [shown(header) for header in headers if header]
+    more = f" and {len(found) - most} more" if len(found) > most else ""
+    return ", ".join(found[:most]) + more
 
 
 def prepare_for_validation(frame: pd.DataFrame, quarter: Quarter | None = None) -> pd.DataFrame:

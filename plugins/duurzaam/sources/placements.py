@@ -14,12 +14,8 @@ import pandas as pd
 from duurzaam.errors import InputRejected
 from duurzaam.privacy import Pseudonymisation, is_valid_bsn
 from duurzaam.quarters import Quarter
-from duurzaam.sources.files import (
-    dates_from_iso,
-    decimal_comma_numbers,
-    iso_dates,
-    read_delimited,
-)
+from duurzaam.sources.cells import dates_from_iso, decimal_comma_numbers, iso_dates
+from duurzaam.sources.files import read_delimited
 
 SOURCE = "placements"
 
