@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 
 .PHONY: install manifest docs demo dashboard test test-fast fuzz lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
 
-# The dbt manifest the transform DAG is rendered from (duurzaam.dbt_tasks), so that parsing
+# The dbt manifest the transform DAG is rendered from (duurzaam.orchestration.dbt_tasks), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
 DBT_MANIFEST := dbt_project/target/airflow/manifest.json
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune \

@@ -26,7 +26,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
 
-from duurzaam.orchestration import (
+from duurzaam.orchestration.assets import (
     POKE_MINUTES,
     RAW_ASSETS,
     RAW_LOADED,
@@ -34,7 +34,7 @@ from duurzaam.orchestration import (
     WAIT_HOURS,
     quarter_of_run,
 )
-from duurzaam.task_defaults import TIMEOUTS, task_defaults
+from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 def wait_for(
     source: str, params: dict[str, Any] | None = None, logical_date: datetime | None = None
 ) -> PokeReturnValue:
-    from duurzaam.connections import airflow_settings
-    from duurzaam.ingest import extract_available, source_location
+    from duurzaam.ingest.steps import extract_available, source_location
+    from duurzaam.orchestration.connections import airflow_settings
 
     settings = airflow_settings()
     quarter = quarter_of_run(params or {}, logical_date)
@@ -70,8 +70,8 @@ def pull(
 ) -> dict[str, Any]:
     from dataclasses import asdict
 
-    from duurzaam.connections import airflow_settings
-    from duurzaam.ingest import pull as pull_extract
+    from duurzaam.ingest.steps import pull as pull_extract
+    from duurzaam.orchestration.connections import airflow_settings
 
     quarter = quarter_of_run(params or {}, logical_date)
     return asdict(pull_extract(source, quarter, airflow_settings()))
@@ -79,14 +79,14 @@ def pull(
 
 @task(execution_timeout=TIMEOUTS["ingest"])
 def ingest(extract: dict[str, Any]) -> dict[str, Any]:
-    from duurzaam.suite_process import start_suite_process
+    from duurzaam.ingest.suite_process import start_suite_process
 
     start_suite_process()  # Great Expectations imports in it while this process goes on
     from airflow.sdk.exceptions import AirflowFailException
 
-    from duurzaam.connections import airflow_settings
     from duurzaam.errors import InputRejected
-    from duurzaam.ingest import Extract, describe, validate_and_load
+    from duurzaam.ingest.steps import Extract, describe, validate_and_load
+    from duurzaam.orchestration.connections import airflow_settings
 
     try:
         outcome = validate_and_load(Extract.from_dict(extract), airflow_settings())

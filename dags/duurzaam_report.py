@@ -24,8 +24,8 @@ import logging
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
-from duurzaam.orchestration import MODEL_ASSETS, REPORT_MODELS
-from duurzaam.task_defaults import TIMEOUTS, task_defaults
+from duurzaam.orchestration.assets import MODEL_ASSETS, REPORT_MODELS
+from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ def check_sources(params: dict | None = None) -> dict:
     waiting does not deliver a file) when a source the report reads is missing."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from duurzaam.connections import airflow_settings
-    from duurzaam.freshness import SourcesMissing, gate
+    from duurzaam.orchestration.connections import airflow_settings
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import latest_quarter
+    from duurzaam.reports.freshness import SourcesMissing, gate
 
     settings = airflow_settings()
     params = params or {}
@@ -57,7 +57,7 @@ def check_sources(params: dict | None = None) -> dict:
 @task(execution_timeout=TIMEOUTS["plan"])
 def plan_reports(checked: dict) -> list[dict]:
     """The regions with recipients; the ones without are named in the log, not guessed."""
-    from duurzaam.connections import airflow_settings
+    from duurzaam.orchestration.connections import airflow_settings
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import plan_reports
 
@@ -74,10 +74,9 @@ def plan_reports(checked: dict) -> list[dict]:
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
 
-    from duurzaam.connections import airflow_settings
+    from duurzaam.orchestration.connections import airflow_settings, smtp_server
     from duurzaam.quarters import Quarter
     from duurzaam.reports.build import deliver_report
-    from duurzaam.reports.delivery import smtp_server
 
     # names the mapped task (map_index_template); Context is typed without custom keys
     get_current_context()["region"] = report["region_code"]  # type: ignore[typeddict-unknown-key]
@@ -98,10 +97,9 @@ def send_summary(checked: dict) -> None:
     """After every region's attempt, sent or not (not when the gate held the reports back:
     its alert said why). Fails, once the summary is out, when a region was not sent, so that
     the run's state says so too."""
-    from duurzaam.alerts import AlertedFailure, send_alert
-    from duurzaam.connections import airflow_settings
-    from duurzaam.reports.delivery import smtp_server
-    from duurzaam.reports.summary import summarise_quarter
+    from duurzaam.orchestration.alerts import AlertedFailure, send_alert
+    from duurzaam.orchestration.connections import airflow_settings, smtp_server
+    from duurzaam.orchestration.summary import summarise_quarter
 
     settings = airflow_settings()
     summary = summarise_quarter(checked["quarter"], settings, checked["missing_sources"])
@@ -113,8 +111,8 @@ def send_summary(checked: dict) -> None:
 
 @task(execution_timeout=TIMEOUTS["plan"])
 def build_dashboard() -> str:
-    from duurzaam.connections import airflow_settings
     from duurzaam.dashboard.site import build_site
+    from duurzaam.orchestration.connections import airflow_settings
 
     settings = airflow_settings()
     built = build_site(settings)

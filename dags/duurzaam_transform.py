@@ -1,5 +1,6 @@
 """Transform: once per ingest run (its Asset `raw`), dbt builds and tests the project: one
-`dbt build`, reported per model (duurzaam.dbt_tasks, rendered from the manifest built at
+`dbt build`, reported per model (duurzaam.orchestration.dbt_tasks, rendered from the manifest built
+at
 install, so parsing this file runs no dbt); the retention-effects model is fitted on the
 spells, then a second build publishes its estimates.
 
@@ -12,7 +13,7 @@ spells, then a second build publishes its estimates.
 - **fit_retention_effects**, then **dbt_effects.build** and **dbt_effects.<model>**: the same
   for the models tagged `estimates`.
 - **check_disclosure**, after every published model's task: the disclosure checker attacks
-  the schema `published` (duurzaam.disclosure) and fails, naming each count below the
+  the schema `published` (duurzaam.transform.disclosure) and fails, naming each count below the
   threshold that can be recovered, when the published layer leaks. Only when it passes are
   the published models' Assets updated, so the reports (which wait for them) are never sent
   from a leaking published layer, and the loads the build read (listed by
@@ -31,19 +32,19 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from duurzaam.dbt_tasks import dbt_build
-from duurzaam.orchestration import PUBLISHED_ASSETS, RAW_LOADED
+from duurzaam.orchestration.assets import PUBLISHED_ASSETS, RAW_LOADED
+from duurzaam.orchestration.dbt_tasks import dbt_build
+from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
 from duurzaam.settings import ESTIMATES_SELECTOR
-from duurzaam.task_defaults import TIMEOUTS, task_defaults
 
 
 @task
 def prepare_warehouse() -> list[list[str]]:
     """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty. Returns
     the loads the build reads, recorded once the published layer has passed its check."""
-    from duurzaam.connections import airflow_settings
-    from duurzaam.transform import current_loads
-    from duurzaam.transform import prepare_warehouse as prepare
+    from duurzaam.orchestration.connections import airflow_settings
+    from duurzaam.transform.run import current_loads
+    from duurzaam.transform.run import prepare_warehouse as prepare
 
     settings = airflow_settings()
     prepare(settings)
@@ -54,8 +55,8 @@ def prepare_warehouse() -> list[list[str]]:
 def fit_retention_effects() -> None:
     """The Cox model of the retention effects, fitted on the spells dbt has just built and
     tested; it writes only its estimates, which mart_retention_effects publishes."""
-    from duurzaam.connections import airflow_settings
     from duurzaam.effects.store import fit_retention_effects as fit
+    from duurzaam.orchestration.connections import airflow_settings
 
     fit(airflow_settings())
 
@@ -67,10 +68,10 @@ def check_disclosure(loads: list[list[str]]) -> None:
     it passes, the loads the build read are recorded as published (the reports' gate)."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from duurzaam.connections import airflow_settings
-    from duurzaam.disclosure.check import gate
     from duurzaam.errors import DisclosureLeak
-    from duurzaam.transform import record_published_build
+    from duurzaam.orchestration.connections import airflow_settings
+    from duurzaam.transform.disclosure.check import gate
+    from duurzaam.transform.run import record_published_build
 
     settings = airflow_settings()
     try:

@@ -89,7 +89,7 @@ def drop_after_run(kind: str, name: str) -> None:
 
 
 def _admin_connection() -> psycopg.Connection:
-    from duurzaam.warehouse import connection_parameters
+    from duurzaam.warehouse.database import connection_parameters
 
     return psycopg.connect(**connection_parameters(POSTGRES_ADMIN_URL), autocommit=True)
 
@@ -257,8 +257,8 @@ def sample_settings(url: str, folder: Path, landing: Path) -> Settings:
 
 def ingest_every_source(settings: Settings) -> list[dict]:
     """Ingests every source of every sample quarter; what each ingest returned."""
-    from duurzaam.ingest import ingest
-    from duurzaam.sources import SOURCES
+    from duurzaam.ingest.sources import SOURCES
+    from duurzaam.ingest.steps import ingest
 
     return [
         ingest(source, str(quarter), settings)
@@ -269,8 +269,8 @@ def ingest_every_source(settings: Settings) -> list[dict]:
 
 def build_duckdb(folder: Path, landing: Path) -> dict:
     """Every source of the sample quarters loaded and dbt built in a DuckDB file."""
-    from duurzaam.transform import transform
-    from duurzaam.warehouse import open_warehouse
+    from duurzaam.transform.run import transform
+    from duurzaam.warehouse.database import open_warehouse
 
     file = folder / "warehouse.duckdb"
     settings = sample_settings(f"duckdb:///{file}", folder, landing)
@@ -285,7 +285,7 @@ def build_postgres_as_roles(folder: Path, landing: Path) -> dict:
     """A PostgreSQL warehouse prepared by the administrator (schemas, migrations, the group
     roles), every source ingested by a login of duurzaam_loader, dbt run by a login of
     duurzaam_transformer."""
-    from duurzaam.transform import prepare_warehouse, transform
+    from duurzaam.transform.run import prepare_warehouse, transform
 
     database = f"duurzaam_test_{uuid.uuid4().hex[:10]}"
     loader, dbt = (f"duurzaam_test_{uuid.uuid4().hex[:8]}" for _ in range(2))

@@ -21,10 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from duurzaam.errors import InputRejected
-from duurzaam.privacy import bsn_rows
+from duurzaam.ingest.privacy import bsn_rows
+from duurzaam.ingest.sources import get_source
 from duurzaam.quarters import Quarter
 from duurzaam.settings import PROJECT_ROOT
-from duurzaam.sources import get_source
 
 SAMPLES = PROJECT_ROOT / "include" / "sample_data"
 CORPUS = Path(__file__).parent / "fuzz_corpus"

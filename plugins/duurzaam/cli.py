@@ -179,12 +179,12 @@ def _generate(arguments: argparse.Namespace) -> None:
 
 
 def _ingest(arguments: argparse.Namespace) -> None:
-    from duurzaam.suite_process import start_suite_process
+    from duurzaam.ingest.suite_process import start_suite_process
 
     start_suite_process()  # Great Expectations imports in it while this process starts
-    from duurzaam.ingest import describe, ingest
+    from duurzaam.ingest.sources import SOURCES, get_source
+    from duurzaam.ingest.steps import describe, ingest
     from duurzaam.settings import load_settings
-    from duurzaam.sources import SOURCES, get_source
 
     sources = list(SOURCES) if arguments.source == "all" else [arguments.source]
     for source in sources:
@@ -199,7 +199,7 @@ def _ingest(arguments: argparse.Namespace) -> None:
         return
     from tqdm import tqdm
 
-    from duurzaam.ingest import backfill
+    from duurzaam.ingest.steps import backfill
 
     with tqdm(total=len(steps), unit="extract", file=sys.stderr) as progress:
         for outcome in backfill(sources, [str(quarter) for quarter in quarters], settings):
@@ -209,14 +209,14 @@ def _ingest(arguments: argparse.Namespace) -> None:
 
 def _transform(arguments: argparse.Namespace) -> None:
     from duurzaam.settings import load_settings
-    from duurzaam.transform import transform
+    from duurzaam.transform.run import transform
 
     transform(load_settings())
 
 
 def _docs(arguments: argparse.Namespace) -> None:
     from duurzaam.settings import load_settings
-    from duurzaam.transform import generate_docs
+    from duurzaam.transform.run import generate_docs
 
     print(f"Open in a browser: {generate_docs(load_settings())}")
 
@@ -231,19 +231,20 @@ def _send_reports(quarter: Quarter, settings: Any, regions: list[str] | None = N
     """Every region's report to its recipients (DUURZAAM_SMTP_URL, or the outbox folder);
     exit 1 after all regions when any failed."""
     from duurzaam.reports.build import write_reports
-    from duurzaam.reports.delivery import smtp_server
+    from duurzaam.reports.delivery import SmtpServer
 
-    run = write_reports(quarter, settings, smtp_server(settings.smtp_url), regions=regions)
+    server = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
+    run = write_reports(quarter, settings, server, regions=regions)
     print(run.describe())
     if run.failed:
         raise SystemExit(1)
 
 
 def _run(arguments: argparse.Namespace) -> None:
-    from duurzaam.ingest import describe, extract_available, ingest
+    from duurzaam.ingest.sources import SOURCES
+    from duurzaam.ingest.steps import describe, extract_available, ingest
     from duurzaam.settings import load_settings
-    from duurzaam.sources import SOURCES
-    from duurzaam.transform import transform
+    from duurzaam.transform.run import transform
 
     settings = load_settings()
     # A source without an extract for the quarter is skipped with a notice, not guessed.
@@ -260,8 +261,8 @@ def _run(arguments: argparse.Namespace) -> None:
 def _query(arguments: argparse.Namespace) -> None:
     import pandas as pd
 
-    from duurzaam.query import run_query
     from duurzaam.settings import load_settings
+    from duurzaam.warehouse.query import run_query
 
     try:
         frame = run_query(load_settings().query_warehouse_url, arguments.sql)
@@ -278,8 +279,8 @@ def _query(arguments: argparse.Namespace) -> None:
 
 
 def _check_disclosure(arguments: argparse.Namespace) -> None:
-    from duurzaam.disclosure.check import gate
     from duurzaam.settings import load_settings
+    from duurzaam.transform.disclosure.check import gate
 
     print(gate(load_settings()).describe())
 

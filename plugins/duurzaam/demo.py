@@ -34,12 +34,13 @@ def airflow_environment(home: Path = PROJECT_ROOT / ".airflow") -> dict[str, str
 
 
 def openlineage_environment(events_file: Path) -> dict[str, str]:
-    """Airflow's OpenLineage provider with the pipeline's extractor (duurzaam.lineage),
+    """Airflow's OpenLineage provider with the pipeline's extractor
+    (duurzaam.orchestration.lineage),
     writing every event as a line of JSON to events_file."""
     transport = {"type": "file", "log_file_path": str(events_file), "append": True}
     return {
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "duurzaam",
-        "AIRFLOW__OPENLINEAGE__EXTRACTORS": "duurzaam.lineage.PipelineExtractor",
+        "AIRFLOW__OPENLINEAGE__EXTRACTORS": "duurzaam.orchestration.lineage.PipelineExtractor",
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
         # emitted from a thread of the task, not a forked copy of it (which, within
         # `dags test`, waited out the provider's 10 s timeout)

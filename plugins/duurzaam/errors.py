@@ -135,7 +135,7 @@ def first_line(error: BaseException) -> str:
 
 class DisclosureLeak(DuurzaamError):
     """A count below the threshold follows from the published layer
-    (duurzaam.disclosure.check): nothing may be published or sent from it."""
+    (duurzaam.transform.disclosure.check): nothing may be published or sent from it."""
 
 
 def describe_full_disk(

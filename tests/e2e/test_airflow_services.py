@@ -39,13 +39,13 @@ import yaml
 from cryptography.fernet import Fernet
 
 from duurzaam.demo import openlineage_environment
-from duurzaam.orchestration import MART_ASSETS
+from duurzaam.ingest.sources import SOURCES
+from duurzaam.orchestration.assets import MART_ASSETS
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports.recipients import load_recipients
 from duurzaam.settings import PROJECT_ROOT, load_settings
-from duurzaam.sources import SOURCES
 from duurzaam.synthetic import generate
-from duurzaam.warehouse import connection_parameters
+from duurzaam.warehouse.database import connection_parameters
 from tests.conftest import (
     SAMPLE_QUARTERS,
     _admin_connection,
@@ -382,8 +382,8 @@ def differing_rows(url: str, clean_url: str, state: dict, clean: dict) -> str:
 def clean_run(tmp_path, bsn_landing, run_secrets) -> Iterator[tuple[str, dict[str, tuple]]]:
     """The same quarter loaded and built from the command line's code on a database of its
     own: the marts a run without faults makes (and the database, kept for the comparison)."""
-    from duurzaam.ingest import ingest
-    from duurzaam.transform import transform
+    from duurzaam.ingest.steps import ingest
+    from duurzaam.transform.run import transform
 
     with throwaway_database() as url:
         settings = replace(
@@ -400,7 +400,7 @@ def test_a_quarter_on_celery_survives_killed_workers(
     clean_run, airflow_services, run_secrets, bsn_landing
 ):
     services, started = airflow_services, time.monotonic()
-    from duurzaam.transform import prepare_warehouse
+    from duurzaam.transform.run import prepare_warehouse
 
     # The administrator prepares the warehouse (docs/operations.md); the test then holds
     # the tables every load and every report writes last, so that a worker can be killed

@@ -11,15 +11,15 @@ import re
 
 import pytest
 
-from duurzaam.orchestration import (
+from duurzaam.orchestration.assets import (
     MART_ASSETS,
     PUBLISHED_ASSETS,
     REPORT_MODELS,
-    dbt_manifest_path,
     exposure_marts,
     mart_names,
 )
 from duurzaam.settings import PROJECT_ROOT
+from duurzaam.transform.manifest import dbt_manifest_path
 
 ESTIMATES_MODELS = {"mart_retention_effects", "pub_retention_effects"}  # built after the fit
 REPORT_DATA_CODE = PROJECT_ROOT / "plugins" / "duurzaam" / "reports" / "data.py"

@@ -24,7 +24,8 @@ import pytest
 import yaml
 
 from duurzaam.demo import DAGS, airflow_environment
-from duurzaam.orchestration import (
+from duurzaam.ingest.sources import SOURCES
+from duurzaam.orchestration.assets import (
     MART_ASSETS,
     MODEL_ASSETS,
     PUBLISHED_ASSETS,
@@ -32,11 +33,10 @@ from duurzaam.orchestration import (
     REPORT_MODELS,
     SOURCE_NAMES,
     WAIT_HOURS,
-    dbt_manifest_path,
 )
 from duurzaam.settings import PROJECT_ROOT
-from duurzaam.sources import SOURCES
-from duurzaam.warehouse import duckdb_path
+from duurzaam.transform.manifest import dbt_manifest_path
+from duurzaam.warehouse.database import duckdb_path
 from tests.conftest import SAMPLE_QUARTERS, free_port, recipients_for
 from tests.leaks import find_leaks
 
@@ -313,7 +313,7 @@ def assert_no_person_level_data_left_the_warehouse(
     events, a report or a dashboard page. Returns the texts it read."""
     import sqlite3
 
-    from duurzaam.warehouse import open_warehouse
+    from duurzaam.warehouse.database import open_warehouse
 
     with open_warehouse(env["DUURZAAM_WAREHOUSE_URL"]) as warehouse:
         ids = {
@@ -449,7 +449,7 @@ def test_a_rejected_file_and_a_failing_dbt_test_hold_the_reports_back_and_alert(
     import shutil
     import sqlite3
 
-    from duurzaam.warehouse import open_warehouse
+    from duurzaam.warehouse.database import open_warehouse
     from tests.integration.test_operations_gate import revised_register
     from tests.integration.test_reports import Inbox, receiving
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from duurzaam.ingest import ingest
-from duurzaam.orchestration import PUBLISHED_ASSETS
-from duurzaam.sources import SOURCES
-from duurzaam.transform import prepare_warehouse, transform
+from duurzaam.ingest.sources import SOURCES
+from duurzaam.ingest.steps import ingest
+from duurzaam.orchestration.assets import PUBLISHED_ASSETS
+from duurzaam.transform.run import prepare_warehouse, transform
 from tests.airflow_runs import DagTest, airflow_home, migrated_metadata
 from tests.conftest import TEST_KEY, free_port, sample_settings
 

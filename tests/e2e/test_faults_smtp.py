@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 from tests.airflow_runs import THIS_RUN, DagTest, airflow_home, migrated_metadata
 from tests.conftest import recipients_for
 from tests.integration.test_reports import Inbox, receiving, start_smtp

@@ -21,17 +21,17 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from pypdf import PdfReader
 
-from duurzaam.alerts import FailureAlert
-from duurzaam.dbt_tasks import DbtModelFailed, check_model
 from duurzaam.errors import DuurzaamError, InputRejected
-from duurzaam.freshness import SourcesMissing, gate, report_sources
-from duurzaam.ingest import pull, validate_and_load
+from duurzaam.ingest.steps import pull, validate_and_load
+from duurzaam.orchestration.alerts import FailureAlert
+from duurzaam.orchestration.dbt_tasks import DbtModelFailed, check_model
+from duurzaam.orchestration.summary import summarise_quarter
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import deliver_report
 from duurzaam.reports.delivery import DeliveryError, SmtpServer, send
-from duurzaam.reports.summary import summarise_quarter
+from duurzaam.reports.freshness import SourcesMissing, gate, report_sources
 from duurzaam.settings import load_settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS, TEST_KEY, recipients_for
 from tests.extracts import placement_row, write_extract
 from tests.integration.test_reports import Inbox, receiving
@@ -146,7 +146,7 @@ def test_a_failed_dbt_test_names_the_model_the_test_and_the_rows(alert_inbox, tm
 def test_a_dbt_build_that_cannot_run_says_so(alert_inbox, tmp_path):
     """dbt that cannot run at all (here: the warehouse is a folder) fails the build task, with
     dbt's own reason, not a model's."""
-    from duurzaam.transform import run_dbt
+    from duurzaam.transform.run import run_dbt
 
     (tmp_path / "folder.duckdb").mkdir()
     settings = replace(load_settings(), warehouse_url=f"duckdb:///{tmp_path / 'folder.duckdb'}")
@@ -259,8 +259,8 @@ def test_a_leaking_published_layer_holds_the_figures_back_and_names_the_cell(
 ):
     """A published count made to show 3 in a copy of the built warehouse: the gate refuses
     it, and the alert of check_disclosure names the cell and what follows for the reports."""
-    from duurzaam.disclosure.check import gate as disclosure_gate
     from duurzaam.errors import DisclosureLeak
+    from duurzaam.transform.disclosure.check import gate as disclosure_gate
 
     copy = tmp_path / "w.duckdb"
     shutil.copyfile(Path(built_warehouses["duckdb"].warehouse_url.removeprefix("duckdb:///")), copy)

@@ -12,11 +12,11 @@ from dataclasses import replace
 import pytest
 
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import backfill, ingest
+from duurzaam.ingest.sources import SOURCES
+from duurzaam.ingest.steps import backfill, ingest
+from duurzaam.ingest.suite_process import suite_process
 from duurzaam.quarters import parse_quarter_range
-from duurzaam.sources import SOURCES
-from duurzaam.suite_process import suite_process
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 
 QUARTERS = [str(quarter) for quarter in parse_quarter_range(SAMPLE_QUARTERS)][:3]

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import ingest
-from duurzaam.privacy import is_valid_bsn
-from duurzaam.warehouse import open_warehouse
+from duurzaam.ingest.privacy import is_valid_bsn
+from duurzaam.ingest.steps import ingest
+from duurzaam.warehouse.database import open_warehouse
 from tests.extracts import VALID_BSNS, placement_row, write_extract
 
 QUARTER = "2024Q1"

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from duurzaam.cli import main
-from duurzaam.warehouse import connection_parameters, open_warehouse
+from duurzaam.warehouse.database import connection_parameters, open_warehouse
 from tests.conftest import as_user, free_port, login_role
 
 

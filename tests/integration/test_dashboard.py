@@ -24,7 +24,7 @@ from duurzaam.bench.browser import (
 from duurzaam.dashboard.server import serving
 from duurzaam.dashboard.site import build_site
 from duurzaam.settings import PROJECT_ROOT, Settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 
 pytestmark = pytest.mark.slow  # the browser, and the session's warehouse if not built yet
 

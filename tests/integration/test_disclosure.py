@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from duurzaam.cli import main
-from duurzaam.disclosure.attack import unsatisfied
-from duurzaam.disclosure.check import check_warehouse, published_tables
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.transform.disclosure.attack import unsatisfied
+from duurzaam.transform.disclosure.check import check_warehouse, published_tables
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 
 LEAKING = (
     "create schema published",
@@ -64,7 +64,7 @@ def test_transform_refuses_a_leaking_published_layer(warehouse_file, monkeypatch
     marts; the leak stands for what a faulty disclosure rule would publish)."""
     build(warehouse_file, *LEAKING)
     ran: list[list[str]] = []
-    monkeypatch.setattr("duurzaam.transform.run_dbt", lambda args, settings: ran.append(args))
+    monkeypatch.setattr("duurzaam.transform.run.run_dbt", lambda args, settings: ran.append(args))
     monkeypatch.setattr("duurzaam.effects.store.fit_retention_effects", lambda settings: None)
     assert main(["transform"]) == 1
     assert len(ran) == 2  # both builds ran, then the check refused
@@ -141,20 +141,20 @@ def test_transform_refuses_a_published_layer_built_with_a_broken_rule(
     while the pipeline's threshold is 10. The gate refuses it and names the cells."""
     from dataclasses import replace
 
-    import duurzaam.transform
+    import duurzaam.transform.run
     from duurzaam.errors import DisclosureLeak
-    from duurzaam.transform import transform
+    from duurzaam.transform.run import transform
 
     copy = tmp_path / "planted.duckdb"
     shutil.copyfile(duckdb_path(built_warehouses["duckdb"].warehouse_url), copy)
     settings = replace(built_warehouses["duckdb"], warehouse_url=f"duckdb:///{copy}")
     assert settings.suppress_below == 10
-    pipeline_environment = duurzaam.transform.dbt_environment
+    pipeline_environment = duurzaam.transform.run.dbt_environment
 
     def broken_rule(settings):
         return {**pipeline_environment(settings), "DUURZAAM_SUPPRESS_BELOW": "1"}
 
-    monkeypatch.setattr(duurzaam.transform, "dbt_environment", broken_rule)
+    monkeypatch.setattr(duurzaam.transform.run, "dbt_environment", broken_rule)
     # run_dbt exports dbt's environment: put the process's threshold back afterwards
     monkeypatch.setenv("DUURZAAM_SUPPRESS_BELOW", str(settings.suppress_below))
     with pytest.raises(DisclosureLeak) as leak:

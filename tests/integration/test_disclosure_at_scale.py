@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from duurzaam.disclosure.check import check_warehouse, published_tables
 from duurzaam.settings import PROJECT_ROOT, Settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.transform.disclosure.check import check_warehouse, published_tables
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import sample_settings, throwaway_database
 
 pytestmark = pytest.mark.slow
@@ -22,9 +22,9 @@ NATIONAL_QUARTERS = "2023Q1:2024Q4"
 
 def build(url: str, landing: Path, folder: Path) -> Settings:
     """Every source of every quarter of `landing` loaded into `url`, then transformed."""
-    from duurzaam.ingest import backfill
-    from duurzaam.sources import SOURCES
-    from duurzaam.transform import transform
+    from duurzaam.ingest.sources import SOURCES
+    from duurzaam.ingest.steps import backfill
+    from duurzaam.transform.run import transform
 
     settings = sample_settings(url, folder, landing)
     quarters = sorted(p.stem for p in (landing / "placements").glob("*.csv"))

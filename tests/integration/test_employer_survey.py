@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import ingest
+from duurzaam.ingest.steps import ingest
 from duurzaam.quarters import Quarter
 from duurzaam.synthetic import employer_survey as synthetic_survey
 from duurzaam.synthetic import generate
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 
 QUARTER = "2024Q2"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 from tests.conftest import TEST_KEY, recipients_for
 from tests.extracts import placement_row, write_extract
 

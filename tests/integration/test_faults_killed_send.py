@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from duurzaam.reports.outbox import CLAIM_LEASE
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 from tests.conftest import recipients_for
 from tests.integration.test_reports import Inbox, receiving
 

@@ -17,7 +17,7 @@ import pytest
 from duurzaam.quarters import Quarter
 from duurzaam.settings import Settings, load_settings
 from duurzaam.synthetic import generate
-from duurzaam.warehouse import connection_parameters, open_warehouse
+from duurzaam.warehouse.database import connection_parameters, open_warehouse
 
 # Each test kills a real loading process mid-transaction: tens of seconds.
 pytestmark = pytest.mark.slow

@@ -13,11 +13,11 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import ingest, pull, validate_and_load
+from duurzaam.ingest.sources import raw_tables
+from duurzaam.ingest.steps import ingest, pull, validate_and_load
+from duurzaam.ingest.suite_process import data_docs_built_once
 from duurzaam.settings import load_settings
-from duurzaam.sources import raw_tables
-from duurzaam.suite_process import data_docs_built_once
-from duurzaam.warehouse import LoadManifest, open_warehouse
+from duurzaam.warehouse.database import LoadManifest, open_warehouse
 from tests.extracts import (
     VALID_BSNS,
     eleven_proof_numbers,
@@ -181,9 +181,9 @@ def test_a_file_loaded_block_by_block_gives_each_row_the_pseudonym_of_its_own_bs
 ):
     """Blocks of three rows, the BSNs hashed in the child process, which hands them over a
     few at a time: each row still gets its own person's pseudonym (one person twice)."""
-    monkeypatch.setattr("duurzaam.ingest.SWAP_BLOCK_ROWS", 3)
-    monkeypatch.setattr("duurzaam.privacy.HASH_HERE_BELOW", 0)
-    monkeypatch.setattr("duurzaam.keyed_hash.DIGESTS_PER_WRITE", 2)
+    monkeypatch.setattr("duurzaam.ingest.steps.SWAP_BLOCK_ROWS", 3)
+    monkeypatch.setattr("duurzaam.ingest.privacy.HASH_HERE_BELOW", 0)
+    monkeypatch.setattr("duurzaam.ingest.keyed_hash.DIGESTS_PER_WRITE", 2)
     bsns = eleven_proof_numbers(10)
     bsns.append(bsns[0])
     rows = [with_bsn(placement_row(n), bsn) for n, bsn in enumerate(bsns, start=1)]

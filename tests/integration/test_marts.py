@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from duurzaam.quarters import parse_quarter_range
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 from tests.integration.test_transform import (
     _whole_months,

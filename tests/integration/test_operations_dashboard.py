@@ -15,7 +15,7 @@ import pytest
 
 from duurzaam.dashboard.site import CURRENT, build_site
 from duurzaam.settings import Settings
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 
 # On the run's built warehouse (dbt builds it when no other test did): slow the first time.
 pytestmark = pytest.mark.slow

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.freshness import SourcesMissing, gate
-from duurzaam.ingest import ingest
-from duurzaam.transform import transform
-from duurzaam.warehouse import duckdb_path, open_warehouse
+from duurzaam.ingest.steps import ingest
+from duurzaam.reports.freshness import SourcesMissing, gate
+from duurzaam.transform.run import transform
+from duurzaam.warehouse.database import duckdb_path, open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 
 FIRST, LAST = SAMPLE_QUARTERS.split(":")

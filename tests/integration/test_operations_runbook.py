@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from duurzaam.cli import main
-from duurzaam.orchestration import MARTS_DIR, PUBLISHED_DIR, mart_names
+from duurzaam.ingest.sources import SOURCES
+from duurzaam.orchestration.assets import MARTS_DIR, PUBLISHED_DIR, mart_names
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings
-from duurzaam.sources import SOURCES
 from duurzaam.synthetic import generate
-from duurzaam.warehouse import connection_parameters, duckdb_path, open_warehouse
+from duurzaam.warehouse.database import connection_parameters, duckdb_path, open_warehouse
 from tests.conftest import (
     SAMPLE_QUARTERS,
     recipients_for,
@@ -302,7 +302,7 @@ def test_a_suppression_threshold_other_than_10_reaches_dbt(
     shown = [(region, quarter) for region, quarter, _, value, _ in at_10 if value is not None]
     assert shown  # published under the threshold of 10
 
-    caplog.set_level("INFO", logger="duurzaam.disclosure.check")
+    caplog.set_level("INFO", logger="duurzaam.transform.disclosure.check")
     code, output = duurzaam(monkeypatch, capsys, replace(settings, suppress_below=15), "transform")
     assert code == 0, output[-2000:]
     assert "no recoverable count below 15" in caplog.text  # the checker used it too

@@ -9,9 +9,9 @@ from collections import defaultdict
 
 import pytest
 
-from duurzaam.orchestration import PUBLISHED_ASSETS
+from duurzaam.orchestration.assets import PUBLISHED_ASSETS
 from duurzaam.settings import load_settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 
 # Reads the run's built warehouses (every source loaded, dbt built by the production roles
 # on PostgreSQL).

@@ -25,8 +25,8 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.settings import load_settings
-from duurzaam.transform import prepare_warehouse
-from duurzaam.warehouse import connection_parameters, open_warehouse
+from duurzaam.transform.run import prepare_warehouse
+from duurzaam.warehouse.database import connection_parameters, open_warehouse
 from tests.conftest import as_user, login_role, throwaway_database
 
 MARTS_TABLE = "marts.mart_region_quarter"
@@ -274,7 +274,7 @@ def holding(url: str, read_only: bool) -> Iterator[subprocess.Popen]:
     (read_only) or a pipeline step does, until the block ends."""
     script = (
         "import sys\n"
-        "from duurzaam.warehouse import open_warehouse\n"
+        "from duurzaam.warehouse.database import open_warehouse\n"
         "with open_warehouse(sys.argv[1], read_only=sys.argv[2] == 'read'):\n"
         "    print('open', flush=True)\n"
         "    sys.stdin.readline()\n"

@@ -17,9 +17,9 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import pull, validate_and_load
+from duurzaam.ingest.steps import pull, validate_and_load
 from duurzaam.settings import PROJECT_ROOT, load_settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import TEST_KEY
 from tests.extracts import placement_row
 

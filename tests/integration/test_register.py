@@ -17,11 +17,11 @@ import pytest
 import yaml
 
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import ingest
+from duurzaam.ingest.sources.odata import ODataError, fetch_odata
+from duurzaam.ingest.steps import ingest
 from duurzaam.quarters import Quarter
-from duurzaam.sources.odata import ODataError, fetch_odata
 from duurzaam.synthetic import generate
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 
 QUARTER = "2024Q1"
 PAGE_SIZE = 500

@@ -26,7 +26,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pypdf import PdfReader
 
-from duurzaam.dashboard.links import page_url
+from duurzaam.orchestration.connections import airflow_smtp_server
+from duurzaam.publication.labels import page_url
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.reports import outbox
 from duurzaam.reports.build import deliver_report, prepare_report, write_reports
@@ -34,7 +35,7 @@ from duurzaam.reports.content import report_content
 from duurzaam.reports.data import load_report_data
 from duurzaam.reports.delivery import DeliveryError, PartialDelivery, SmtpServer
 from duurzaam.reports.recipients import load_recipients
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.certificates import self_signed_certificate
 from tests.conftest import SAMPLE_QUARTERS, throwaway_database
 
@@ -524,7 +525,7 @@ def test_the_airflow_connection_is_read_by_the_smtp_provider(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_SMTP_REPORTS", "smtp://rapportage:geheim@mail.example:587?disable_ssl=true"
     )
-    server = SmtpServer.from_airflow_connection("smtp_reports")
+    server = airflow_smtp_server("smtp_reports")
     assert (server.host, server.port, server.user, server.password) == (
         "mail.example",
         587,
@@ -532,4 +533,4 @@ def test_the_airflow_connection_is_read_by_the_smtp_provider(monkeypatch):
         "geheim",
     )
     assert server.starttls and not server.ssl
-    assert SmtpServer.from_airflow_connection("smtp_absent") is None
+    assert airflow_smtp_server("smtp_absent") is None

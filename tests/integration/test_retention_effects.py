@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from duurzaam.effects.store import NATIONAL, effect_rows, read_spells
-from duurzaam.warehouse import open_warehouse
+from duurzaam.effects.store import effect_rows, read_spells
+from duurzaam.publication.labels import NATIONAL
+from duurzaam.warehouse.database import open_warehouse
 
 
 def test_the_mart_holds_the_fit_of_the_warehouse_spells_and_a_rerun_gives_the_same(

@@ -11,9 +11,9 @@ from contextlib import ExitStack
 import psycopg
 import pytest
 
-from duurzaam.migrations import apply_migrations, migration_files
-from duurzaam.orchestration import MART_ASSETS, PUBLISHED_ASSETS
-from duurzaam.warehouse import connection_parameters, open_warehouse
+from duurzaam.orchestration.assets import MART_ASSETS, PUBLISHED_ASSETS
+from duurzaam.warehouse.database import connection_parameters, open_warehouse
+from duurzaam.warehouse.migrations import apply_migrations, migration_files
 from tests.conftest import as_user, login_role
 
 # The warehouse is built by the loader and transformer logins (ingest and dbt).

@@ -13,8 +13,8 @@ import pytest
 
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
-from duurzaam.transform import generate_docs, transform
-from duurzaam.warehouse import open_warehouse
+from duurzaam.transform.run import generate_docs, transform
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import SAMPLE_QUARTERS
 
 # Every test runs dbt build on a generated landing zone.

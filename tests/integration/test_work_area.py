@@ -15,9 +15,9 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.errors import DuurzaamError, InputRejected, WarehouseUnavailable
-from duurzaam.ingest import pull, validate_and_load
+from duurzaam.ingest.steps import pull, validate_and_load
 from duurzaam.settings import Settings, load_settings
-from duurzaam.warehouse import open_warehouse
+from duurzaam.warehouse.database import open_warehouse
 from tests.conftest import TEST_KEY, free_port
 from tests.extracts import VALID_BSNS, placement_row, with_bsn, write_extract
 

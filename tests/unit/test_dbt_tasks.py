@@ -8,8 +8,13 @@ import json
 
 import pytest
 
-from duurzaam.dbt_tasks import DbtModelFailed, check_model, manifest_models, repaired_upstream
-from duurzaam.orchestration import dbt_manifest_path
+from duurzaam.orchestration.dbt_tasks import (
+    DbtModelFailed,
+    check_model,
+    manifest_models,
+    repaired_upstream,
+)
+from duurzaam.transform.manifest import dbt_manifest_path
 
 SOURCE_TEST = "test.duurzaam.source_not_null_raw_placements_persoon_id.24b9f1a623"
 
@@ -58,7 +63,8 @@ def test_each_model_knows_every_model_upstream_of_it(manifest):
 
 
 def outcome(status: str, skipped_by: list[str] | None = None) -> dict:
-    """A build's XCom for mart_region_quarter, as duurzaam.dbt_tasks.build_outcome makes it."""
+    """A build's XCom for mart_region_quarter, as duurzaam.orchestration.dbt_tasks.build_outcome
+    makes it."""
     failed = {
         SOURCE_TEST: {
             "name": "source_not_null_raw_placements_persoon_id",

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.disclosure.attack import attack
-from duurzaam.disclosure.model import Finding
+from duurzaam.transform.disclosure.attack import attack
+from duurzaam.transform.disclosure.model import Finding
 
 T = 10  # the threshold
 

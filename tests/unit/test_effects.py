@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from duurzaam.effects.model import FACTORS, fit_cox
-from duurzaam.effects.store import NATIONAL, effect_rows
+from duurzaam.effects.store import effect_rows
+from duurzaam.publication.labels import NATIONAL
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.synthetic.config import (
     BASES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from duurzaam.sources.cells import dates_from_iso, iso_dates
+from duurzaam.ingest.sources.cells import dates_from_iso, iso_dates
 
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
 DATE_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M", "%Y-%m-%d")

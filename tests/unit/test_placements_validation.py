@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from duurzaam.errors import InputRejected
-from duurzaam.ingest import known_municipality_codes
-from duurzaam.sources import placements
-from duurzaam.validation import validate
+from duurzaam.ingest.sources import placements
+from duurzaam.ingest.steps import known_municipality_codes
+from duurzaam.ingest.validation import validate
 from tests.extracts import placement_row, with_bsn, write_extract
 
 PARAMETERS = {"municipality_codes": known_municipality_codes(), "min_rows": 1}

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from duurzaam.privacy import (
+from duurzaam.ingest.privacy import (
     BSN_MASK,
     HASH_HERE_BELOW,
     Pseudonymisation,

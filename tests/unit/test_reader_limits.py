@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from duurzaam.errors import InputRejected
-from duurzaam.sources import files, jobs_agreement, placements, register
+from duurzaam.ingest.sources import files, jobs_agreement, placements, register
 from tests.extracts import placement_row, write_extract
 
 
@@ -23,9 +23,9 @@ def rule_of(read, path: Path) -> str | None:
 @pytest.mark.parametrize(
     ("module", "limit", "name"),
     [
-        (placements, "duurzaam.sources.files.MAX_FILE_BYTES", "extract.csv"),
-        (register, "duurzaam.sources.register.MAX_FILE_BYTES", "register.json"),
-        (jobs_agreement, "duurzaam.sources.jobs_agreement.MAX_FILE_BYTES", "book.xlsx"),
+        (placements, "duurzaam.ingest.sources.files.MAX_FILE_BYTES", "extract.csv"),
+        (register, "duurzaam.ingest.sources.register.MAX_FILE_BYTES", "register.json"),
+        (jobs_agreement, "duurzaam.ingest.sources.jobs_agreement.MAX_FILE_BYTES", "book.xlsx"),
     ],
     ids=["delimited", "register", "workbook"],
 )

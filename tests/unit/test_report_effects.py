@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from duurzaam.reports.content import FACTOR_LABELS, Disclosure
+from duurzaam.publication.labels import FACTOR_LABELS
+from duurzaam.reports.content import Disclosure
 from duurzaam.reports.effects import compare, effects_content, forest_rows, retention_sentence
 from duurzaam.reports.forest import forest_chart
 from tests.published import effect_row

@@ -6,8 +6,8 @@ import os
 import pandas as pd
 import pytest
 
-from duurzaam import suite_process
-from duurzaam.suite_process import _FrameForChild, _read_frame
+from duurzaam.ingest import suite_process
+from duurzaam.ingest.suite_process import _FrameForChild, _read_frame
 
 
 @pytest.mark.parametrize("how", ["shared", "arrow", "pickle"])

@@ -2,8 +2,8 @@
 
 import re
 
+from duurzaam.ingest.sources.employer_survey import codebook
 from duurzaam.settings import DBT_PROJECT_DIR
-from duurzaam.sources.employer_survey import codebook
 
 
 def test_the_dbt_macro_lists_exactly_the_codebook_options_in_order():

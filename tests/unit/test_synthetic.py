@@ -290,7 +290,7 @@ def test_scale_multiplies_new_spells(tmp_path):
 
 
 def test_contract_matches_the_loader():
-    from duurzaam.sources.placements import COLUMNS as LOADER_COLUMNS
+    from duurzaam.ingest.sources.placements import COLUMNS as LOADER_COLUMNS
 
     assert list(LOADER_COLUMNS) == [c for c in COLUMNS if c != "persoon_id"]
 

@@ -27,8 +27,8 @@ def load_sample(folder: Path) -> tuple[Settings, list[str]]:
 def ingest_landing(settings: Settings) -> list[str]:
     """Every source of every quarter in the landing zone, loaded as `duurzaam ingest all
     --quarters` loads them (ingest.backfill); the quarters."""
-    from duurzaam.ingest import backfill
-    from duurzaam.sources import SOURCES
+    from duurzaam.ingest.sources import SOURCES
+    from duurzaam.ingest.steps import backfill
 
     quarters = sorted(p.stem for p in (settings.landing_dir / "placements").glob("*.csv"))
     for _ in backfill(list(SOURCES), quarters, settings):
@@ -39,7 +39,7 @@ def ingest_landing(settings: Settings) -> list[str]:
 def sample_warehouse(folder: Path) -> tuple[Settings, list[str]]:
     """load_sample, then transformed (`duurzaam transform`, not timed): the warehouse the
     report and dashboard benchmarks measure against."""
-    from duurzaam.transform import transform
+    from duurzaam.transform.run import transform
 
     settings, quarters = load_sample(folder)
     transform(settings)

@@ -21,8 +21,8 @@ from duurzaam.bench.ingest import fresh_database
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import load_settings
 from duurzaam.synthetic import generate
-from duurzaam.transform import transform
-from duurzaam.warehouse import open_warehouse
+from duurzaam.transform.run import transform
+from duurzaam.warehouse.database import open_warehouse
 
 MARTS = (
     "mart_region_quarter",

@@ -27,7 +27,7 @@ from pathlib import Path
 import psycopg
 
 from duurzaam.quarters import Quarter
-from duurzaam.warehouse import connection_parameters
+from duurzaam.warehouse.database import connection_parameters
 
 ADMIN_URL = os.environ.get(
     "DUURZAAM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -40,7 +40,7 @@ INGEST_WITH_STEP_LOG = f"""
 import logging, sys
 handler = logging.StreamHandler()
 handler.setFormatter(logging.Formatter("{STEP_LOG_PREFIX}%(message)s"))
-for name in ("duurzaam.ingest", "duurzaam.suite_process"):
+for name in ("duurzaam.ingest.steps", "duurzaam.ingest.suite_process"):
     logging.getLogger(name).addHandler(handler)
     logging.getLogger(name).setLevel(logging.DEBUG)
 from duurzaam.cli import main

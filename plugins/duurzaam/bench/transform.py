@@ -6,7 +6,8 @@ then, in one process with an embedded Airflow (SQLite metadata, as `make demo`):
 `dbt build` to warm up (not timed), one timed `dbt build` (what `duurzaam transform` runs),
 one run of the `duurzaam_transform` DAG to warm up (printed, not counted) and one timed run
 of it (`dag.test()`, as `make demo` runs it: one `dbt build` task per build and a task per
-model reporting from it, duurzaam.dbt_tasks). Prints both times, the DAG's task count and
+model reporting from it, duurzaam.orchestration.dbt_tasks). Prints both times, the DAG's task count
+and
 the load average; target: a ratio of at most 1.5.
 Run: `make bench-transform` (about two minutes, most of it loading).
 """
@@ -69,7 +70,7 @@ def measure(log_file: Path) -> None:
     run; the task logs go to log_file, the times to stdout as JSON. Each side is warmed up
     once the same way: what a process pays once (dbt's imports and partial parse; Airflow's
     in-process execution API, its plugins folder scan) is not counted against either."""
-    from duurzaam.transform import transform
+    from duurzaam.transform.run import transform
 
     stdout = os.fdopen(os.dup(1), "w", buffering=1)
     with log_file.open("w") as log:

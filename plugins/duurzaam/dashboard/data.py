@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.dashboard.links import NATIONAL, NATIONAL_NAME
 from duurzaam.errors import DuurzaamError
+from duurzaam.publication.labels import NATIONAL, NATIONAL_NAME
 from duurzaam.settings import Settings
-from duurzaam.warehouse import Warehouse, open_warehouse
+from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 Row = dict[str, Any]
 

@@ -10,9 +10,7 @@ from typing import Any
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, Row
-from duurzaam.dashboard.links import NATIONAL
-from duurzaam.quarters import Quarter
-from duurzaam.reports.cohorts import (
+from duurzaam.publication.cohorts import (
     QUARTER,
     ROLLING_YEAR,
     WHY_ROLLING,
@@ -22,7 +20,8 @@ from duurzaam.reports.cohorts import (
     is_rolling,
     published_curve,
 )
-from duurzaam.reports.content import FACTOR_LABELS, PERSPECTIVES, SPINNENWEB_LABELS
+from duurzaam.publication.labels import FACTOR_LABELS, NATIONAL, PERSPECTIVES, SPINNENWEB_LABELS
+from duurzaam.quarters import Quarter
 
 RETENTION_COHORT = "retention_12m_cohort"  # the people behind a retention rate
 # The measures of the comparison page: column, label, kind, the column of the people behind

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from duurzaam.dashboard.data import load_dashboard_data
-from duurzaam.dashboard.links import NATIONAL, NATIONAL_NAME, page_path
 from duurzaam.dashboard.pages import compare_page, region_page
+from duurzaam.publication.labels import NATIONAL, NATIONAL_NAME, page_path
 from duurzaam.settings import PROJECT_ROOT, TEMPLATES_DIR, Settings
 
 ASSETS_DIR = PROJECT_ROOT / "include" / "dashboard"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from duurzaam.sources.placements import YES_NO_COLUMNS
+from duurzaam.ingest.sources.placements import YES_NO_COLUMNS
 
 INSTRUMENTS = YES_NO_COLUMNS  # the placements' yes/no columns: one factor per instrument
 FACTORS = (

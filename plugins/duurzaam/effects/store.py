@@ -25,12 +25,12 @@ from duurzaam.effects.model import (
     fit_cox,
     no_fit,
 )
+from duurzaam.publication.labels import NATIONAL
 from duurzaam.settings import Settings
-from duurzaam.warehouse import Warehouse, open_warehouse
+from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 logger = logging.getLogger(__name__)
 
-NATIONAL = "NL"
 EVENTS_PER_PARAMETER = 10
 MODEL_VERSION = "cox-efron-days-strata-start-year-v1"  # part of the run id
 SPELLS_TABLE = "intermediate.int_effect_spells"

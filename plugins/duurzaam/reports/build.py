@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 
-from duurzaam.dashboard.links import page_url
 from duurzaam.errors import DuurzaamError
+from duurzaam.publication.labels import SOURCE_LABELS, page_url
 from duurzaam.quarters import Quarter
 from duurzaam.reports import outbox
-from duurzaam.reports.content import SOURCE_LABELS, report_content
+from duurzaam.reports.content import report_content
 from duurzaam.reports.data import latest_quarter, load_report_data, report_regions
 from duurzaam.reports.delivery import (
     DeliveryError,
@@ -28,7 +28,7 @@ from duurzaam.reports.delivery import (
 from duurzaam.reports.recipients import load_recipients
 from duurzaam.reports.render import RenderedReport, build_message, content_hash, render
 from duurzaam.settings import Settings
-from duurzaam.warehouse import Warehouse, open_warehouse
+from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 __all__ = [
     "Delivery",
@@ -108,7 +108,7 @@ def prepare_report(
     missing_sources: Sequence[str] = (),
 ) -> PreparedReport:
     """missing_sources: the sources the operator chose to send without (the freshness gate,
-    duurzaam.freshness); the report names them on its first page."""
+    duurzaam.reports.freshness); the report names them on its first page."""
     addresses = load_recipients().get(region_code)
     if not addresses:
         raise DuurzaamError(

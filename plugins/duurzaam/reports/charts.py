@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
-from duurzaam.reports.cohorts import SurvivalPoint
+from duurzaam.publication.cohorts import SurvivalPoint
 from duurzaam.reports.figures import (
     CI_LABEL,
     DARK,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import thousands
-from duurzaam.reports.cohorts import (
+from duurzaam.ingest.privacy import thousands
+from duurzaam.publication.cohorts import (
     QUARTER,
     ROLLING_YEAR,
     WHY_ROLLING,
@@ -23,7 +23,14 @@ from duurzaam.reports.cohorts import (
     first_withheld_month,
     published_curve,
 )
-from duurzaam.reports.data import NATIONAL, ReportData
+from duurzaam.publication.labels import (
+    FACTOR_LABELS,
+    NATIONAL,
+    PERSPECTIVES,
+    SOURCE_LABELS,
+    SPINNENWEB_LABELS,
+)
+from duurzaam.reports.data import ReportData
 from duurzaam.reports.effects import effects_content
 from duurzaam.reports.sentences import summary_sentences
 from duurzaam.reports.withheld import (
@@ -33,38 +40,7 @@ from duurzaam.reports.withheld import (
     withheld_marker,
 )
 
-__all__ = ["FACTOR_LABELS", "PERSPECTIVES", "SPINNENWEB_LABELS", "Disclosure", "report_content"]
-
-FACTOR_LABELS = {
-    "jobcoach": "Jobcoach",
-    "loonkostensubsidie": "Loonkostensubsidie",
-    "no_riskpolis": "No-riskpolis",
-    "werkplekaanpassing": "Werkplekaanpassing",
-    "proefplaatsing": "Proefplaatsing",
-    "arbeidsdeskundige": "Arbeidsdeskundige betrokken",
-    "contractvorm": "Contract",
-    "sector_type": "Sector",
-    "werkgever_grootte": "Werkgever (medewerkers)",
-    "grondslag": "Grondslag",
-    "uren_band": "Uren per week",
-}
-SPINNENWEB_LABELS = {
-    "kennis_doelgroep": "Kennis doelgroep",
-    "informatie_regelingen": "Informatie regelingen",
-    "selectie_matching": "Selectie en matching",
-    "ondersteuning_werkgevers": "Ondersteuning werkgevers",
-    "samenwerking_actoren": "Samenwerking actoren",
-    "praktische_ondersteuning": "Praktische ondersteuning",
-    "administratie_digitalisering": "Administratie en digitalisering",
-}
-PERSPECTIVES = {"werkgever": "Werkgevers", "professional": "Professionals"}
-SOURCE_LABELS = {
-    "placements": "Plaatsingen",
-    "register": "Doelgroepregister",
-    "jobs_agreement": "Banenafspraak",
-    "employer_survey": "Werkgeversenquête",
-    "followup_survey": "Vervolgmeting",
-}
+__all__ = ["Disclosure", "report_content"]
 
 
 def report_content(data: ReportData, threshold: int) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from duurzaam.errors import DuurzaamError
+from duurzaam.publication.labels import NATIONAL
 from duurzaam.quarters import Quarter
 from duurzaam.settings import Settings
-from duurzaam.warehouse import Warehouse, open_warehouse
+from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 TREND_QUARTERS = 8
-NATIONAL = "NL"
 
 
 @dataclass(frozen=True)

@@ -60,28 +60,6 @@ class SmtpServer:
             timeout=float(options.get("timeout", 30)),
         )
 
-    @classmethod
-    def from_airflow_connection(cls, conn_id: str) -> SmtpServer | None:
-        """The server of an Airflow connection as the SMTP provider reads it (extras
-        disable_tls, disable_ssl, timeout); None when no such connection exists."""
-        from airflow.providers.smtp.hooks.smtp import SmtpHook
-        from airflow.sdk.exceptions import AirflowNotFoundException
-
-        hook = SmtpHook(smtp_conn_id=conn_id)
-        try:
-            hook.smtp_connection = hook.get_connection(conn_id)
-        except AirflowNotFoundException:
-            return None
-        return cls(
-            host=hook.host,
-            port=hook.port or 25,
-            user=hook.smtp_user,
-            password=hook.smtp_password,
-            starttls=hook.smtp_starttls and not hook.use_ssl,
-            ssl=hook.use_ssl,
-            timeout=hook.timeout,
-        )
-
 
 def send(message: EmailMessage, server: SmtpServer, to: list[str] | None = None) -> None:
     """Hands the message to the server for `to` (default: the addresses of its headers);
@@ -149,14 +127,3 @@ def write_to_folder(message: EmailMessage, pdf: bytes, html: str, folder: Path, 
     for path, written in partial.items():
         written.replace(path)
     return folder / f"{name}.eml"
-
-
-def smtp_server(smtp_url: str | None, airflow_conn_id: str | None = None) -> SmtpServer | None:
-    """The server to send to. Inside Airflow (airflow_conn_id given): the Airflow connection
-    (smtp_default unless DUURZAAM_SMTP_CONN_ID says otherwise) when it exists. Else
-    DUURZAAM_SMTP_URL when set. Else None: the reports go to the outbox folder."""
-    if airflow_conn_id:
-        server = SmtpServer.from_airflow_connection(airflow_conn_id)
-        if server:
-            return server
-    return SmtpServer.from_url(smtp_url) if smtp_url else None

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from duurzaam.privacy import percentage
-from duurzaam.reports.data import NATIONAL
+from duurzaam.ingest.privacy import percentage
+from duurzaam.publication.labels import NATIONAL
 
 SECTION = "Effecten na correctie"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from duurzaam.errors import DuurzaamError
-from duurzaam.warehouse import Warehouse
+from duurzaam.warehouse.database import Warehouse
 
 CLAIM_LEASE = timedelta(minutes=15)
 

@@ -15,7 +15,7 @@ from email.utils import formatdate
 from functools import cache
 from typing import Any
 
-from duurzaam.privacy import percentage, thousands
+from duurzaam.ingest.privacy import percentage, thousands
 from duurzaam.reports import charts
 from duurzaam.reports.effects import forest_rows
 from duurzaam.reports.forest import forest_chart

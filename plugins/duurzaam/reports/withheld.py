@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.privacy import percentage, thousands
-from duurzaam.reports.cohorts import QUARTER, ROLLING_YEAR, is_rolling
+from duurzaam.ingest.privacy import percentage, thousands
+from duurzaam.publication.cohorts import QUARTER, ROLLING_YEAR, is_rolling
 
 
 class Disclosure:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from duurzaam.ingest.sources.placements import YES_NO_COLUMNS
 from duurzaam.settings import CONFIG_DIR
-from duurzaam.sources.placements import YES_NO_COLUMNS
 
 CONFIG_PATH = CONFIG_DIR / "synthetic.yml"
 SIZES = ("<10", "10-99", "100+")

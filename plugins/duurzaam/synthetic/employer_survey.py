@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from duurzaam.ingest.sources.employer_survey import codebook
 from duurzaam.quarters import Quarter
-from duurzaam.sources.employer_survey import codebook
 
 SOURCE = "employer_survey"
 RESPONSE_SHARE = 0.004  # respondents per placement running at the quarter end

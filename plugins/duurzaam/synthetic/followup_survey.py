@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from duurzaam.ingest.sources.followup_survey import WAVES
 from duurzaam.quarters import Quarter
-from duurzaam.sources.followup_survey import WAVES
 
 SOURCE = "followup_survey"
 FOLLOWED_SHARE = 0.1

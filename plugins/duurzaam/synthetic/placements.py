@@ -1,5 +1,6 @@
 """Synthetic placement extracts, in the format the employer desks deliver (the contract of
-`duurzaam.sources.placements`): `<out_dir>/placements/<YYYYQn>.csv`, one per requested quarter,
+`duurzaam.ingest.sources.placements`): `<out_dir>/placements/<YYYYQn>.csv`, one per requested
+quarter,
 holding the placements started in or running during it with their state at its end."""
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from duurzaam.ingest.sources.placements import COLUMNS as CONTRACT_COLUMNS
 from duurzaam.quarters import Quarter
-from duurzaam.sources.placements import COLUMNS as CONTRACT_COLUMNS
 from duurzaam.synthetic.config import (
     BASES,
     CONTRACTS,

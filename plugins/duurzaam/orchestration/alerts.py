@@ -1,0 +1,275 @@
+"""Alerts to the data engineers (include/config/alerts.yml). A task that fails for good, after
+its retries, sends one mail in plain words: what failed, for which source, quarter or region,
+and what to do; never a stack trace. Every DAG sets `FailureAlert()` as its tasks'
+on_failure_callback (duurzaam.orchestration.task_defaults); Airflow calls it once, when no
+retry is left.
+
+The mails take the reports' way out (duurzaam.reports.delivery): the Airflow connection
+smtp_default (read by the SMTP provider), else DUURZAAM_SMTP_URL, else, in the embedded mode,
+a .eml file in <outbox>/alerts/ and a line in the task log. An alert the server does not take
+(it is down) is written there too."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import yaml
+from airflow.sdk.bases.notifier import BaseNotifier
+from airflow.sdk.exceptions import AirflowFailException
+
+from duurzaam.orchestration.connections import smtp_server
+from duurzaam.reports.delivery import DeliveryError, SmtpServer, send
+from duurzaam.settings import CONFIG_DIR, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+ALERTS_FILE = CONFIG_DIR / "alerts.yml"
+SENDER = "Duurzaam Werk pipeline <pipeline@duurzaamwerk.example>"
+MAX_ERROR_LINES = 25  # an error longer than this is cut: the task log has it whole
+
+
+@dataclass(frozen=True)
+class Alert:
+    subject: str
+    body: str
+    name: str  # the file name stem when the alert is written to the outbox folder
+
+
+def alert_recipients(path: Path | None = None) -> list[str]:
+    """The data engineers' addresses: include/config/alerts.yml, or DUURZAAM_ALERTS_FILE."""
+    path = path or Path(os.environ.get("DUURZAAM_ALERTS_FILE", ALERTS_FILE))
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    addresses = [str(address) for address in config.get("data_engineers") or []]
+    if not addresses:
+        raise ValueError(f"{path} lists no data_engineers: add the addresses to alert")
+    return addresses
+
+
+def send_alert(alert: Alert, settings: Settings, server: SmtpServer | None = None) -> str:
+    """Mails the alert to the data engineers (or writes it to <outbox>/alerts/ when there is
+    no server, or the server does not take it); returns where it went."""
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = ", ".join(alert_recipients())
+    message["Subject"] = f"[duurzaam] {alert.subject}"
+    message["X-Duurzaam-Alert"] = alert.name
+    message.set_content(alert.body)
+    if server is not None:
+        try:
+            send(message, server)
+            log.info("alert sent to %s: %s", message["To"], alert.subject)
+            return repr(server)
+        except DeliveryError as error:
+            # an alert about a mail server that is down cannot go through it: it waits where
+            # the embedded mode keeps the alerts, and the task log says where
+            log.error("the alert could not be mailed: %s", error)
+    folder = settings.outbox_dir / "alerts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{alert.name}.eml"
+    path.write_bytes(message.as_bytes())
+    log.warning("alert written to %s", path)
+    return str(path)
+
+
+class AlertedFailure(AirflowFailException):
+    """A task failing on purpose (no retry) after it sent its own alert: no second one."""
+
+
+class FailureAlert(BaseNotifier):
+    """on_failure_callback: one alert for the task that failed for good."""
+
+    def notify(self, context: Any) -> None:
+        if isinstance(context.get("exception"), AlertedFailure):
+            log.info("the task sent its own alert: %s", context["exception"])
+            return
+        settings = load_settings()
+        alert = describe_failure(context, settings)
+        log.error("%s: alerting the data engineers", alert.subject)
+        send_alert(alert, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
+
+
+def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
+    """The alert for a failed task, from the context Airflow passes to its callbacks."""
+    ti = context["ti"]
+    task_id: str = ti.task_id
+    error = context.get("exception")
+    error_name = type(error).__name__
+    step, _, source = task_id.partition("_")
+    if task_id.startswith("wait_for_") and error_name == "AirflowSensorTimeout":
+        alert = late_source(task_id.removeprefix("wait_for_"), _quarter(context), settings)
+    elif step == "ingest" and error_name == "AirflowFailException":
+        alert = rejected_file(source, _quarter(context), error)
+    elif task_id.split(".")[0] in ("dbt", "dbt_effects"):
+        alert = dbt_failed(task_id, error)
+    elif task_id == "send_report":
+        # the task as it ran: a mapped task's own arguments (its region)
+        task = context.get("task") or ti.task
+        report = getattr(task, "op_kwargs", {}).get("report") or {}
+        alert = report_not_sent(report, error, ti.try_number)
+    elif task_id == "check_disclosure":
+        alert = Alert(
+            "published figures held back: disclosure check failed",
+            f"{_plain(error)}\n\nNo report is sent and the dashboard keeps its last build "
+            "until the published layer passes the check (docs/disclosure.md).\n",
+            "check_disclosure",
+        )
+    elif task_id == "check_sources":
+        alert = Alert(
+            "reports held back: a source is missing",
+            f"{_plain(error)}\n",
+            "check_sources",
+        )
+    else:
+        alert = task_failed(context, error)
+    name = f"{ti.dag_id}-{ti.run_id}-{task_id}" + (
+        f"-{ti.map_index}" if getattr(ti, "map_index", -1) >= 0 else ""
+    )
+    return Alert(
+        alert.subject,
+        f"{alert.body}\n{_where(context)}",
+        re.sub(r"[^A-Za-z0-9._-]+", "_", name),
+    )
+
+
+def late_source(source: str, quarter: str, settings: Settings) -> Alert:
+    from duurzaam.ingest.steps import source_location  # pandas: only when an alert is made
+    from duurzaam.orchestration.assets import WAIT_HOURS
+
+    return Alert(
+        f"late source: {source} {quarter}",
+        f"The {source} extract for {quarter} has not arrived: after waiting "
+        f"{WAIT_HOURS.get(source, 0):g} hours there is still nothing at\n"
+        f"  {source_location(source, quarter, settings)}\n"
+        "The other sources are loaded as they arrive; the reports of the quarter are held "
+        "back until this one is loaded.\n"
+        f"What to do: ask its supplier for the extract and put it there, then trigger "
+        f'duurzaam_ingest with {{"quarter": "{quarter}"}}.\n',
+        "late",
+    )
+
+
+def rejected_file(source: str, quarter: str, error: BaseException | None) -> Alert:
+    """Validation's own message says which file, rows, columns and rule, and what to do."""
+    return Alert(
+        f"rejected file: {source} {quarter}",
+        f"The {source} extract for {quarter} failed its checks and was not loaded; the "
+        "warehouse keeps what it had.\n\n"
+        f"{_plain(error)}\n",
+        "rejected",
+    )
+
+
+# How a model's task reports a failed dbt node (duurzaam.orchestration.dbt_tasks): '<node name>:
+# <dbt's
+# message>', one per line
+_DBT_NODE = re.compile(r"^(\w+): (.+)$")
+_DBT_FAILING_ROWS = re.compile(r"Got (\d+) results?, configured to (?:fail|warn)")
+
+
+def dbt_failed(task_id: str, error: BaseException | None) -> Alert:
+    """A model or its tests failed (its task `<group>.<model>`), or a whole dbt build could
+    not run (`<group>.build`): which model, which tests, how many rows fail them."""
+    group, _, model = task_id.partition(".")
+    if model == "build":
+        return Alert(
+            f"dbt build failed: {group}",
+            f"The dbt build of {task_id} could not run, so no model of it was built or "
+            f"published:\n\n{_plain(error)}\n\nThe marts keep their previous contents and "
+            "the reports wait.\nWhat to do: the task log has dbt's whole output; fix the "
+            "cause (the warehouse connection, the dbt project), then clear the task or trigger "
+            "duurzaam_transform.\n",
+            "dbt",
+        )
+    text = _plain(error)
+    tests, other = [], []
+    for line in text.splitlines():
+        node = _DBT_NODE.match(line.strip())
+        rows = _DBT_FAILING_ROWS.search(line)
+        if node and rows:
+            count = int(rows[1])
+            rows_fail = f"{count} row{'s' * (count != 1)} fail{'s' * (count == 1)}"
+            tests.append(f"  - test {node[1]}: {rows_fail} it")
+        elif line.strip():
+            other.append(f"  {line.strip()}")
+    lines = [f"dbt {'tests' if tests else 'step'} failed for {model} ({task_id})", *tests, *other]
+    hint = (
+        "see the failing rows with `dbt test --select <test> --store-failures` (they are "
+        "stored in the schema dbt_test__audit), correct the source data or the model, then "
+        "clear the model's task with its downstream tasks (each runs dbt for its model "
+        "alone) or trigger duurzaam_transform"
+        if tests
+        else "the task log has dbt's whole output; fix the cause, then clear the model's "
+        "task with its downstream tasks or trigger duurzaam_transform"
+    )
+    return Alert(
+        f"dbt {'test' if tests else 'step'} failed: {model}",
+        "\n".join(lines)
+        + "\nThe marts that depend on it are not published, so the reports wait.\n"
+        + f"What to do: {hint}.\n",
+        "dbt",
+    )
+
+
+def report_not_sent(report: Mapping[str, Any], error: BaseException | None, tries: int) -> Alert:
+    region, quarter = report.get("region_code", "?"), report.get("quarter", "?")
+    return Alert(
+        f"report not sent: {region} {quarter}",
+        f"The report of region {region} for {quarter} was not sent after {tries} "
+        f"attempt{'s' * (tries != 1)}; the other regions' reports are not affected.\n\n"
+        f"{_plain(error)}\n\n"
+        "What to do: once the cause is fixed, clear this region's send_report task, or run "
+        f"`duurzaam report --quarter {quarter} --region {region}`: only what was not sent "
+        "is sent.\n",
+        "report",
+    )
+
+
+def task_failed(context: Mapping[str, Any], error: BaseException | None) -> Alert:
+    ti = context["ti"]
+    return Alert(
+        f"{ti.dag_id}.{ti.task_id} failed",
+        f"{ti.task_id} of {ti.dag_id} failed after {ti.try_number} "
+        f"attempt{'s' * (ti.try_number != 1)}:\n\n{_plain(error)}\n\n"
+        "What to do: the task log has the details; fix the cause, then clear the task.\n",
+        "failed",
+    )
+
+
+def _plain(error: BaseException | None) -> str:
+    """The error as its own words (no traceback), cut at MAX_ERROR_LINES lines."""
+    if error is None:
+        return "(no error was passed on: see the task log)"
+    text = str(error).strip()
+    if isinstance(error, str):
+        return text
+    name = type(error).__name__
+    # our errors speak for themselves; another's is named, e.g. 'OperationalError: ...'
+    if not type(error).__module__.startswith("duurzaam") and name != "AirflowFailException":
+        text = f"{name}: {text}" if text else name
+    lines = text.splitlines()
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[:MAX_ERROR_LINES], f"(and {len(lines) - MAX_ERROR_LINES} more lines)"]
+    return "\n".join(lines)
+
+
+def _quarter(context: Mapping[str, Any]) -> str:
+    from duurzaam.orchestration.assets import quarter_of_run
+
+    return quarter_of_run(dict(context.get("params") or {}), context.get("logical_date"))
+
+
+def _where(context: Mapping[str, Any]) -> str:
+    ti = context["ti"]
+    mapped = f", map index {ti.map_index}" if getattr(ti, "map_index", -1) >= 0 else ""
+    lines = [f"DAG {ti.dag_id}, run {ti.run_id}, task {ti.task_id}{mapped}, try {ti.try_number}"]
+    log_url = getattr(ti, "log_url", None)
+    if log_url:
+        lines.append(f"Log: {log_url}")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The data engineers' summary of a quarter, mailed once its reports are sent: what was
+loaded (meta.loads), what was withheld (rejected deliveries, missing sources, regions
+without recipients, small counts) and which regions got their report (meta.outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from duurzaam.orchestration.alerts import Alert
+from duurzaam.orchestration.assets import SOURCE_NAMES
+from duurzaam.quarters import Quarter
+from duurzaam.reports.build import plan_reports
+from duurzaam.settings import Settings
+from duurzaam.warehouse.database import open_warehouse
+
+
+@dataclass(frozen=True)
+class QuarterSummary:
+    alert: Alert  # the mail to the data engineers
+    not_sent: list[str]  # the regions whose report was due and did not go out
+
+
+def summarise_quarter(
+    quarter: str, settings: Settings, missing_sources: Sequence[str] = ()
+) -> QuarterSummary:
+    """The summary of the quarter as it stands: every source, the regions with recipients."""
+    regions, without = plan_reports(Quarter.parse(quarter), settings)
+    return quarter_summary(quarter, settings, SOURCE_NAMES, regions, without, missing_sources)
+
+
+def quarter_summary(
+    quarter: str,
+    settings: Settings,
+    sources: Sequence[str],
+    regions: Sequence[str],
+    without_recipients: Sequence[str] = (),
+    missing_sources: Sequence[str] = (),
+) -> QuarterSummary:
+    """regions: those whose report was due (they have recipients); sources: every source."""
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        loads = warehouse.query(
+            "select source, status, revision, row_count, file_name from meta.loads "
+            "where quarter = %s order by finished_at",
+            (quarter,),
+        )
+        outbox = warehouse.query(
+            "select region_code, status, error from meta.outbox where quarter = %s "
+            "order by claimed_at",
+            (quarter,),
+        )
+    latest = {region: (status, error) for region, status, error in outbox}  # the last claim
+    sent = [region for region in regions if latest.get(region, ("",))[0] == "sent"]
+    not_sent = [region for region in regions if region not in sent]
+
+    lines = [f"Quarter {quarter}: what the pipeline loaded, withheld and sent.", "", "Loaded:"]
+    for source in sources:
+        current = [row for row in loads if row[0] == source and row[1] == "current"]
+        if current:
+            _, _, revision, rows, file = current[-1]
+            lines.append(
+                f"  - {source}: revision {revision}, {rows:,} rows ({PurePath(file).name})"
+            )
+        else:
+            lines.append(f"  - {source}: nothing loaded for {quarter}")
+    lines += ["", "Withheld:"]
+    withheld = [
+        f"  - {source}: delivery {PurePath(file).name} rejected by validation, not loaded "
+        "(its rows are in meta.quarantine)"
+        for source, status, _, _, file in loads
+        if status == "rejected"
+    ]
+    if missing_sources:
+        withheld.append(
+            f"  - sent without {', '.join(missing_sources)} (the operator's choice); each "
+            "report says so on its first page"
+        )
+    if without_recipients:
+        withheld.append(f"  - no recipients configured, no report: {', '.join(without_recipients)}")
+    withheld.append(
+        f"  - in every report, counts below {settings.suppress_below} show as "
+        f"<{settings.suppress_below} and rates over fewer people are not shown"
+    )
+    lines += withheld
+    lines += ["", f"Reports: {len(sent)} of {len(regions)} regions got their report."]
+    if sent:
+        lines.append(f"  - sent: {', '.join(sent)}")
+    for region in not_sent:
+        status, error = latest.get(region, ("not attempted", None))
+        reason = f": {str(error).splitlines()[0]}" if error else ""
+        lines.append(f"  - NOT sent, {region} ({status}){reason}")
+    if not_sent:
+        lines.append(
+            "What to do: each region not sent has an alert of its own saying why; once fixed, "
+            "clear its send_report task (only what was not sent is sent)."
+        )
+    alert = Alert(
+        f"summary {quarter}: {len(sent)} of {len(regions)} regional reports sent"
+        + (f", {len(not_sent)} NOT sent" if not_sent else ""),
+        "\n".join(lines) + "\n",
+        f"summary-{quarter}",
+    )
+    return QuarterSummary(alert, not_sent)

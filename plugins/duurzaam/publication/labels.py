@@ -1,0 +1,52 @@
+"""What the reports and the dashboard both show, in Dutch: the country's code and name, the
+labels of the factors, perspectives, Spinnenweb aspects and sources, and where each page of
+the dashboard is (under the site root and at its public address)."""
+
+from __future__ import annotations
+
+NATIONAL = "NL"
+NATIONAL_NAME = "Nederland"
+
+FACTOR_LABELS = {
+    "jobcoach": "Jobcoach",
+    "loonkostensubsidie": "Loonkostensubsidie",
+    "no_riskpolis": "No-riskpolis",
+    "werkplekaanpassing": "Werkplekaanpassing",
+    "proefplaatsing": "Proefplaatsing",
+    "arbeidsdeskundige": "Arbeidsdeskundige betrokken",
+    "contractvorm": "Contract",
+    "sector_type": "Sector",
+    "werkgever_grootte": "Werkgever (medewerkers)",
+    "grondslag": "Grondslag",
+    "uren_band": "Uren per week",
+}
+SPINNENWEB_LABELS = {
+    "kennis_doelgroep": "Kennis doelgroep",
+    "informatie_regelingen": "Informatie regelingen",
+    "selectie_matching": "Selectie en matching",
+    "ondersteuning_werkgevers": "Ondersteuning werkgevers",
+    "samenwerking_actoren": "Samenwerking actoren",
+    "praktische_ondersteuning": "Praktische ondersteuning",
+    "administratie_digitalisering": "Administratie en digitalisering",
+}
+PERSPECTIVES = {"werkgever": "Werkgevers", "professional": "Professionals"}
+SOURCE_LABELS = {
+    "placements": "Plaatsingen",
+    "register": "Doelgroepregister",
+    "jobs_agreement": "Banenafspraak",
+    "employer_survey": "Werkgeversenquête",
+    "followup_survey": "Vervolgmeting",
+}
+
+
+def page_path(code: str) -> str:
+    """A region's page under the site root; the country's page is the start page."""
+    return "index.html" if code == NATIONAL else f"regio/{code}.html"
+
+
+def page_url(base_url: str, code: str) -> str | None:
+    """The public address of a region's page (the report mail links to it); None when no
+    dashboard address is configured."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/{page_path(code)}"
