@@ -17,6 +17,7 @@ LEVELS = {
     "duurzaam.settings": 0,
     "duurzaam.errors": 0,
     "duurzaam.quarters": 0,
+    "duurzaam.reference": 0,
     "duurzaam.publication": 0,
     "duurzaam.warehouse": 1,
     "duurzaam.ingest": 2,

@@ -8,11 +8,11 @@ import pytest
 
 from duurzaam.errors import InputRejected
 from duurzaam.ingest.sources import placements
-from duurzaam.ingest.steps import known_municipality_codes
 from duurzaam.ingest.validation import validate
+from duurzaam.reference import municipality_codes
 from tests.extracts import placement_row, with_bsn, write_extract
 
-PARAMETERS = {"municipality_codes": known_municipality_codes(), "min_rows": 1}
+PARAMETERS = {"municipality_codes": municipality_codes(), "min_rows": 1}
 
 
 def check(path: Path, parameters: dict | None = None):

@@ -5,7 +5,6 @@ is a small dict of names and paths (safe as an Airflow XCom), never a DataFrame.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
@@ -19,12 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from duurzaam import reference
 from duurzaam.errors import DuurzaamError, InputRejected
 
 # the pull step and what it hands on, where the DAG, the CLI and the tests find the steps
 from duurzaam.ingest.extracts import Extract as Extract
 from duurzaam.ingest.extracts import extract_available as extract_available
-from duurzaam.ingest.extracts import extract_to_dict as extract_to_dict
 from duurzaam.ingest.extracts import pull as pull
 from duurzaam.ingest.extracts import source_location as source_location
 from duurzaam.ingest.privacy import Pseudonymisation, bsn_rows, masked_text, require_key_for_bsn
@@ -33,7 +32,7 @@ from duurzaam.ingest.sources.protocol import Source
 from duurzaam.ingest.suite_process import SuiteProcess, suite_process
 from duurzaam.ingest.validation import ValidationOutcome
 from duurzaam.quarters import Quarter
-from duurzaam.settings import MUNICIPALITIES_CSV, Settings
+from duurzaam.settings import Settings
 from duurzaam.warehouse.database import LoadManifest, Warehouse, open_warehouse
 
 logger = logging.getLogger(__name__)
@@ -328,22 +327,12 @@ def data_docs_project(source: str, settings: Settings) -> Path:
     return settings.work_dir / "data_docs" / source
 
 
-def known_municipality_codes() -> list[str]:
-    with MUNICIPALITIES_CSV.open(encoding="utf-8") as handle:
-        return sorted({row["code"] for row in csv.DictReader(handle) if row["region_code"]})
-
-
-def known_region_codes() -> list[str]:
-    with MUNICIPALITIES_CSV.open(encoding="utf-8") as handle:
-        return sorted({row["region_code"] for row in csv.DictReader(handle) if row["region_code"]})
-
-
 def _suite_parameters(extract: Extract, previous: dict[str, Any] | None) -> dict[str, Any]:
     min_rows = 1
     if previous:
         min_rows = max(1, math.ceil(previous["row_count"] * MIN_ROWS_SHARE_OF_PREVIOUS))
     return {
-        "municipality_codes": known_municipality_codes(),
-        "region_codes": known_region_codes(),
+        "municipality_codes": reference.municipality_codes(),
+        "region_codes": reference.region_codes(),
         "min_rows": min_rows,
     }

@@ -40,11 +40,7 @@ def quarter_summary(
 ) -> QuarterSummary:
     """regions: those whose report was due (they have recipients); sources: every source."""
     with open_warehouse(settings.warehouse_url) as warehouse:
-        loads = warehouse.query(
-            "select source, status, revision, row_count, file_name from meta.loads "
-            "where quarter = %s order by finished_at",
-            (quarter,),
-        )
+        loads = warehouse.quarter_loads(quarter)
         outbox = warehouse.query(
             "select region_code, status, error from meta.outbox where quarter = %s "
             "order by claimed_at",
@@ -56,20 +52,23 @@ def quarter_summary(
 
     lines = [f"Quarter {quarter}: what the pipeline loaded, withheld and sent.", "", "Loaded:"]
     for source in sources:
-        current = [row for row in loads if row[0] == source and row[1] == "current"]
+        current = [
+            load for load in loads if load["source"] == source and load["status"] == "current"
+        ]
         if current:
-            _, _, revision, rows, file = current[-1]
+            load = current[-1]
             lines.append(
-                f"  - {source}: revision {revision}, {rows:,} rows ({PurePath(file).name})"
+                f"  - {source}: revision {load['revision']}, {load['row_count']:,} rows "
+                f"({PurePath(load['file_name']).name})"
             )
         else:
             lines.append(f"  - {source}: nothing loaded for {quarter}")
     lines += ["", "Withheld:"]
     withheld = [
-        f"  - {source}: delivery {PurePath(file).name} rejected by validation, not loaded "
-        "(its rows are in meta.quarantine)"
-        for source, status, _, _, file in loads
-        if status == "rejected"
+        f"  - {load['source']}: delivery {PurePath(load['file_name']).name} rejected by "
+        "validation, not loaded (its rows are in meta.quarantine)"
+        for load in loads
+        if load["status"] == "rejected"
     ]
     if missing_sources:
         withheld.append(

@@ -54,21 +54,22 @@ def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[
     """Per source: whether the quarter is loaded (its current revision) and the published
     figures were built from that load, else why not."""
     with open_warehouse(settings.warehouse_url) as warehouse:
-        rows = warehouse.query(
-            "select source, status, revision, row_count, file_name, load_id, file_sha256 "
-            "from meta.loads where quarter = %s order by finished_at",
-            (quarter,),
-        )
+        quarter_loads = warehouse.quarter_loads(quarter)
         built = published_loads(warehouse)
     checks = []
     for source in sources:
-        loads = [row for row in rows if row[0] == source]
-        current = [row for row in loads if row[1] == "current"]
-        rejected = [row for row in loads if row[1] == "rejected"]
+        loads = [load for load in quarter_loads if load["source"] == source]
+        current = [load for load in loads if load["status"] == "current"]
+        rejected = [load for load in loads if load["status"] == "rejected"]
         if current:
-            _, _, revision, count, file, load_id, sha256 = current[-1]
-            if (load_id, sha256) in built:
-                checks.append(SourceCheck(source, True, f"r{revision}, {count:,} rows from {file}"))
+            load = current[-1]
+            revision, file = load["revision"], load["file_name"]
+            if (load["load_id"], load["file_sha256"]) in built:
+                checks.append(
+                    SourceCheck(
+                        source, True, f"r{revision}, {load['row_count']:,} rows from {file}"
+                    )
+                )
             else:
                 checks.append(SourceCheck(source, False, NOT_PUBLISHED.format(file, revision)))
         elif rejected:
@@ -76,7 +77,7 @@ def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[
                 SourceCheck(
                     source,
                     False,
-                    f"its delivery {rejected[-1][4]} was rejected by validation "
+                    f"its delivery {rejected[-1]['file_name']} was rejected by validation "
                     "(see the alert of its validate task and meta.quarantine)",
                 )
             )

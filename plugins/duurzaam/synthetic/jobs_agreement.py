@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from duurzaam.quarters import Quarter
-from duurzaam.settings import MUNICIPALITIES_CSV
+from duurzaam.reference import region_names
 
 SOURCE = "jobs_agreement"
 HOURS_PER_JOB = 25.5
@@ -32,12 +32,7 @@ def write(
 
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
-    regions = (
-        pd.read_csv(MUNICIPALITIES_CSV, usecols=["region_code", "region"])
-        .dropna()
-        .drop_duplicates("region_code")
-        .sort_values("region_code")
-    )
+    regions = region_names().drop_duplicates("region_code")
     files = []
     for quarter in quarters:
         table = _table(quarter, placements, regions, rng)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from duurzaam import reference
 from duurzaam.quarters import Quarter
-from duurzaam.settings import MUNICIPALITIES_CSV
 
 SOURCE = "register"
 BASES = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
@@ -34,8 +34,8 @@ def write(
 ) -> list[Path]:
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
-    municipalities = pd.read_csv(MUNICIPALITIES_CSV, dtype={"code": str})
-    municipalities = municipalities[municipalities["region_code"].notna()]
+    municipalities = reference.municipalities()
+    municipalities = municipalities[municipalities["region_code"] != ""]
     files = []
     for position, quarter in enumerate(quarters):
         provisional = position >= len(quarters) - PROVISIONAL_QUARTERS

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from duurzaam.reference import municipalities
 from duurzaam.settings import MUNICIPALITIES_CSV
 from duurzaam.synthetic.config import CONFIG_PATH, SECTIONS, SECTOR_KINDS, SIZES, draw
 
@@ -32,7 +32,7 @@ class Municipalities:
 
 
 def _load_municipalities(region_codes: list[str]) -> Municipalities:
-    table = pd.read_csv(MUNICIPALITIES_CSV, dtype=str, keep_default_na=False)
+    table = municipalities()
     table = table[table["region_code"] != ""]  # pre-2014 municipalities: never used
     table = table.assign(year=table["year"].astype(int))
     # A renamed municipality appears twice with one code: keep its last year.

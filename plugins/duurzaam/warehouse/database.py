@@ -90,6 +90,15 @@ class Warehouse:
         )
         return dict(zip(LOAD_COLUMNS, rows[0], strict=True)) if rows else None
 
+    def quarter_loads(self, quarter: str) -> list[dict[str, Any]]:
+        """Every load of the quarter (current, superseded, rejected), oldest first."""
+        rows = self.query(
+            f"select {', '.join(LOAD_COLUMNS)} from meta.loads where quarter = %s "
+            "order by finished_at",
+            (quarter,),
+        )
+        return [dict(zip(LOAD_COLUMNS, row, strict=True)) for row in rows]
+
     def accepted_revisions(self, source: str, quarter: str) -> int:
         rows = self.query(
             "select count(*) from meta.loads where source = %s and quarter = %s "

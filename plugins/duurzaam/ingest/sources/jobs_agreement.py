@@ -21,6 +21,7 @@ from duurzaam.errors import InputRejected
 from duurzaam.ingest.privacy import Pseudonymisation
 from duurzaam.ingest.sources.files import require_size_at_most, shown
 from duurzaam.quarters import Quarter
+from duurzaam.reference import region_names
 
 SOURCE = "jobs_agreement"
 # Our column -> words that identify its header (after lower-casing and removing accents).
@@ -206,10 +207,7 @@ def _dutch_numbers(values: pd.Series) -> pd.Series:
 
 
 def _codes_by_name() -> dict[str, str]:
-    from duurzaam.settings import MUNICIPALITIES_CSV
-
-    regions = pd.read_csv(MUNICIPALITIES_CSV, usecols=["region_code", "region"])
-    regions = regions.dropna().drop_duplicates()
+    regions = region_names()
     return dict(zip(regions["region"].map(_normalised), regions["region_code"], strict=True))
 
 
