@@ -26,6 +26,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
 
+from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import (
     POKE_MINUTES,
     RAW_ASSETS,
@@ -118,13 +119,19 @@ def duurzaam_ingest() -> None:
     published = publish_raw()
     for source in SOURCE_NAMES:
         waited = wait_for.override(
-            task_id=f"wait_for_{source}", timeout=timedelta(hours=WAIT_HOURS[source])
+            task_id=f"wait_for_{source}",
+            timeout=timedelta(hours=WAIT_HOURS[source]),
+            on_failure_callback=[FailureAlert("late_source", source)],
         )(source)
         extract = pull.override(task_id=f"pull_{source}")(source)
         waited >> extract
         # The task takes an XComArg here and gets the dict when it runs: Airflow's Task type
         # can only say the latter.
-        loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(
+        loaded = ingest.override(
+            task_id=f"ingest_{source}",
+            outlets=[RAW_ASSETS[source]],
+            on_failure_callback=[FailureAlert("rejected_file", source)],
+        )(
             extract  # type: ignore[arg-type]
         )
         loaded >> published

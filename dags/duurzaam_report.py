@@ -24,13 +24,14 @@ import logging
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
+from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import MODEL_ASSETS, REPORT_MODELS
 from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
 
 log = logging.getLogger(__name__)
 
 
-@task(execution_timeout=TIMEOUTS["plan"])
+@task(execution_timeout=TIMEOUTS["plan"], on_failure_callback=[FailureAlert("sources_missing")])
 def check_sources(params: dict | None = None) -> dict:
     """The quarter, and the sources the operator chose to send without; fails (no retry:
     waiting does not deliver a file) when a source the report reads is missing."""
@@ -59,9 +60,11 @@ def plan_reports(checked: dict) -> list[dict]:
     """The regions with recipients; the ones without are named in the log, not guessed."""
     from duurzaam.orchestration.connections import airflow_settings
     from duurzaam.quarters import Quarter
-    from duurzaam.reports.build import plan_reports
+    from duurzaam.reports.build import regions_with_recipients
 
-    regions, without = plan_reports(Quarter.parse(checked["quarter"]), airflow_settings())
+    regions, without = regions_with_recipients(
+        Quarter.parse(checked["quarter"]), airflow_settings()
+    )
     if without:
         log.warning(
             "no recipients configured, not sent: %s (include/config/recipients.yml)",
@@ -70,7 +73,11 @@ def plan_reports(checked: dict) -> list[dict]:
     return [{**checked, "region_code": region} for region in regions]
 
 
-@task(execution_timeout=TIMEOUTS["send"], map_index_template="{{ region }}")
+@task(
+    execution_timeout=TIMEOUTS["send"],
+    map_index_template="{{ region }}",
+    on_failure_callback=[FailureAlert("report_not_sent")],
+)
 def send_report(report: dict) -> str:
     from airflow.sdk import get_current_context
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
+from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import PUBLISHED_ASSETS, RAW_LOADED
 from duurzaam.orchestration.dbt_tasks import dbt_build
 from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
@@ -61,7 +62,11 @@ def fit_retention_effects() -> None:
     fit(airflow_settings())
 
 
-@task(outlets=list(PUBLISHED_ASSETS.values()), execution_timeout=TIMEOUTS["plan"])
+@task(
+    outlets=list(PUBLISHED_ASSETS.values()),
+    execution_timeout=TIMEOUTS["plan"],
+    on_failure_callback=[FailureAlert("disclosure")],
+)
 def check_disclosure(loads: list[list[str]]) -> None:
     """Attack the published layer; fail (no retry) when a count below the threshold follows
     from it. Its outlets are the published models' Assets: the reports wait for this. When

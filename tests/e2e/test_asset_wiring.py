@@ -15,8 +15,8 @@ from duurzaam.orchestration.assets import (
     MART_ASSETS,
     PUBLISHED_ASSETS,
     REPORT_MODELS,
-    exposure_marts,
-    mart_names,
+    exposure_models,
+    model_names,
 )
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.transform.manifest import dbt_manifest_path
@@ -101,10 +101,10 @@ def test_a_mart_missing_from_the_exposure_is_seen(tmp_path):
     exposures.write_text(
         "exposures:\n  - name: regional_report\n    depends_on:\n      - ref('mart_a')\n"
     )
-    assert mart_names(marts) == ("mart_a", "mart_b")
-    assert exposure_marts("regional_report", exposures) == ("mart_a",)
+    assert model_names(marts) == ("mart_a", "mart_b")
+    assert exposure_models("regional_report", exposures) == ("mart_a",)
     with pytest.raises(ValueError, match="no exposure 'dashboard'"):
-        exposure_marts("dashboard", exposures)
+        exposure_models("dashboard", exposures)
 
 
 def test_the_effects_model_is_fitted_between_the_spells_and_its_mart(dags):

@@ -142,6 +142,23 @@ def test_dagbag_imports_every_dag_without_errors():
             assert 0 < task.execution_timeout.total_seconds() <= 3600, task.task_id
             alerts = [type(c).__name__ for c in task.on_failure_callback]
             assert alerts.count("FailureAlert") == 1, task.task_id
+    # Each task's alert says what its kind of task needs, attached where it is defined (not
+    # read back from its task id).
+    kinds = {
+        (dag.dag_id, task.task_id): (alert.kind, alert.source)
+        for dag in bag.dags.values()
+        for task in dag.tasks
+        for alert in task.on_failure_callback
+    }
+    for source in SOURCE_NAMES:
+        assert kinds["duurzaam_ingest", f"wait_for_{source}"] == ("late_source", source)
+        assert kinds["duurzaam_ingest", f"ingest_{source}"] == ("rejected_file", source)
+    assert kinds["duurzaam_ingest", "publish_raw"] == ("task", None)
+    dbt_tasks = [key for key in kinds if key[1].startswith(("dbt.", "dbt_effects."))]
+    assert dbt_tasks and {kinds[key] for key in dbt_tasks} == {("dbt_model", None)}
+    assert kinds["duurzaam_transform", "check_disclosure"] == ("disclosure", None)
+    assert kinds["duurzaam_report", "check_sources"] == ("sources_missing", None)
+    assert kinds["duurzaam_report", "send_report"] == ("report_not_sent", None)
     transient = [
         *(ingest.get_task(f"{step}_{s}") for step in ("pull", "ingest") for s in SOURCE_NAMES),
         *(task for task in transform.tasks if task.task_id.startswith("dbt.")),

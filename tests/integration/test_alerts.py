@@ -92,7 +92,9 @@ def test_a_rejected_file_alerts_with_file_rows_rule_and_what_to_do(alert_inbox, 
 
     # as the ingest task raises it, on the run of 1 April for the first quarter
     error = AirflowFailException(str(rejection.value))
-    FailureAlert()(failed("ingest_placements", error, params={"quarter": "2024Q1"}))
+    FailureAlert("rejected_file", "placements")(
+        failed("ingest_placements", error, params={"quarter": "2024Q1"})
+    )
 
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] rejected file: placements 2024Q1"
@@ -134,7 +136,9 @@ def test_a_failed_dbt_test_names_the_model_the_test_and_the_rows(alert_inbox, tm
     }
     with pytest.raises(DbtModelFailed) as failure:
         check_model(model, results)
-    FailureAlert()(failed("dbt.mart_region_quarter", failure.value, 3, dag_id="duurzaam_transform"))
+    FailureAlert("dbt_model")(
+        failed("dbt.mart_region_quarter", failure.value, 3, dag_id="duurzaam_transform")
+    )
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] dbt test failed: mart_region_quarter"
     body = alert.get_content()
@@ -153,7 +157,7 @@ def test_a_dbt_build_that_cannot_run_says_so(alert_inbox, tmp_path):
     with pytest.raises(DuurzaamError) as failure:
         run_dbt(["build", "--select", "stg_register__counts"], settings, check=False)
     assert "could not run on duckdb" in str(failure.value)
-    FailureAlert()(failed("dbt.build", failure.value, 3, dag_id="duurzaam_transform"))
+    FailureAlert("dbt_model")(failed("dbt.build", failure.value, 3, dag_id="duurzaam_transform"))
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] dbt build failed: dbt"
     assert "could not run on duckdb" in alert.get_content()
@@ -164,7 +168,7 @@ def test_a_report_that_failed_after_its_retries_names_its_region(alert_inbox, sm
     with pytest.raises(DeliveryError) as refused:  # the region's SMTP server is down
         send(EmailMessage(), SmtpServer("127.0.0.1", closed, timeout=2), to=["x@y.example"])
     task = SimpleNamespace(op_kwargs={"report": {"quarter": "2024Q2", "region_code": "AM05"}})
-    FailureAlert()(
+    FailureAlert("report_not_sent")(
         failed("send_report", refused.value, 3, dag_id="duurzaam_report", map_index=4, task=task)
     )
     alert = the_alert(alert_inbox)
@@ -221,7 +225,7 @@ def test_sent_without_a_missing_source_the_report_says_so_and_the_summary_tells(
     assert f"1 source the report reads is missing for {REPORT_QUARTER}" in str(held.value)
     assert '"send_with_missing_sources": true' in str(held.value)
     error = AirflowFailException(str(held.value))  # as check_sources raises it
-    FailureAlert()(failed("check_sources", error, dag_id="duurzaam_report"))
+    FailureAlert("sources_missing")(failed("check_sources", error, dag_id="duurzaam_report"))
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] reports held back: a source is missing"
     assert "  - register: not loaded: no extract was delivered" in alert.get_content()
@@ -274,10 +278,15 @@ def test_a_leaking_published_layer_holds_the_figures_back_and_names_the_cell(
     with pytest.raises(DisclosureLeak) as leak:
         disclosure_gate(settings)
     error = AirflowFailException(str(leak.value))  # as check_disclosure raises it
-    FailureAlert()(failed("check_disclosure", error, dag_id="duurzaam_transform"))
+    FailureAlert("disclosure")(failed("check_disclosure", error, dag_id="duurzaam_transform"))
     alert = the_alert(alert_inbox)
     assert alert["Subject"] == "[duurzaam] published figures held back: disclosure check failed"
     body = alert.get_content()
     quarter = SAMPLE_QUARTERS.split(":")[0]
     assert f"pub_region_quarter AM01 {quarter} placements_started: 3 (shown" in body
     assert "No report is sent" in body
+
+
+def test_an_alert_of_an_unknown_kind_is_refused_where_the_task_is_defined():
+    with pytest.raises(ValueError, match="unknown alert kind 'late'"):
+        FailureAlert("late")

@@ -18,7 +18,7 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.ingest.sources import SOURCES
-from duurzaam.orchestration.assets import MARTS_DIR, PUBLISHED_DIR, mart_names
+from duurzaam.orchestration.assets import MARTS_DIR, PUBLISHED_DIR, model_names
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings
 from duurzaam.synthetic import generate
@@ -32,8 +32,8 @@ from tests.leaks import landing_bsns
 
 FIRST, LAST = SAMPLE_QUARTERS.split(":")
 REGIONS = ["AM01", "AM05"]  # the regions with recipients: a report run renders only these
-MODELS = [f"marts.{m}" for m in mart_names(MARTS_DIR)] + [
-    f"published.{m}" for m in mart_names(PUBLISHED_DIR)
+MODELS = [f"marts.{m}" for m in model_names(MARTS_DIR)] + [
+    f"published.{m}" for m in model_names(PUBLISHED_DIR)
 ]
 
 

@@ -83,44 +83,66 @@ class AlertedFailure(AirflowFailException):
 
 
 class FailureAlert(BaseNotifier):
-    """on_failure_callback: one alert for the task that failed for good."""
+    """on_failure_callback: one alert for the task that failed for good. Attached where the
+    task is defined, with what its alert says: `kind` is one of ALERT_KINDS (a task of no
+    particular kind: "task"), `source` the source of an ingest task."""
+
+    def __init__(self, kind: str = "task", source: str | None = None):
+        super().__init__()
+        if kind not in ALERT_KINDS:
+            raise ValueError(f"unknown alert kind {kind!r}: one of {', '.join(ALERT_KINDS)}")
+        self.kind, self.source = kind, source
 
     def notify(self, context: Any) -> None:
         if isinstance(context.get("exception"), AlertedFailure):
             log.info("the task sent its own alert: %s", context["exception"])
             return
         settings = load_settings()
-        alert = describe_failure(context, settings)
+        alert = describe_failure(context, settings, self.kind, self.source)
         log.error("%s: alerting the data engineers", alert.subject)
         send_alert(alert, settings, smtp_server(settings.smtp_url, settings.smtp_conn_id))
 
 
-def describe_failure(context: Mapping[str, Any], settings: Settings) -> Alert:
-    """The alert for a failed task, from the context Airflow passes to its callbacks."""
+ALERT_KINDS = (
+    "task",
+    "late_source",
+    "rejected_file",
+    "dbt_model",
+    "report_not_sent",
+    "sources_missing",
+    "disclosure",
+)
+
+
+def describe_failure(
+    context: Mapping[str, Any], settings: Settings, kind: str = "task", source: str | None = None
+) -> Alert:
+    """The alert for a failed task of the kind, from the context Airflow passes to its
+    callbacks. A late source and a rejected file are told apart from other failures of their
+    task (a timeout of the sensor, a rejection: no retry) by the exception."""
     ti = context["ti"]
     task_id: str = ti.task_id
     error = context.get("exception")
     error_name = type(error).__name__
-    step, _, source = task_id.partition("_")
-    if task_id.startswith("wait_for_") and error_name == "AirflowSensorTimeout":
-        alert = late_source(task_id.removeprefix("wait_for_"), _quarter(context), settings)
-    elif step == "ingest" and error_name == "AirflowFailException":
+    if kind == "late_source" and source and error_name == "AirflowSensorTimeout":
+        alert = late_source(source, _quarter(context), settings)
+    elif kind == "rejected_file" and source and error_name == "AirflowFailException":
         alert = rejected_file(source, _quarter(context), error)
-    elif task_id.split(".")[0] in ("dbt", "dbt_effects"):
+    elif kind == "dbt_model":
         alert = dbt_failed(task_id, error)
-    elif task_id == "send_report":
+    elif kind == "report_not_sent":
         # the task as it ran: a mapped task's own arguments (its region)
         task = context.get("task") or ti.task
         report = getattr(task, "op_kwargs", {}).get("report") or {}
         alert = report_not_sent(report, error, ti.try_number)
-    elif task_id == "check_disclosure":
+    elif kind == "disclosure":
         alert = Alert(
             "published figures held back: disclosure check failed",
             f"{_plain(error)}\n\nNo report is sent and the dashboard keeps its last build "
             "until the published layer passes the check (docs/disclosure.md).\n",
             "check_disclosure",
         )
-    elif task_id == "check_sources":
+    elif kind == "sources_missing":
         alert = Alert(
             "reports held back: a source is missing",
             f"{_plain(error)}\n",

@@ -34,13 +34,13 @@ PUBLISHED_DIR = DBT_PROJECT_DIR / "models" / "published"
 EXPOSURES_FILE = MARTS_DIR / "_marts__exposures.yml"
 
 
-def mart_names(marts_dir: Path = MARTS_DIR) -> tuple[str, ...]:
+def model_names(models_dir: Path = MARTS_DIR) -> tuple[str, ...]:
     """Every model of a folder of the dbt project: the marts, or (PUBLISHED_DIR) the
     published models."""
-    return tuple(sorted(path.stem for path in marts_dir.glob("*.sql")))
+    return tuple(sorted(path.stem for path in models_dir.glob("*.sql")))
 
 
-def exposure_marts(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tuple[str, ...]:
+def exposure_models(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tuple[str, ...]:
     """The models a dbt exposure depends on (its `ref('...')` entries), so that what triggers
     a consumer is declared once, in dbt, where `dbt docs` shows it."""
     with exposures_file.open(encoding="utf-8") as handle:
@@ -55,16 +55,16 @@ def exposure_marts(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tupl
 
 MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
-    for mart in mart_names()
+    for mart in model_names()
 }
 # The published models: the marts with disclosure control applied (what reports show).
 PUBLISHED_ASSETS = {
     model: Asset(name=f"published.{model}", uri=f"duurzaam://warehouse/published/{model}")
-    for model in mart_names(PUBLISHED_DIR)
+    for model in model_names(PUBLISHED_DIR)
 }
 MODEL_ASSETS = {**MART_ASSETS, **PUBLISHED_ASSETS}
 # The models the regional report reads: the report DAG runs when all of them were rebuilt.
-REPORT_MODELS = exposure_marts("regional_report")
+REPORT_MODELS = exposure_models("regional_report")
 
 
 def quarter_of_run(params: dict[str, Any], logical_date: datetime | None) -> str:

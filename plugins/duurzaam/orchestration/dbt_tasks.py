@@ -31,6 +31,7 @@ from typing import Any
 from airflow.sdk import TaskGroup, get_current_context, task
 
 from duurzaam.errors import DuurzaamError
+from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import MART_ASSETS
 from duurzaam.orchestration.task_defaults import TIMEOUTS
 from duurzaam.transform.manifest import dbt_manifest_path, upstream_of
@@ -177,6 +178,7 @@ def dbt_build(
         build = build_models.override(
             task_id="build",
             execution_timeout=TIMEOUTS["dbt"],
+            on_failure_callback=[FailureAlert("dbt_model")],
             show_return_value_in_logs=False,  # every node's status: the log has dbt's own
         )(selection)
         for model in models:
@@ -185,6 +187,7 @@ def dbt_build(
                 task_id=model.name,
                 outlets=[asset] if asset else [],
                 execution_timeout=TIMEOUTS["dbt"],
+                on_failure_callback=[FailureAlert("dbt_model")],
                 doc_md=f"dbt model `{model.unique_id}`: built and tested by `{group_id}.build`.",
             )(
                 # an XComArg here, the build's dict when the task runs (Airflow's Task type

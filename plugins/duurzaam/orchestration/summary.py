@@ -11,7 +11,7 @@ from pathlib import PurePath
 from duurzaam.orchestration.alerts import Alert
 from duurzaam.orchestration.assets import SOURCE_NAMES
 from duurzaam.quarters import Quarter
-from duurzaam.reports.build import plan_reports
+from duurzaam.reports.build import regions_with_recipients
 from duurzaam.settings import Settings
 from duurzaam.warehouse.database import open_warehouse
 
@@ -26,7 +26,7 @@ def summarise_quarter(
     quarter: str, settings: Settings, missing_sources: Sequence[str] = ()
 ) -> QuarterSummary:
     """The summary of the quarter as it stands: every source, the regions with recipients."""
-    regions, without = plan_reports(Quarter.parse(quarter), settings)
+    regions, without = regions_with_recipients(Quarter.parse(quarter), settings)
     return quarter_summary(quarter, settings, SOURCE_NAMES, regions, without, missing_sources)
 
 

@@ -35,7 +35,7 @@ __all__ = [
     "ReportRun",
     "deliver_report",
     "latest_quarter",
-    "plan_reports",
+    "regions_with_recipients",
     "write_reports",
 ]
 
@@ -77,7 +77,7 @@ class ReportRun:
         return "\n".join(lines)
 
 
-def plan_reports(quarter: Quarter, settings: Settings) -> tuple[list[str], list[str]]:
+def regions_with_recipients(quarter: Quarter, settings: Settings) -> tuple[list[str], list[str]]:
     """The regions to report on for the quarter: those with recipients, and those without
     (reported, never sent anywhere else)."""
     recipients = load_recipients()
@@ -212,7 +212,7 @@ def write_reports(
     """Every region's report of the quarter (or only `regions`'). Rendering (charts, PDF)
     runs in `workers` processes; the warehouse and the server are used from this one. A
     region that fails is recorded and does not keep the others from their report."""
-    with_recipients, without = plan_reports(quarter, settings)
+    with_recipients, without = regions_with_recipients(quarter, settings)
     if regions is not None:
         unknown = set(regions) - set(with_recipients) - set(without)
         if unknown:

@@ -50,7 +50,7 @@ def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE
     return sorted(source["name"] for source in sources if source["schema"] == "raw")
 
 
-def check_sources(quarter: str, settings: Settings, sources: list[str]) -> list[SourceCheck]:
+def source_checks(quarter: str, settings: Settings, sources: list[str]) -> list[SourceCheck]:
     """Per source: whether the quarter is loaded (its current revision) and the published
     figures were built from that load, else why not."""
     with open_warehouse(settings.warehouse_url) as warehouse:
@@ -115,7 +115,7 @@ def gate(quarter: str, settings: Settings, send_anyway: bool = False) -> list[st
             settings.sources_config,
             ", ".join(not_ingested),
         )
-    checks = check_sources(quarter, settings, [s for s in read if s in ingested])
+    checks = source_checks(quarter, settings, [s for s in read if s in ingested])
     missing = [check for check in checks if not check.loaded]
     if missing and not send_anyway:
         raise SourcesMissing(
