@@ -1,8 +1,10 @@
 """Alerts to the data engineers (include/config/alerts.yml). A task that fails for good, after
 its retries, sends one mail in plain words: what failed, for which source, quarter or region,
-and what to do; never a stack trace. Every DAG sets `FailureAlert()` as its tasks'
-on_failure_callback (duurzaam.orchestration.task_defaults); Airflow calls it once, when no
-retry is left.
+and what to do; never a stack trace. Every task has a `FailureAlert` as its
+on_failure_callback (duurzaam.orchestration.task_defaults); a task of a particular kind (a
+late source, a rejected file, a dbt model, a report not sent, missing sources, the
+disclosure check) gets its own where it is defined, `FailureAlert(kind, source)`. Airflow
+calls it once, when no retry is left.
 
 The mails take the reports' way out (duurzaam.reports.delivery): the Airflow connection
 smtp_default (read by the SMTP provider), else DUURZAAM_SMTP_URL, else, in the embedded mode,
