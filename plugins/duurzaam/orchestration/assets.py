@@ -31,7 +31,7 @@ RAW_ASSETS = {
 RAW_LOADED = Asset(name="raw", uri="duurzaam://warehouse/raw")
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 PUBLISHED_DIR = DBT_PROJECT_DIR / "models" / "published"
-EXPOSURES_FILE = MARTS_DIR / "_marts__exposures.yml"
+EXPOSURES_FILE = PUBLISHED_DIR / "_published__exposures.yml"
 
 
 def model_names(models_dir: Path = MARTS_DIR) -> tuple[str, ...]:
