@@ -80,7 +80,11 @@ def test_dagbag_imports_every_dag_without_errors():
         node["name"]: "dbt_effects" if node["name"] in on_estimates else "dbt"
         for node in models.values()
     }
-    assert on_estimates == {"mart_retention_effects", "pub_retention_effects"}
+    assert on_estimates == {
+        "stg_estimates__retention_effects",
+        "mart_retention_effects",
+        "pub_retention_effects",
+    }
     builds = ["dbt.build", "dbt_effects.build"]
     model_tasks = {
         task.task_id for task in transform.tasks if task.task_id.split(".")[0] in group.values()
