@@ -289,9 +289,15 @@ def backfill(
     it again skips what is loaded already)."""
     from duurzaam.ingest.suite_process import data_docs_built_once
 
-    with open_warehouse(settings.warehouse_url) as warehouse:
+    # Kept open until the end: the lanes' DuckDB connections then share this one's database
+    # instance. Without it, one lane closing the last connection while the other opens one
+    # races in DuckDB's instance cache ("Unique file handle conflict").
+    with (
+        open_warehouse(settings.warehouse_url) as warehouse,
+        data_docs_built_once(),
+        ThreadPoolExecutor(BACKFILL_LANES) as lanes,
+    ):
         warehouse.ensure_schema(raw_tables())  # before two lanes would both create it
-    with data_docs_built_once(), ThreadPoolExecutor(BACKFILL_LANES) as lanes:
         for quarter in quarters:
             running = [lanes.submit(ingest, source, quarter, settings) for source in sources]
             for done in as_completed(running):
