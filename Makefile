@@ -4,7 +4,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --frozen
 
-.PHONY: install manifest docs demo dashboard test test-fast fuzz lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
+.PHONY: install manifest docs demo dashboard test test-fast browser-tools fuzz lint validate-stack sample bench-ingest bench-backfill bench-dbt bench-reports bench-transform bench-dashboard clean
 
 # The dbt manifest the transform DAG is rendered from (duurzaam.orchestration.dbt_tasks), so that parsing
 # the DAG never runs dbt. Rebuilt whenever a file of the dbt project changes.
@@ -47,8 +47,22 @@ dashboard: install
 # Everything CI runs: the checks, then every test (unit, integration against the real
 # PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs). Three test processes on two cores:
 # the Celery run holds one for most of the suite while it mostly waits for its services.
-test: lint
+test: lint browser-tools
 	$(RUN) pytest -n 3 --durations=15
+
+# The dashboard's browser tests need Debian's Chromium and its driver (Selenium downloads no
+# browser) and axe-core from npm (the accessibility rules, pinned in tests/browser/).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+browser-tools: $(AXE)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo \
+	  "make test: the dashboard tests need Chromium: apt-get install chromium chromium-driver" \
+	  "(Debian; .ci/run installs them)" >&2; exit 1; }
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "make test: the dashboard tests need npm" \
+	  "(Node.js 20) for axe-core: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
 
 # The unit tests and the fast integration tests on the embedded warehouse (DuckDB), for the
 # edit-test loop; `make test` adds the slow ones and the PostgreSQL runs.
