@@ -11,15 +11,9 @@ import re
 
 import pytest
 
-from duurzaam.orchestration.assets import (
-    MART_ASSETS,
-    PUBLISHED_ASSETS,
-    REPORT_MODELS,
-    exposure_models,
-    model_names,
-)
+from duurzaam.orchestration.assets import MART_ASSETS, PUBLISHED_ASSETS, REPORT_MODELS
 from duurzaam.settings import PROJECT_ROOT
-from duurzaam.transform.manifest import dbt_manifest_path
+from duurzaam.transform.manifest import dbt_manifest_path, exposure_models, folder_models
 
 ESTIMATES_MODELS = {"mart_retention_effects", "pub_retention_effects"}  # built after the fit
 REPORT_DATA_CODE = PROJECT_ROOT / "plugins" / "duurzaam" / "reports" / "data.py"
@@ -92,19 +86,26 @@ def test_the_report_reads_only_models_its_exposure_declares():
     assert queried == set(REPORT_MODELS)
 
 
-def test_a_mart_missing_from_the_exposure_is_seen(tmp_path):
-    marts = tmp_path / "marts"
-    marts.mkdir()
-    for name in ("mart_a", "mart_b"):
-        (marts / f"{name}.sql").write_text("select 1 as x\n")
-    exposures = marts / "_marts__exposures.yml"
-    exposures.write_text(
-        "exposures:\n  - name: regional_report\n    depends_on:\n      - ref('mart_a')\n"
-    )
-    assert model_names(marts) == ("mart_a", "mart_b")
-    assert exposure_models("regional_report", exposures) == ("mart_a",)
+def test_the_model_lists_and_the_exposure_come_from_the_manifest():
+    """A model added to a folder, or to an exposure, is seen without a second list to edit."""
+    node = {"resource_type": "model", "package_name": "p"}
+    manifest = {
+        "nodes": {
+            "model.p.mart_a": {**node, "name": "mart_a", "fqn": ["p", "marts", "mart_a"]},
+            "model.p.mart_b": {**node, "name": "mart_b", "fqn": ["p", "marts", "mart_b"]},
+            "model.p.stg_c": {**node, "name": "stg_c", "fqn": ["p", "staging", "x", "stg_c"]},
+        },
+        "exposures": {
+            "exposure.p.regional_report": {
+                "name": "regional_report",
+                "depends_on": {"nodes": ["model.p.mart_a"]},
+            }
+        },
+    }
+    assert folder_models("marts", manifest) == ("mart_a", "mart_b")
+    assert exposure_models("regional_report", manifest) == ("mart_a",)
     with pytest.raises(ValueError, match="no exposure 'dashboard'"):
-        exposure_models("dashboard", exposures)
+        exposure_models("dashboard", manifest)
 
 
 def test_the_effects_model_is_fitted_between_the_spells_and_its_mart(dags):

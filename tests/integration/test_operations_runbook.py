@@ -18,10 +18,10 @@ import pytest
 
 from duurzaam.cli import main
 from duurzaam.ingest.sources import SOURCES
-from duurzaam.orchestration.assets import MARTS_DIR, PUBLISHED_DIR, model_names
 from duurzaam.quarters import parse_quarter_range
 from duurzaam.settings import Settings
 from duurzaam.synthetic import generate
+from duurzaam.transform.manifest import folder_models
 from duurzaam.warehouse.database import connection_parameters, duckdb_path, open_warehouse
 from tests.conftest import (
     SAMPLE_QUARTERS,
@@ -32,8 +32,8 @@ from tests.leaks import landing_bsns
 
 FIRST, LAST = SAMPLE_QUARTERS.split(":")
 REGIONS = ["AM01", "AM05"]  # the regions with recipients: a report run renders only these
-MODELS = [f"marts.{m}" for m in model_names(MARTS_DIR)] + [
-    f"published.{m}" for m in model_names(PUBLISHED_DIR)
+MODELS = [f"marts.{m}" for m in folder_models("marts")] + [
+    f"published.{m}" for m in folder_models("published")
 ]
 
 

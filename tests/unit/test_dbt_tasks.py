@@ -8,13 +8,8 @@ import json
 
 import pytest
 
-from duurzaam.orchestration.dbt_tasks import (
-    DbtModelFailed,
-    check_model,
-    manifest_models,
-    repaired_upstream,
-)
-from duurzaam.transform.manifest import dbt_manifest_path
+from duurzaam.orchestration.dbt_tasks import DbtModelFailed, check_model, repaired_upstream
+from duurzaam.transform.manifest import dbt_manifest_path, manifest_models
 
 SOURCE_TEST = "test.duurzaam.source_not_null_raw_placements_persoon_id.24b9f1a623"
 

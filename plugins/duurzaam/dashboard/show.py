@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from duurzaam.ingest.privacy import percentage, thousands
+from duurzaam.publication.labels import percentage, thousands
 
 MISSING = "–"
 

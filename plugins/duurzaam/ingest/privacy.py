@@ -320,15 +320,3 @@ class Pseudonymisation:
 
 # Fewer distinct values than this are hashed in this process.
 HASH_HERE_BELOW = 20_000
-
-
-def thousands(count: int) -> str:
-    """6123 -> '6.123' (Dutch grouping)."""
-    return f"{count:,}".replace(",", ".")
-
-
-def percentage(rate: float | None) -> str:
-    """0.625 -> '62,5%' (Dutch decimal comma); unknown -> '–'."""
-    if rate is None or pd.isna(rate):
-        return "–"
-    return f"{100 * rate:.1f}%".replace(".", ",")

@@ -3,16 +3,15 @@ Light on purpose: DAG files import this at parse time."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import yaml
 from airflow.sdk import Asset
 
 from duurzaam.quarters import Quarter
-from duurzaam.settings import DBT_PROJECT_DIR, sources_config_path
+from duurzaam.settings import sources_config_path
+from duurzaam.transform.manifest import exposure_models, folder_models
 
 # The sources ingested each quarter and how long to wait for each: sources.yml (read here,
 # not by importing duurzaam.ingest.sources, so that parsing a DAG file does not import pandas).
@@ -29,41 +28,18 @@ RAW_ASSETS = {
 # transform runs on this, so a quarter's ingest run makes one transform run (not one per
 # source), and a backfill of N quarters at most N.
 RAW_LOADED = Asset(name="raw", uri="duurzaam://warehouse/raw")
-MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
-PUBLISHED_DIR = DBT_PROJECT_DIR / "models" / "published"
-EXPOSURES_FILE = PUBLISHED_DIR / "_published__exposures.yml"
-
-
-def model_names(models_dir: Path = MARTS_DIR) -> tuple[str, ...]:
-    """Every model of a folder of the dbt project: the marts, or (PUBLISHED_DIR) the
-    published models."""
-    return tuple(sorted(path.stem for path in models_dir.glob("*.sql")))
-
-
-def exposure_models(exposure: str, exposures_file: Path = EXPOSURES_FILE) -> tuple[str, ...]:
-    """The models a dbt exposure depends on (its `ref('...')` entries), so that what triggers
-    a consumer is declared once, in dbt, where `dbt docs` shows it."""
-    with exposures_file.open(encoding="utf-8") as handle:
-        exposures = {entry["name"]: entry for entry in yaml.safe_load(handle)["exposures"]}
-    if exposure not in exposures:
-        raise ValueError(f"{exposures_file} declares no exposure {exposure!r}")
-    refs = (
-        re.fullmatch(r"ref\(\s*['\"](\w+)['\"]\s*\)", d) for d in exposures[exposure]["depends_on"]
-    )
-    return tuple(match[1] for match in refs if match)
-
-
 MART_ASSETS = {
     mart: Asset(name=f"marts.{mart}", uri=f"duurzaam://warehouse/marts/{mart}")
-    for mart in model_names()
+    for mart in folder_models("marts")
 }
 # The published models: the marts with disclosure control applied (what reports show).
 PUBLISHED_ASSETS = {
     model: Asset(name=f"published.{model}", uri=f"duurzaam://warehouse/published/{model}")
-    for model in model_names(PUBLISHED_DIR)
+    for model in folder_models("published")
 }
 MODEL_ASSETS = {**MART_ASSETS, **PUBLISHED_ASSETS}
-# The models the regional report reads: the report DAG runs when all of them were rebuilt.
+# The models the regional report reads (its dbt exposure): the report DAG runs when all of
+# them were rebuilt.
 REPORT_MODELS = exposure_models("regional_report")
 
 

@@ -14,18 +14,16 @@ warehouse.
 A model task that runs again (a retry, or cleared in the UI) runs `dbt build --select <model>`
 for its model alone and reports from that run.
 
-The groups are rendered from the manifest `make install` builds
-(duurzaam.orchestration.assets.dbt_manifest_path()), so parsing the DAG never runs dbt. Light
-on purpose: the DAG file imports this at parse time; dbt is imported when a build runs."""
+The groups are rendered from the manifest `make install` builds (duurzaam.transform.manifest),
+so parsing the DAG never runs dbt; a build's results are read by duurzaam.transform.results.
+Light on purpose: the DAG file imports this at parse time; dbt is imported when a build runs."""
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from airflow.sdk import TaskGroup, get_current_context, task
@@ -34,120 +32,10 @@ from duurzaam.errors import DuurzaamError
 from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import MART_ASSETS
 from duurzaam.orchestration.task_defaults import TIMEOUTS
-from duurzaam.transform.manifest import dbt_manifest_path, upstream_of
+from duurzaam.transform.manifest import TEST_TYPES, manifest_models, selected
+from duurzaam.transform.results import PASSED, build_outcome
 
 log = logging.getLogger(__name__)
-
-# dbt's statuses of a node that went well: a model built, a test passed (or only warned)
-PASSED = frozenset({"success", "pass", "warn", "no-op"})
-# what a model task counts among its tests: data tests and unit tests
-TEST_TYPES = ("test", "unit_test")
-
-
-@dataclass(frozen=True)
-class DbtModel:
-    """A model as its task needs it, from the manifest."""
-
-    unique_id: str
-    name: str
-    tags: tuple[str, ...]
-    parents: tuple[str, ...]  # the models, seeds and sources it reads (its lineage)
-    upstream: tuple[str, ...]  # every model it depends on, directly or not
-    tests: tuple[str, ...]  # the tests this model's task reports
-    # (schema, table) of the model and of what it reads: its OpenLineage datasets
-    relations: tuple[tuple[str, str, str], ...] = ()
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """What the task receives (op_kwargs: serialised with the DAG, read by the lineage
-        extractor, duurzaam.orchestration.lineage)."""
-        return {
-            "unique_id": self.unique_id,
-            "name": self.name,
-            "parents": list(self.parents),
-            "upstream": list(self.upstream),
-            "tests": list(self.tests),
-            "relations": {key: [schema, table] for key, schema, table in self.relations},
-        }
-
-
-@cache
-def manifest_models() -> dict[str, DbtModel]:
-    """unique id -> model, for every model of the manifest, in an order where a model comes
-    after the models it reads."""
-    manifest = json.loads(dbt_manifest_path().read_text(encoding="utf-8"))
-    return models_of(manifest)
-
-
-def models_of(manifest: Mapping[str, Any]) -> dict[str, DbtModel]:
-    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
-    parents = {key: tuple(node["depends_on"].get("nodes", ())) for key, node in nodes.items()}
-    models = [key for key, node in nodes.items() if node["resource_type"] == "model"]
-    upstream: dict[str, set[str]] = {}
-
-    def ancestors(key: str) -> set[str]:
-        if key not in upstream:
-            found: set[str] = set()
-            for parent in parents.get(key, ()):
-                if parent in parents and nodes[parent]["resource_type"] == "model":
-                    found |= {parent, *ancestors(parent)}
-            upstream[key] = found
-        return upstream[key]
-
-    reported: dict[str, list[str]] = {key: [] for key in models}
-    for key, node in nodes.items():
-        if node["resource_type"] in TEST_TYPES:
-            for model in reporting_models(node, parents[key], ancestors):
-                reported[model].append(key)
-    relations = {
-        key: (node["schema"], node.get("alias") or node["name"])
-        for key, node in nodes.items()
-        if node["resource_type"] in ("model", "seed")
-    }
-    relations.update(
-        (key, (source["schema"], source["identifier"]))
-        for key, source in manifest.get("sources", {}).items()
-    )
-    ordered = sorted(models, key=lambda key: (len(ancestors(key)), key))
-    return {
-        key: DbtModel(
-            unique_id=key,
-            name=nodes[key]["name"],
-            tags=tuple(nodes[key]["tags"]),
-            parents=parents[key],
-            upstream=tuple(sorted(ancestors(key))),
-            tests=tuple(sorted(reported[key])),
-            relations=tuple(
-                (node, *relations[node]) for node in (key, *parents[key]) if node in relations
-            ),
-        )
-        for key in ordered
-    }
-
-
-def reporting_models(test: Mapping[str, Any], parents: Iterable[str], ancestors: Any) -> list[str]:
-    """The models whose task reports a test: the model it is declared on (a column's test, a
-    relationships test, a unit test), else, of the models it reads, those no other of them is
-    built on (a singular test of a mart and the models it is built from: the mart)."""
-    attached = test.get("attached_node") or (
-        f"model.{test['package_name']}.{test['model']}" if test.get("model") else None
-    )
-    models = [p for p in parents if p.startswith("model.")]
-    if attached in models:
-        return [attached]
-    return [m for m in models if not any(m in ancestors(other) for other in models)]
-
-
-def selected(model: DbtModel, select: str | None, exclude: str | None) -> bool:
-    """Whether a group's selection holds the model. The transform selects by tag only
-    (`tag:<name>`), which the manifest tells without dbt."""
-
-    def tagged(selector: str) -> bool:
-        kind, _, tag = selector.partition(":")
-        if kind != "tag" or not tag:
-            raise ValueError(f"only tag selectors are rendered here, not {selector!r}")
-        return tag in model.tags
-
-    return (select is None or tagged(select)) and not (exclude is not None and tagged(exclude))
 
 
 @dataclass
@@ -301,48 +189,3 @@ class DbtModelFailed(DuurzaamError):
 def _line(failure: Mapping[str, Any]) -> str:
     message = " ".join(str(failure["message"]).split())  # dbt's message on one line
     return f"{failure['name']}: {message}"
-
-
-def build_outcome(results: Any) -> dict[str, Any]:
-    """The XCom of a build: `nodes` (unique id -> dbt's status), `failed` (unique id -> name,
-    resource type, dbt's message, failing rows of a test, the nodes it reads), `skipped`
-    (unique id of a skipped model -> the failed nodes upstream of it that made dbt skip it)."""
-    nodes: dict[str, str] = {}
-    failed: dict[str, dict[str, Any]] = {}
-    done = getattr(results, "results", None) or []
-    graph = {
-        result.node.unique_id: tuple(getattr(result.node.depends_on, "nodes", None) or ())
-        for result in done
-    }
-    for result in done:
-        status = str(getattr(result.status, "value", result.status))
-        unique_id = result.node.unique_id
-        nodes[unique_id] = status
-        if status not in PASSED and status != "skipped":
-            failed[unique_id] = {
-                "name": result.node.name,
-                "resource_type": str(result.node.resource_type),
-                "status": status,
-                "message": result.message or status,
-                "failures": result.failures,
-                "parents": list(graph.get(unique_id, ())),
-            }
-    skipped = {
-        unique_id: skip_causes(unique_id, failed, graph)
-        for unique_id, status in nodes.items()
-        if status == "skipped" and unique_id.startswith("model.")
-    }
-    return {"nodes": nodes, "failed": failed, "skipped": skipped}
-
-
-def skip_causes(
-    unique_id: str, failed: Mapping[str, Any], graph: Mapping[str, tuple[str, ...]]
-) -> list[str]:
-    """The failed nodes that made dbt skip a node: a failed node upstream of it, or a failed
-    test of nodes upstream of it."""
-    upstream = upstream_of(unique_id, graph)
-    return sorted(
-        cause
-        for cause, failure in failed.items()
-        if cause in upstream or (failure["parents"] and set(failure["parents"]) <= upstream)
-    )

@@ -1,8 +1,10 @@
 """What the reports and the dashboard both show, in Dutch: the country's code and name, the
 labels of the factors, perspectives, Spinnenweb aspects and sources, and where each page of
-the dashboard is (under the site root and at its public address)."""
+the dashboard is (under the site root and at its public address), and Dutch number formats."""
 
 from __future__ import annotations
+
+import pandas as pd
 
 NATIONAL = "NL"
 NATIONAL_NAME = "Nederland"
@@ -50,3 +52,20 @@ def page_url(base_url: str, code: str) -> str | None:
     if not base_url:
         return None
     return f"{base_url.rstrip('/')}/{page_path(code)}"
+
+
+def thousands(count: int) -> str:
+    """6123 -> '6.123' (Dutch grouping)."""
+    return f"{count:,}".replace(",", ".")
+
+
+def percentage(rate: float | None) -> str:
+    """0.625 -> '62,5%' (Dutch decimal comma); unknown -> '–'."""
+    if rate is None or pd.isna(rate):
+        return "–"
+    return f"{100 * rate:.1f}%".replace(".", ",")
+
+
+def decimal(value: float, places: int) -> str:
+    """3.25 -> '3,3' (Dutch decimal comma)."""
+    return f"{value:.{places}f}".replace(".", ",")

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.ingest.privacy import thousands
 from duurzaam.publication.cohorts import (
     QUARTER,
     ROLLING_YEAR,
@@ -29,6 +28,7 @@ from duurzaam.publication.labels import (
     PERSPECTIVES,
     SOURCE_LABELS,
     SPINNENWEB_LABELS,
+    thousands,
 )
 from duurzaam.reports.data import ReportData
 from duurzaam.reports.effects import effects_content

@@ -13,6 +13,7 @@ from duurzaam.publication.labels import NATIONAL
 from duurzaam.quarters import Quarter
 from duurzaam.settings import Settings
 from duurzaam.warehouse.database import Warehouse, open_warehouse
+from duurzaam.warehouse.meta_tables import LOAD_COLUMNS
 
 TREND_QUARTERS = 8
 
@@ -98,10 +99,7 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
             "where region_code in (%s, %s) and wave = %s",
             (*regions, str(quarter)),
         ),
-        loads=warehouse.query_frame(
-            "select source, quarter, file_name, row_count, revision, status, "
-            "validation_summary, finished_at from meta.loads where quarter = %s "
-            "order by source, finished_at",
-            (str(quarter),),
+        loads=pd.DataFrame(warehouse.quarter_loads(str(quarter)), columns=LOAD_COLUMNS).sort_values(
+            ["source", "finished_at"], kind="stable"
         ),
     )

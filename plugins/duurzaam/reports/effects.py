@@ -10,8 +10,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from duurzaam.ingest.privacy import percentage
-from duurzaam.publication.labels import NATIONAL
+from duurzaam.publication.labels import NATIONAL, percentage
 
 SECTION = "Effecten na correctie"
 

@@ -11,6 +11,7 @@ from typing import Any
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from duurzaam.publication.labels import decimal
 from duurzaam.reports.figures import (
     CI_LABEL,
     DARK,
@@ -100,3 +101,31 @@ def _limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
     low, high = math.log(min(values)), math.log(max(values))
     margin = 0.08 * (high - low) + 0.05
     return math.exp(low - margin), math.exp(high + margin)
+
+
+def forest_alt(region_name: str, rows: list[dict[str, Any]]) -> str:
+    """The forest plot in words: per series the levels whose interval lies wholly below 1
+    (measurably fewer job losses) or above it, from the estimates the plot draws."""
+    parts = [
+        f"Forest plot van de hazard ratio van baanverlies per kenmerk na correctie voor de "
+        f"andere kenmerken, {region_name} en Nederland, met 95%-betrouwbaarheidsintervallen; "
+        "onder 1 betekent minder baanverlies dan bij de vergelijkingsgroep."
+    ]
+    for key, who in (("region", region_name), ("national", "Nederland")):
+        estimated = [row for row in rows if row[key] is not None]
+        if not estimated:
+            continue
+        fewer = [_said(row, key) for row in estimated if row[key]["upper"] < 1]
+        more = [_said(row, key) for row in estimated if row[key]["lower"] > 1]
+        if not fewer and not more:
+            parts.append(f"{who}: bij geen enkel kenmerk een meetbaar verschil.")
+            continue
+        said = [f"minder baanverlies bij {', '.join(fewer)}"] if fewer else []
+        said += [f"meer baanverlies bij {', '.join(more)}"] if more else []
+        parts.append(f"{who}: meetbaar {'; meetbaar '.join(said)}.")
+    parts.append("Alle cijfers staan in de tabel onder de grafiek.")
+    return " ".join(parts)
+
+
+def _said(row: dict[str, Any], key: str) -> str:
+    return f"{row['label']} ({decimal(row[key]['hr'], 2)})"

@@ -11,14 +11,12 @@ taken out of that file is not waited for (the gate's log says so)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from duurzaam.errors import DuurzaamError
 from duurzaam.settings import Settings, source_config
-from duurzaam.transform.manifest import dbt_manifest_path, upstream_of
+from duurzaam.transform.manifest import dbt_manifest, exposure_models, upstream_of
 from duurzaam.transform.run import PUBLISHED_BUILD
 from duurzaam.warehouse.database import Warehouse, open_warehouse
 
@@ -38,15 +36,13 @@ class SourceCheck:
     detail: str  # 'r2, 1,234 rows from <file>', or why it is missing
 
 
-def report_sources(manifest: Path | None = None, exposure: str = REPORT_EXPOSURE) -> list[str]:
+def report_sources(exposure: str = REPORT_EXPOSURE) -> list[str]:
     """The raw sources upstream of the dbt exposure, by their table names (not the estimates
     the transform itself writes)."""
-    nodes = json.loads((manifest or dbt_manifest_path()).read_text(encoding="utf-8"))
-    exposures = [key for key, node in nodes["exposures"].items() if node["name"] == exposure]
-    if not exposures:
-        raise DuurzaamError(f"the dbt project declares no exposure {exposure!r}")
-    seen = set().union(*(upstream_of(key, nodes["parent_map"]) for key in exposures))
-    sources = [nodes["sources"][node] for node in seen if node.startswith("source.")]
+    manifest = dbt_manifest()
+    models = [f"model.duurzaam.{name}" for name in exposure_models(exposure, manifest)]
+    seen = set(models).union(*(upstream_of(key, manifest["parent_map"]) for key in models))
+    sources = [manifest["sources"][node] for node in seen if node.startswith("source.")]
     return sorted(source["name"] for source in sources if source["schema"] == "raw")
 
 

@@ -15,13 +15,16 @@ from email.utils import formatdate
 from functools import cache
 from typing import Any
 
-from duurzaam.ingest.privacy import percentage, thousands
+from duurzaam.publication.cohorts import SurvivalPoint
+from duurzaam.publication.labels import decimal, percentage, thousands
 from duurzaam.reports import charts
 from duurzaam.reports.effects import forest_rows
-from duurzaam.reports.forest import forest_chart
+from duurzaam.reports.forest import forest_alt, forest_chart
 from duurzaam.settings import TEMPLATES_DIR
 
 SENDER = "Duurzaam Werk <rapportage@duurzaamwerk.example>"
+# Tagged (structure tree, alternative texts, language, title): PDF/UA-1, ISO 14289-1
+PDF_VARIANT = "pdf/ua-1"
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,8 @@ def render(
     the region's dashboard page, linked from the mail (not from the PDF, a document of its
     own)."""
     started = time.perf_counter()
-    pngs = draw_charts(content)
-    context = {**content, "correction": corrects}
+    pngs, alts = draw_charts(content)
+    context = {**content, "correction": corrects, "alts": alts}
     environment = _templates(content["threshold"])
     template = environment.get_template("region_report.html.j2")
     html = template.render(
@@ -72,7 +75,7 @@ def render(
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per font table else
 
-    pdf = HTML(string=html_for_pdf, base_url=str(TEMPLATES_DIR)).write_pdf()
+    pdf = HTML(string=html_for_pdf, base_url=str(TEMPLATES_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
     return RenderedReport(
         subject=subject(content, correction=corrects is not None),
         html=html,
@@ -85,38 +88,142 @@ def render(
     )
 
 
-def draw_charts(content: dict[str, Any]) -> dict[str, bytes]:
-    trend, survival = content["trend"], content["survival"]
+def draw_charts(content: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Each chart as PNG and its alternative text, both from the same published figures."""
+    trend, survival, region = content["trend"], content["survival"], content["region_name"]
+    withheld = f"<{content['threshold']}"
+    region_label = f"{region} (voortschrijdend jaar)" if survival["is_rolling_year"] else region
+    factors = [row for row in content["factors"] if row["retention"] is not None]
     pngs = {
         "trend": charts.trend_chart(
-            trend["labels"],
-            trend["placements"],
-            trend["job_losses"],
-            suppressed_label=f"<{content['threshold']}",
+            trend["labels"], trend["placements"], trend["job_losses"], suppressed_label=withheld
         ),
         "survival": charts.survival_chart(
-            content["region_name"],
-            survival["region"],
-            survival["national"],
-            region_label=(
-                f"{content['region_name']} (voortschrijdend jaar)"
-                if survival["is_rolling_year"]
-                else None
-            ),
+            region, survival["region"], survival["national"], region_label=region_label
         ),
-        "factors": charts.factor_chart(
-            [row for row in content["factors"] if row["retention"] is not None]
-        ),
+        "factors": charts.factor_chart(factors),
+    }
+    alts = {
+        "trend": trend_alt(region, trend, withheld),
+        "survival": survival_alt(region_label, survival["region"], survival["national"]),
+        "factors": factors_alt(region, factors, len(content["factors"])),
     }
     forest = forest_rows(content["effects"])
     if forest:
-        pngs["effects"] = forest_chart(content["region_name"], forest)
+        pngs["effects"] = forest_chart(region, forest)
+        alts["effects"] = forest_alt(region, forest)
     spinnenweb = content["spinnenweb"]
     if spinnenweb and spinnenweb["perspectives"]:
         pngs["spinnenweb"] = charts.spinnenweb_chart(
             spinnenweb["elements"], spinnenweb["perspectives"]
         )
-    return pngs
+        alts["spinnenweb"] = spinnenweb_alt(spinnenweb["elements"], spinnenweb["perspectives"])
+    return pngs, alts
+
+
+# Alternative texts: what each chart shows and its main figures, in words, from the values
+# the chart draws. A withheld value is said to be withheld, never derived from others.
+TABLE_BELOW = "Alle cijfers staan in de tabel onder de grafiek."
+
+
+def trend_alt(region: str, trend: dict[str, list], withheld: str) -> str:
+    labels = trend["labels"]
+    what = f"Lijngrafiek van plaatsingen en baanverlies per kwartaal in {region}"
+    if not labels:
+        return f"{what}: nog te weinig gegevens."
+
+    def quarter(index: int) -> str:
+        counts = [
+            f"{name} {withheld} (niet getoond vanwege privacy)"
+            if value is None
+            else f"{name} {thousands(value)}"
+            for name, value in (
+                ("plaatsingen", trend["placements"][index]),
+                ("baanverlies", trend["job_losses"][index]),
+            )
+        ]
+        return f"{labels[index]}: {' en '.join(counts)}"
+
+    shown = [quarter(0)] if len(labels) == 1 else [quarter(0), quarter(-1)]
+    span = labels[0] if len(labels) == 1 else f"{labels[0]} tot en met {labels[-1]}"
+    return f"{what}, {span}. {'; '.join(shown)}. {TABLE_BELOW}"
+
+
+def survival_alt(
+    region_label: str, region: list[SurvivalPoint], national: list[SurvivalPoint]
+) -> str:
+    what = (
+        "Trapgrafiek van het aandeel dat nog aan het werk is per maand na plaatsing "
+        "(Kaplan-Meier, met 95%-betrouwbaarheidsinterval)"
+    )
+    if not region and not national:
+        return f"{what}: nog te weinig gegevens."
+    lines = [
+        f"{region_label}: {_curve(region)}"
+        if region
+        else f"{region_label}: geen curve getoond (te weinig mensen om te tonen)",
+    ]
+    if national:
+        lines.append(f"Nederland: {_curve(national)}")
+    return f"{what}, {region_label} en Nederland. {'; '.join(lines)}."
+
+
+def _curve(points: list[SurvivalPoint]) -> str:
+    """The curve at 12 months (where it reaches that far) and at its last published month."""
+    last = points[-1][0]
+    months = [month for month in (12, last) if month <= last]
+    said = [
+        f"na {month} maanden nog {percentage(next(p[1] for p in points[::-1] if p[0] <= month))}"
+        for month in dict.fromkeys(months)
+    ]
+    return ", ".join(said) + " aan het werk"
+
+
+def factors_alt(region: str, drawn: list[dict], rows: int) -> str:
+    what = "Puntgrafiek van het behoud na 12 maanden per kenmerk van de plaatsing"
+    if not drawn:
+        return f"{what}: voor {region} nog te weinig gegevens om te tonen."
+    ordered = sorted(drawn, key=lambda row: row["retention"], reverse=True)
+    high, low = ordered[0], ordered[-1]
+    text = (
+        f"{what}, {region} (punt met 95%-betrouwbaarheidsinterval) en Nederland (ruit). "
+        f"Hoogste behoud in {region}: {high['label']} ({percentage(high['retention'])})"
+    )
+    if len(ordered) > 1:
+        text += f"; laagste: {low['label']} ({percentage(low['retention'])})"
+    text += "."
+    left_out = rows - len(drawn)
+    if left_out:
+        which = "1 kenmerk staat" if left_out == 1 else f"{left_out} kenmerken staan"
+        text += f" {which} niet in de grafiek: het behoud wordt daar niet getoond."
+    return f"{text} {TABLE_BELOW}"
+
+
+def spinnenweb_alt(elements: list[str], perspectives: dict[str, list[float | None]]) -> str:
+    parts = [
+        f"Radargrafiek van het Spinnenweb: de gemiddelde score (1 = zeer slecht, 5 = zeer goed) "
+        f"op {len(elements)} onderdelen, voor {', '.join(perspectives)}."
+    ]
+    for name, scores in perspectives.items():
+        scored = sorted(
+            (
+                (score, element)
+                for element, score in zip(elements, scores, strict=True)
+                if score is not None
+            ),
+            reverse=True,
+        )
+        if not scored:
+            parts.append(f"{name}: geen getoonde scores (te weinig antwoorden).")
+            continue
+        line = f"{name}: hoogste {scored[0][1]} ({decimal(scored[0][0], 1)})"
+        if len(scored) > 1:
+            line += f", laagste {scored[-1][1]} ({decimal(scored[-1][0], 1)})"
+        if len(scored) < len(elements):
+            line += f"; {len(elements) - len(scored)} onderdelen zonder getoonde score"
+        parts.append(line + ".")
+    parts.append("Alle scores staan in de tabel onder de grafiek.")
+    return " ".join(parts)
 
 
 def build_message(
@@ -165,4 +272,5 @@ def _templates(threshold: int) -> Any:
         f"<{threshold}" if value is None else thousands(int(value))
     )
     environment.filters["rate"] = percentage
+    environment.filters["score"] = lambda value: "–" if value is None else decimal(value, 1)
     return environment

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from duurzaam.ingest.privacy import percentage, thousands
 from duurzaam.publication.cohorts import QUARTER, ROLLING_YEAR, cohort_phrase
+from duurzaam.publication.labels import percentage, thousands
 from duurzaam.reports.data import ReportData
 from duurzaam.reports.effects import compare, retention_sentence
 from duurzaam.reports.withheld import Disclosure, missing, retention_kind, withheld_marker

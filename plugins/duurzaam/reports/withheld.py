@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.ingest.privacy import percentage, thousands
 from duurzaam.publication.cohorts import QUARTER, ROLLING_YEAR, is_rolling
+from duurzaam.publication.labels import percentage, thousands
 
 
 class Disclosure:

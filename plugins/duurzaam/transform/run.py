@@ -9,6 +9,7 @@ from typing import Any
 from duurzaam.errors import DuurzaamError
 from duurzaam.ingest.sources import raw_tables
 from duurzaam.settings import DBT_PROJECT_DIR, ESTIMATES_SELECTOR, Settings
+from duurzaam.transform.results import build_outcome
 from duurzaam.warehouse.database import connection_parameters, duckdb_path, open_warehouse
 
 
@@ -60,7 +61,9 @@ def run_dbt(arguments: list[str], settings: Settings, check: bool = True) -> Any
             f"{DBT_PROJECT_DIR / 'logs' / 'dbt.log'}."
         ) from result.exception
     if check and not result.success:
-        failed = _failed_nodes(result.result)
+        failed = [
+            f"{f['name']} ({f['status']})" for f in build_outcome(result.result)["failed"].values()
+        ]
         detail = f": {', '.join(failed)}" if failed else ""
         raise DuurzaamError(
             f"dbt {' '.join(arguments)} failed on {settings.backend}{detail}. "
@@ -147,12 +150,3 @@ def _plain_error(error: BaseException | None) -> str:
     if error is None:
         return "no result"
     return " ".join(str(error).split()) or type(error).__name__
-
-
-def _failed_nodes(results: Any) -> list[str]:
-    nodes = getattr(results, "results", None) or []
-    return [
-        f"{r.node.name} ({r.status})"
-        for r in nodes
-        if str(r.status) in ("error", "fail", "runtime error")
-    ]

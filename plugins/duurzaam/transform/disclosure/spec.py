@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from duurzaam.publication.labels import NATIONAL
 from duurzaam.transform.disclosure.relations import (
     AnswerShares,
     EachPart,
@@ -122,13 +123,13 @@ RELATIONS: tuple[Relation, ...] = (
         for c in ("spells", "spells_followed_12m")
     ),
     *(
-        GroupSum(FACTORS, c, "region_code", total_row="NL")
+        GroupSum(FACTORS, c, "region_code", total_row=NATIONAL)
         for c in ("spells", "spells_followed_12m")
     ),
     RowSum(FACTORS, "spells", ("spells_followed_12m",), rest="rest(spells)"),
     # pub_followup: a placement of no region counts in the country only
     *(
-        GroupSum(FOLLOWUP, c, "region_code", total_row="NL", rest=NO_REGION)
+        GroupSum(FOLLOWUP, c, "region_code", total_row=NATIONAL, rest=NO_REGION)
         for c in (
             "placements_followed",
             "still_employed",
@@ -141,7 +142,7 @@ RELATIONS: tuple[Relation, ...] = (
     # employers of no region)
     GroupSum(SURVEY, "respondents", "perspective", total="wave_respondents"),
     *(
-        GroupSum(SURVEY, c, "region_code", total_row="NL", rest=NO_REGION)
+        GroupSum(SURVEY, c, "region_code", total_row=NATIONAL, rest=NO_REGION)
         for c in ("respondents", "spinnenweb_*_n", "count(*_share)", "count(*_of_respondents)")
     ),
     RowSum(SURVEY, "respondents", ("count(employing_share)",), rest="rest(respondents)"),
