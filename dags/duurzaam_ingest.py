@@ -26,6 +26,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
 
+from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import (
     POKE_MINUTES,
@@ -113,6 +114,7 @@ def publish_raw() -> None:
     params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
     tags=["duurzaam", "ingest"],
     default_args=task_defaults(),
+    owner_links=alerts_config().owner_links(),
     doc_md=__doc__,
 )
 def duurzaam_ingest() -> None:

@@ -24,6 +24,7 @@ import logging
 import pendulum
 from airflow.sdk import Param, TriggerRule, dag, task
 
+from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import MODEL_ASSETS, REPORT_MODELS
 from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
@@ -144,6 +145,7 @@ def build_dashboard() -> str:
     },
     tags=["duurzaam", "reports"],
     default_args=task_defaults(),
+    owner_links=alerts_config().owner_links(),
     doc_md=__doc__,
 )
 def duurzaam_report() -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
+from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import PUBLISHED_ASSETS, RAW_LOADED
 from duurzaam.orchestration.dbt_tasks import dbt_build
@@ -94,6 +95,7 @@ def check_disclosure(loads: list[list[str]]) -> None:
     max_active_runs=1,
     tags=["duurzaam", "dbt"],
     default_args=task_defaults(),
+    owner_links=alerts_config().owner_links(),
     doc_md=__doc__,
 )
 def duurzaam_transform() -> None:

@@ -14,25 +14,22 @@ a .eml file in <outbox>/alerts/ and a line in the task log. An alert the server 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
-import yaml
 from airflow.sdk.bases.notifier import BaseNotifier
 from airflow.sdk.exceptions import AirflowFailException
 
+from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.connections import smtp_server
 from duurzaam.reports.delivery import DeliveryError, SmtpServer, send
-from duurzaam.settings import CONFIG_DIR, Settings, load_settings
+from duurzaam.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-ALERTS_FILE = CONFIG_DIR / "alerts.yml"
 SENDER = "Duurzaam Werk pipeline <pipeline@duurzaamwerk.example>"
 MAX_ERROR_LINES = 25  # an error longer than this is cut: the task log has it whole
 
@@ -44,22 +41,16 @@ class Alert:
     name: str  # the file name stem when the alert is written to the outbox folder
 
 
-def alert_recipients(path: Path | None = None) -> list[str]:
-    """The data engineers' addresses: include/config/alerts.yml, or DUURZAAM_ALERTS_FILE."""
-    path = path or Path(os.environ.get("DUURZAAM_ALERTS_FILE", ALERTS_FILE))
-    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    addresses = [str(address) for address in config.get("data_engineers") or []]
-    if not addresses:
-        raise ValueError(f"{path} lists no data_engineers: add the addresses to alert")
-    return addresses
-
-
 def send_alert(alert: Alert, settings: Settings, server: SmtpServer | None = None) -> str:
     """Mails the alert to the data engineers (or writes it to <outbox>/alerts/ when there is
-    no server, or the server does not take it); returns where it went."""
+    no server, or the server does not take it), and sends it through the second channel when
+    alerts.yml names one; returns where the mail went."""
+    config = alerts_config()
+    if config.apprise_conn_id:
+        notify_channel(alert, config.apprise_conn_id)
     message = EmailMessage()
     message["From"] = SENDER
-    message["To"] = ", ".join(alert_recipients())
+    message["To"] = ", ".join(config.data_engineers)
     message["Subject"] = f"[duurzaam] {alert.subject}"
     message["X-Duurzaam-Alert"] = alert.name
     message.set_content(alert.body)
@@ -78,6 +69,31 @@ def send_alert(alert: Alert, settings: Settings, server: SmtpServer | None = Non
     path.write_bytes(message.as_bytes())
     log.warning("alert written to %s", path)
     return str(path)
+
+
+def notify_channel(alert: Alert, conn_id: str) -> bool:
+    """The alert through Apprise (Teams, Slack, Matrix, a webhook, ...): the services and their
+    secrets are the `config` of the Airflow connection `conn_id` (type apprise), so a secrets
+    backend can hold them. False, logged, when the connection is absent or a service refused;
+    the mail goes either way."""
+    import apprise
+    from airflow.providers.apprise.hooks.apprise import AppriseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    hook = AppriseHook(apprise_conn_id=conn_id)
+    try:
+        connection = hook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        log.warning("alerts.yml names the Apprise connection %r, which does not exist", conn_id)
+        return False
+    channel = apprise.Apprise()
+    hook.set_config_from_conn(conn=connection, apprise_obj=channel)
+    sent = channel.notify(
+        title=f"[duurzaam] {alert.subject}", body=alert.body, notify_type=apprise.NotifyType.FAILURE
+    )
+    if not sent:
+        log.error("the alert could not be sent through the Apprise connection %r", conn_id)
+    return bool(sent)
 
 
 class AlertedFailure(AirflowFailException):

@@ -12,6 +12,7 @@ from duurzaam.orchestration.alerts import Alert
 from duurzaam.orchestration.assets import SOURCE_NAMES
 from duurzaam.quarters import Quarter
 from duurzaam.reports.build import regions_with_recipients
+from duurzaam.reports.recipients import load_recipients
 from duurzaam.settings import Settings
 from duurzaam.warehouse.database import open_warehouse
 
@@ -101,3 +102,31 @@ def quarter_summary(
         f"summary-{quarter}",
     )
     return QuarterSummary(alert, not_sent)
+
+
+def late_reports(quarter: str, settings: Settings, due_day: int) -> Alert | None:
+    """On the quarter's due day: None when every region with recipients got its report;
+    else the alert naming the regions without one, above the quarter's summary (what was
+    loaded, what was sent). The regions come from the recipients, not from the marts: a
+    quarter that never reached the marts is late too."""
+    regions = sorted(code for code, addresses in load_recipients().items() if addresses)
+    summary = quarter_summary(quarter, settings, SOURCE_NAMES, regions)
+    if not summary.not_sent:
+        return None
+    late, due = len(summary.not_sent), Quarter.parse(quarter).next().start.replace(day=due_day)
+    lines = [
+        f"The reports of {quarter} were due by {due:%Y-%m-%d}; {late} of {len(regions)} "
+        f"regions with recipients have not got theirs: {', '.join(summary.not_sent)}.",
+        "Nothing needs to have failed for this: a source may still be missing (the reports "
+        "wait for every source), the transform may not have run, or a DAG may be paused.",
+        "What to do: load what is missing (below, what was loaded) and the chain runs on; "
+        "when the regions should not wait, trigger duurzaam_report with "
+        f'{{"quarter": "{quarter}", "send_with_missing_sources": true}}.',
+        "",
+        summary.alert.body,
+    ]
+    return Alert(
+        f"reports late: {quarter}, {late} of {len(regions)} regions not sent by {due:%d-%m}",
+        "\n".join(lines),
+        f"late-{quarter}",
+    )

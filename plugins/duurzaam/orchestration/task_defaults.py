@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.alerts import FailureAlert
 
 RETRIES = 2
@@ -42,8 +43,9 @@ def retry_delay() -> timedelta:
 
 
 def task_defaults() -> dict[str, Any]:
-    """A DAG's default_args."""
+    """A DAG's default_args; its owner from include/config/alerts.yml."""
     return {
+        "owner": alerts_config().owner,
         "retries": RETRIES,
         "retry_delay": retry_delay(),
         "retry_exponential_backoff": RETRY_BACKOFF,
