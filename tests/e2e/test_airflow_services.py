@@ -69,9 +69,11 @@ WORKERS = ("worker1", "worker2")
 
 
 def compose_airflow_environment(values: dict[str, str]) -> dict[str, str]:
-    """The environment of the compose file's Airflow services, ${VAR} filled from values
-    (${VAR:-default} falls back to its default)."""
-    environment = yaml.safe_load(COMPOSE.read_text())["x-airflow-common"]["environment"]
+    """The environment of the compose file's Airflow worker (the one every Airflow service
+    has, and the pseudonymisation key), ${VAR} filled from values (${VAR:-default} falls back
+    to its default). The services run here share it."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]  # << merges resolved
+    environment = services["airflow-worker"]["environment"]
 
     def fill(match: re.Match) -> str:
         name, default = match.group(1), match.group(3)

@@ -35,7 +35,7 @@ from duurzaam.orchestration.assets import (
     WAIT_HOURS,
 )
 from duurzaam.settings import PROJECT_ROOT
-from duurzaam.transform.manifest import dbt_manifest_path
+from duurzaam.transform.manifest import dbt_manifest_path, manifest_models
 from duurzaam.warehouse.database import duckdb_path
 from tests.conftest import SAMPLE_QUARTERS, free_port, recipients_for
 from tests.leaks import find_leaks
@@ -310,6 +310,19 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
         run = completed[f"duurzaam_transform.{group}.{model}"]
         assert names(run["inputs"]) == {tables[u] for u in node["depends_on"]["nodes"]}
         assert names(run["outputs"]) == {tables[f"model.duurzaam.{model}"]}
+    # every model task's dbt tests as data-quality assertions on its table, all passed here
+    asserted = 0
+    for unique_id, model in manifest_models().items():
+        group = "dbt_effects" if "estimates" in model.tags else "dbt"
+        [output] = completed[f"duurzaam_transform.{group}.{model.name}"]["outputs"]
+        assertions = output.get("facets", {}).get("dataQualityAssertions", {}).get("assertions")
+        expected = [test.split(".")[2] for test in model.tests]
+        assert [a["assertion"] for a in assertions or []] == expected, unique_id
+        assert all(a["success"] for a in assertions or []), unique_id
+        for assertion, test in zip(assertions or [], model.tests, strict=True):
+            assert assertion.get("column") == manifest["nodes"].get(test, {}).get("column_name")
+        asserted += len(expected)
+    assert asserted > 100  # the project's data and unit tests
 
 
 def asset_events(env: dict[str, str]) -> dict[str, int]:
@@ -605,6 +618,19 @@ def test_a_rejected_file_and_a_failing_dbt_test_hold_the_reports_back_and_alert(
     test = f"relationships_{failing}_region_code__region_code__ref_stg_reference__municipalities_"
     assert f"  - test {test}: 1 row fails it" in dbt_alert
     assert f"task dbt.{failing}, try 3" in dbt_alert
+    # its lineage: each failed try's FAIL event says which assertion failed, on which column
+    events_file = Path(env["AIRFLOW_HOME"]) / "lineage.jsonl"
+    failures = [
+        output["facets"]["dataQualityAssertions"]["assertions"]
+        for event in map(json.loads, events_file.read_text().splitlines())
+        if event.get("eventType") == "FAIL"
+        and event.get("job", {}).get("name") == f"duurzaam_transform.dbt.{failing}"
+        for output in event["outputs"]
+    ]
+    assert len(failures) == 3
+    for assertions in failures:
+        failed = [(a["assertion"], a.get("column")) for a in assertions if not a["success"]]
+        assert failed == [(test, "region_code")]
 
     # 3. The gate holds the last quarter's reports back and says why; nothing is sent.
     held = task_states("duurzaam_report", run_date(last))

@@ -1,11 +1,18 @@
-"""Inside Airflow the warehouse is an Airflow connection (`duurzaam_warehouse`, or the id in
+"""Inside Airflow, Airflow holds the settings that are secrets, so a secrets backend can hold
+them and the UI can edit the connections; the environment serves the command line.
+
+The warehouse is an Airflow connection (`duurzaam_warehouse`, or the id in
 DUURZAAM_WAREHOUSE_CONN_ID), so it can live in a secrets backend and be edited in the UI.
 When no such connection exists, DUURZAAM_WAREHOUSE_URL (default: the embedded DuckDB file)
 is used, as on the command line. dbt's profile comes from the same place
 (duurzaam.transform.run.dbt_environment of these settings).
 
 Connection types: `postgres` (host, port, login, password; the database in `schema`, as
-Airflow's PostgreSQL connections have it) and `duckdb` (the file's path in `host`)."""
+Airflow's PostgreSQL connections have it: the postgres provider is installed, so the UI's
+form shows and edits it) and `duckdb` (the file's path in `host`). The mail server is the
+connection smtp_default (smtp_server below), the pseudonymisation key the Variable
+duurzaam_pseudonym_key (docker-compose.yml sets neither as a DUURZAAM_* variable for Airflow:
+one source of truth)."""
 
 from __future__ import annotations
 
@@ -15,13 +22,31 @@ from duurzaam.errors import DuurzaamError
 from duurzaam.reports.delivery import SmtpServer
 from duurzaam.settings import Settings, load_settings
 
+# The Airflow Variable holding the pseudonymisation key: in the stack, AIRFLOW_VAR_<NAME> on
+# the worker alone; any secrets backend Airflow is configured with can hold it instead.
+PSEUDONYM_KEY_VARIABLE = "duurzaam_pseudonym_key"
+
 
 def airflow_settings() -> Settings:
-    """The settings of a task: load_settings(), the warehouse taken from its Airflow
-    connection when that exists."""
+    """The settings of a task: load_settings(), with the warehouse taken from its Airflow
+    connection and the pseudonymisation key from its Airflow Variable when they exist (the
+    environment's values serve the embedded mode and the command line)."""
     settings = load_settings()
     url = connection_url(settings.warehouse_conn_id)
-    return replace(settings, warehouse_url=url) if url else settings
+    key = pseudonym_key()
+    return replace(
+        settings,
+        warehouse_url=url or settings.warehouse_url,
+        pseudonym_key=key or settings.pseudonym_key,
+    )
+
+
+def pseudonym_key() -> bytes | None:
+    """The key in the Airflow Variable PSEUDONYM_KEY_VARIABLE; None when there is none."""
+    from airflow.sdk import Variable
+
+    value = Variable.get(PSEUDONYM_KEY_VARIABLE, default=None)
+    return str(value).encode() if value else None
 
 
 def connection_url(conn_id: str) -> str | None:

@@ -81,6 +81,8 @@ class DbtModel:
     tests: tuple[str, ...]  # the tests this model's task reports
     # (schema, table) of the model and of what it reads: its OpenLineage datasets
     relations: tuple[tuple[str, str, str], ...] = ()
+    # (test, column) of its tests declared on a column: the column of a data-quality assertion
+    test_columns: tuple[tuple[str, str], ...] = ()
 
     def as_kwargs(self) -> dict[str, Any]:
         """What the task receives (op_kwargs: serialised with the DAG, read by the lineage
@@ -92,6 +94,7 @@ class DbtModel:
             "upstream": list(self.upstream),
             "tests": list(self.tests),
             "relations": {key: [schema, table] for key, schema, table in self.relations},
+            "test_columns": dict(self.test_columns),
         }
 
 
@@ -142,6 +145,11 @@ def models_of(manifest: Mapping[str, Any]) -> dict[str, DbtModel]:
             tests=tuple(sorted(reported[key])),
             relations=tuple(
                 (node, *relations[node]) for node in (key, *parents[key]) if node in relations
+            ),
+            test_columns=tuple(
+                (test, nodes[test]["column_name"])
+                for test in sorted(reported[key])
+                if nodes[test].get("column_name")
             ),
         )
         for key in ordered
