@@ -130,8 +130,22 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=_run)
 
     query = commands.add_parser("query", help="run SQL on the warehouse, print the result")
-    query.add_argument("sql", help='e.g. "from marts.mart_region_quarter limit 5"')
+    query.add_argument("sql", help='e.g. "from published.pub_region_quarter limit 5"')
+    query.add_argument(
+        "--format",
+        choices=("table", "csv", "parquet", "json"),
+        default="table",
+        help="table (default), csv, json (an array of records) or parquet (needs --output)",
+    )
+    query.add_argument("--output", type=Path, help="write the result to this file")
     query.set_defaults(command=_query)
+
+    export = commands.add_parser(
+        "export", help="the published figures of a quarter as Parquet and CSV files"
+    )
+    export.add_argument("--quarter", required=True, help="e.g. 2024Q4")
+    export.add_argument("--out", type=Path, help="the folder (default: export/<quarter>)")
+    export.set_defaults(command=_export)
 
     check = commands.add_parser(
         "check-disclosure",
@@ -259,23 +273,73 @@ def _run(arguments: argparse.Namespace) -> None:
 
 
 def _query(arguments: argparse.Namespace) -> None:
-    import pandas as pd
-
     from duurzaam.settings import load_settings
-    from duurzaam.warehouse.query import run_query
+    from duurzaam.warehouse.export import ExportRefused, encode, refuse_warehouse_path, write_output
+    from duurzaam.warehouse.query import run_query, run_query_arrow
 
+    settings = load_settings()
+    url, output, file_format = settings.query_warehouse_url, arguments.output, arguments.format
+    warehouses = (settings.warehouse_url, url)
+    if output is not None:
+        refuse_warehouse_path(output, warehouses)  # before anything runs
+    elif file_format == "parquet":
+        raise ExportRefused("--format parquet writes a binary file: use --output FILE")
     try:
-        frame = run_query(load_settings().query_warehouse_url, arguments.sql)
+        if file_format == "table":
+            content = _as_text(run_query(url, arguments.sql))
+        else:
+            content = encode(run_query_arrow(url, arguments.sql), file_format)
     except Exception as error:
         # what the database refused (a write, a file, a table the login may not read)
         refusal = refused_query(error)
         if refusal is None:
             raise
         raise refusal from error
-    if frame.columns.empty:  # a statement without a result (show, set)
-        return
+    if output is not None:
+        write_output(content, output, warehouses)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+
+
+def _as_text(frame: Any) -> bytes:
+    """The rows as a printed table; nothing for a statement without a result (show, set)."""
+    import pandas as pd
+
+    if frame.columns.empty:
+        return b""
     with pd.option_context("display.max_columns", None, "display.width", 200):
-        print(frame.to_string(index=False))
+        return (frame.to_string(index=False) + "\n").encode("utf-8")
+
+
+def _export(arguments: argparse.Namespace) -> None:
+    from duurzaam.settings import load_settings
+    from duurzaam.transform.manifest import dbt_manifest, folder_models
+    from duurzaam.warehouse.export import Column, ExportRefused, PublishedModel, export_published
+
+    try:
+        quarter = str(Quarter.parse(arguments.quarter))
+    except ValueError as error:
+        raise ExportRefused(str(error)) from error
+    manifest = dbt_manifest()
+    nodes = {node["name"]: node for node in manifest["nodes"].values()}
+    models = [
+        PublishedModel(
+            name,
+            nodes[name]["description"],
+            tuple(
+                Column(column["name"], column.get("data_type") or "", column["description"])
+                for column in nodes[name]["columns"].values()
+            ),
+        )
+        for name in folder_models("published", manifest)
+    ]
+    # what a withheld value is: the published layer's own documentation
+    withheld = manifest["docs"]["doc.duurzaam.published_layer"]["block_contents"].strip()
+    folder = arguments.out or Path("export") / quarter
+    url = load_settings().query_warehouse_url
+    print(export_published(url, quarter, folder, models, withheld).describe())
 
 
 def _check_disclosure(arguments: argparse.Namespace) -> None:

@@ -10,14 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from duurzaam.errors import QueryRefused
 from duurzaam.warehouse.database import (
     DuckDBWarehouse,
     PostgresWarehouse,
+    Warehouse,
     connection_parameters,
     open_warehouse,
 )
+
+# PostgreSQL type oid -> Arrow type, so that a column keeps its type however many of its
+# values are null (another type: as pyarrow infers it from the values)
+ARROW_TYPES = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int16(),
+    23: pa.int32(),
+    25: pa.string(),
+    700: pa.float32(),
+    701: pa.float64(),
+    1042: pa.string(),
+    1043: pa.string(),
+    1082: pa.date32(),
+    1114: pa.timestamp("us"),
+    1184: pa.timestamp("us", tz="UTC"),
+}
 
 # What the PostgreSQL login, or any role it may act as (inherited or by SET ROLE), could
 # change: one line per reason, none for a login that only reads.
@@ -59,19 +78,39 @@ def run_query(url: str, sql: str) -> pd.DataFrame:
     none or several statements, or a PostgreSQL login that could write."""
     with open_warehouse(url, read_only=True) as warehouse:
         if isinstance(warehouse, PostgresWarehouse):
-            return _postgres_statement(warehouse, connection_parameters(url)["user"], sql)
+            return _frame(_postgres_statement(warehouse, connection_parameters(url)["user"], sql))
         assert isinstance(warehouse, DuckDBWarehouse)  # the other backend
-        return _duckdb_statement(warehouse, sql)
+        return warehouse.connection.execute(_duckdb_statement(warehouse, sql)).df()
 
 
-def _duckdb_statement(warehouse: DuckDBWarehouse, sql: str) -> pd.DataFrame:
+def run_query_arrow(url: str, sql: str) -> pa.Table:
+    """As run_query, with the columns' types as the database has them (an integer column
+    with nulls stays integer, a date a date): what the files of `--format` are written from."""
+    with open_warehouse(url, read_only=True) as warehouse:
+        if isinstance(warehouse, PostgresWarehouse):
+            user = connection_parameters(url)["user"]
+            return arrow_of(_postgres_statement(warehouse, user, sql))
+        assert isinstance(warehouse, DuckDBWarehouse)
+        relation = warehouse.connection.sql(_duckdb_statement(warehouse, sql))
+        return pa.table({}) if relation is None else relation.to_arrow_table()
+
+
+def published_rows(warehouse: Warehouse, sql: str, params: tuple = ()) -> pa.Table:
+    """The rows of one of our own statements (with %s placeholders) as an Arrow table."""
+    if isinstance(warehouse, PostgresWarehouse):
+        return arrow_of(warehouse.connection.execute(sql, params))
+    assert isinstance(warehouse, DuckDBWarehouse)
+    return warehouse.connection.sql(sql.replace("%s", "?"), params=list(params)).to_arrow_table()
+
+
+def _duckdb_statement(warehouse: DuckDBWarehouse, sql: str) -> Any:
     # DuckDB's own parser splits the text; only the one statement it found runs
     statements = warehouse.connection.extract_statements(sql)
     _require_one_statement(len(statements))
-    return warehouse.connection.execute(statements[0]).df()
+    return statements[0]
 
 
-def _postgres_statement(warehouse: PostgresWarehouse, user: str, sql: str) -> pd.DataFrame:
+def _postgres_statement(warehouse: PostgresWarehouse, user: str, sql: str) -> Any:
     writes = [what for (what,) in warehouse.query(CAN_WRITE)]
     if writes:
         more = len(writes) - SHOWN_REASONS
@@ -84,7 +123,7 @@ def _postgres_statement(warehouse: PostgresWarehouse, user: str, sql: str) -> pd
     _require_one_statement(len(_postgres_statements(sql)))
     # A prepared statement: the server itself refuses a text of several statements, and the
     # text goes as written (no client-side placeholders).
-    return _frame(warehouse.connection.execute(sql, None, prepare=True))
+    return warehouse.connection.execute(sql, None, prepare=True)
 
 
 def _require_one_statement(found: int) -> None:
@@ -114,3 +153,15 @@ def _frame(cursor: Any) -> pd.DataFrame:
     if cursor.description is None:
         return pd.DataFrame()
     return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description])
+
+
+def arrow_of(cursor: Any) -> pa.Table:
+    """A psycopg cursor's rows as an Arrow table, typed by the columns' types."""
+    if cursor.description is None:
+        return pa.table({})
+    rows = cursor.fetchall()
+    arrays = [
+        pa.array([row[index] for row in rows], type=ARROW_TYPES.get(column.type_code))
+        for index, column in enumerate(cursor.description)
+    ]
+    return pa.Table.from_arrays(arrays, names=[column.name for column in cursor.description])
