@@ -57,6 +57,8 @@ browser-tools: $(AXE)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo \
 	  "make test: the dashboard tests need Chromium: apt-get install chromium chromium-driver" \
 	  "(Debian; .ci/run installs them)" >&2; exit 1; }
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "make test: the dashboard" \
+	  "tests need nginx: apt-get install nginx-light (.ci/run installs it)" >&2; exit 1; }
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@command -v npm >/dev/null || { echo "make test: the dashboard tests need npm" \

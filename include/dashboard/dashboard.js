@@ -2,8 +2,45 @@
 // from the published layer); plotly.js draws them. Nothing is fetched: every file a page
 // needs is served beside it. When every chart of the first view is drawn, the page sets
 // window.dashboardDrawn (milliseconds since navigation start) for the benchmark and tests.
+// Numbers and dates are Dutch (1.234; 62,5%; 7 december 2026), in the charts too; each chart
+// downloads as PNG or SVG through the buttons under it (its figures: the CSV link beside them).
 (function () {
   "use strict";
+
+  // plotly.js in Dutch: its number and date formats and the texts of its modebar.
+  Plotly.register({
+    moduleType: "locale",
+    name: "nl",
+    dictionary: {
+      "Autoscale": "Automatisch schalen",
+      "Box Select": "Rechthoek selecteren",
+      "Download plot": "Grafiek downloaden",
+      "Download plot as a png": "Grafiek downloaden als PNG",
+      "Double-click to zoom back out": "Dubbelklik om uit te zoomen",
+      "Pan": "Verschuiven",
+      "Reset axes": "Assen herstellen",
+      "Reset": "Herstellen",
+      "Zoom": "Zoomen",
+      "Zoom in": "Inzoomen",
+      "Zoom out": "Uitzoomen",
+      "Show closest data on hover": "Dichtstbijzijnde waarde tonen",
+      "Compare data on hover": "Waarden vergelijken",
+      "Toggle Spike Lines": "Hulplijnen aan/uit",
+      "Produced with Plotly.js": "Gemaakt met Plotly.js",
+    },
+    format: {
+      days: ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+      shortDays: ["zo", "ma", "di", "wo", "do", "vr", "za"],
+      months: ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+        "september", "oktober", "november", "december"],
+      shortMonths: ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+      date: "%-d %B %Y",
+      decimal: ",",
+      thousands: ".",
+      grouping: [3],
+      currency: ["€ ", ""],
+    },
+  });
 
   const DARK = "#1f3a5f";
   const GREY = "#6b6b6b";
@@ -13,13 +50,24 @@
   const CONFIG = {
     displaylogo: false,
     responsive: true,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage", "autoScale2d"],
+    locale: "nl",
+    // No modebar: its buttons would be controls inside the chart's role="img" box (screen
+    // readers hear the box's label, not its contents). Zoom: drag; back: double-click.
+    // Downloads: the buttons under each chart.
+    displayModeBar: false,
   };
+  // A4 portrait, 15 mm margins, at 96 px per inch: the width a chart is printed at.
+  const PRINT_WIDTH = 680;
 
   const data = JSON.parse(document.getElementById("dashboard-data").textContent);
 
+  // On a phone the charts give up their wide margins (the labels move inside, automargin).
+  function narrow() {
+    return window.innerWidth < 600;
+  }
+
   function layout(extra) {
-    return Object.assign(
+    const chosen = Object.assign(
       {
         separators: ",.",
         font: { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12, color: "#222" },
@@ -31,6 +79,11 @@
       },
       extra
     );
+    if (narrow()) {
+      chosen.margin = { l: 40, r: 10, t: 40, b: 50 };
+      chosen.font = Object.assign({}, chosen.font, { size: 11 });
+    }
+    return chosen;
   }
 
   function byId(id) {
@@ -67,6 +120,8 @@
   // ---- a region's page (or the country's) ----
 
   function headline(quarter) {
+    const chosen = data.quarters.find((q) => q.id === quarter);
+    byId("headline").caption.textContent = `${chosen.label}: ${chosen.period}`;
     const body = byId("headline").tBodies[0];
     body.replaceChildren();
     for (const figure of data.headline[quarter]) {
@@ -219,7 +274,7 @@
             ]
       ),
       {
-        margin: { l: 170, r: 20, t: 40, b: 50 },
+        margin: narrow() ? { l: 10, r: 10, t: 40, b: 50 } : { l: 170, r: 20, t: 40, b: 50 },
         xaxis: { title: { text: "nog aan het werk na 12 maanden (%)" }, range: [0, 101], gridcolor: "#e3e3e3" },
         yaxis: { type: "category", automargin: true },
         height: Math.max(220, 90 + 40 * levels.length),
@@ -234,12 +289,14 @@
     for (const column of data.effects.columns) {
       const th = document.createElement("th");
       th.textContent = column;
+      th.scope = "col";
       head.appendChild(th);
     }
     table.tHead.replaceChildren(head);
-    const dutch = (v) => (typeof v === "number" ? v.toLocaleString("nl-NL", { maximumFractionDigits: 2 }) : v);
+    const dutch = (v) =>
+      typeof v === "number" ? v.toLocaleString("nl-NL", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v;
     for (const effect of data.effects.rows) row(table.tBodies[0], effect.map(dutch));
-    table.hidden = false;
+    byId("effects-scroll").hidden = false;
     byId("effects-note").textContent =
       "Hazard ratio per kenmerk met de andere kenmerken gelijk gehouden (kleiner dan 1: minder baanverlies), met 95%-betrouwbaarheidsinterval. " +
       "De vergelijkingsgroep (referentie) heeft per definitie 1. \"Landelijk model\": de regio heeft te weinig baanverliezen voor een eigen schatting; de landelijke staat er.";
@@ -287,7 +344,7 @@
     }));
     return plot("spinnenweb-chart", traces, {
       polar: { radialaxis: { range: [1, 5], tickvals: [1, 2, 3, 4, 5] } },
-      margin: { l: 110, r: 110, t: 50, b: 40 },
+      margin: narrow() ? { l: 60, r: 60, t: 40, b: 40 } : { l: 110, r: 110, t: 50, b: 40 },
       legend: { orientation: "h", x: 0, y: -0.1 },
     });
   }
@@ -356,9 +413,13 @@
     body.replaceChildren();
     for (const r of rows) row(body, [r.code, r.name, r.cohort ? `${r.text} (${r.cohort})` : r.text, r.people]);
     row(body, ["NL", "Nederland", quarter.national, ""], "national");
+    // aria-sort on the sorted column only (ARIA: one at a time)
     for (const th of byId("compare-table").tHead.rows[0].cells) {
-      th.setAttribute("aria-sort", th.dataset.sort === key ? (sorting.descending ? "descending" : "ascending") : "none");
+      if (th.dataset.sort === key) th.setAttribute("aria-sort", sorting.descending ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
     }
+    const chosen = data.quarters.find((q) => q.id === byId("quarter-choice").value);
+    byId("compare-caption").textContent = `${measure.label}, ${chosen.label} (${chosen.period})`;
     byId("compare-note").textContent =
       measure.kind === "rate"
         ? "n: het aantal mensen achter het percentage. Een percentage over minder dan 10 mensen staat er niet, " +
@@ -388,7 +449,7 @@
       ],
       {
         height: Math.max(300, 60 + 22 * shown.length),
-        margin: { l: 230, r: 30, t: 40, b: 50 },
+        margin: narrow() ? { l: 10, r: 10, t: 40, b: 50 } : { l: 230, r: 30, t: 40, b: 50 },
         xaxis: { title: { text: measure.label + (unit ? " (%)" : "") }, gridcolor: "#e3e3e3", rangemode: "tozero" },
         yaxis: { type: "category", automargin: true },
         shapes:
@@ -412,20 +473,80 @@
     };
     byId("measure-choice").addEventListener("change", redraw);
     byId("quarter-choice").addEventListener("change", redraw);
-    for (const th of byId("compare-table").tHead.rows[0].cells) {
-      th.addEventListener("click", () => {
-        sorting.descending = sorting.key === th.dataset.sort ? !sorting.descending : true;
-        sorting.key = th.dataset.sort;
+    // a <button> in each header: a click, Enter or Space sorts
+    for (const button of byId("compare-table").tHead.querySelectorAll("button[data-sort]")) {
+      button.addEventListener("click", () => {
+        sorting.descending = sorting.key === button.dataset.sort ? !sorting.descending : true;
+        sorting.key = button.dataset.sort;
         compareTable();
       });
     }
     return [redraw()];
   }
 
-  function start() {
-    byId("region-choice").addEventListener("change", (e) => {
-      window.location.href = e.target.value;
+  // ---- downloads and printing ----
+
+  // A chart as SVG (plotly.js writes it as a data: URL) or as PNG drawn from that SVG on a
+  // canvas at twice the size: Plotly.downloadImage would load a blob: image, which the
+  // Content-Security-Policy (img-src 'self' data:) refuses.
+  function pngOf(svg, width, height) {
+    return new Promise((resolve, reject) => {
+      const image = new Image();
+      image.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = 2 * width;
+        canvas.height = 2 * height;
+        const context = canvas.getContext("2d");
+        context.scale(2, 2);
+        context.drawImage(image, 0, 0, width, height);
+        resolve(canvas.toDataURL("image/png"));
+      };
+      image.onerror = reject;
+      image.src = svg;
     });
+  }
+
+  async function saveImage(chart, format, name) {
+    const width = Math.max(chart.clientWidth, 800);
+    const height = chart.clientHeight;
+    const svg = await Plotly.toImage(chart, { format: "svg", width: width, height: height });
+    const link = document.createElement("a");
+    link.href = format === "png" ? await pngOf(svg, width, height) : svg;
+    link.download = `${name}.${format}`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  function imageButtons() {
+    for (const button of document.querySelectorAll("button.image-download")) {
+      button.addEventListener("click", () => {
+        const page = data.page === "compare" ? "vergelijk" : data.code;
+        const name = `${page}-${button.dataset.chart.replace("-chart", "")}`;
+        saveImage(byId(button.dataset.chart), button.dataset.format, name);
+      });
+    }
+  }
+
+  // Printed, a chart is as wide as an A4 page; after printing, as wide as the screen again.
+  function printing() {
+    const charts = () => document.querySelectorAll(".js-plotly-plot");
+    window.addEventListener("beforeprint", () => {
+      for (const chart of charts()) Plotly.relayout(chart, { width: PRINT_WIDTH });
+    });
+    window.addEventListener("afterprint", () => {
+      for (const chart of charts()) Plotly.relayout(chart, { width: null, autosize: true });
+    });
+  }
+
+  function start() {
+    // the region chosen opens on the button, not on every arrow key in the list
+    byId("region-go").addEventListener("click", () => {
+      const target = byId("region-choice").value;
+      if (target) window.location.href = target;
+    });
+    imageButtons();
+    printing();
     const drawn = data.page === "compare" ? comparePage() : regionPage();
     Promise.all(drawn).then(() => {
       window.dashboardDrawn = performance.now();

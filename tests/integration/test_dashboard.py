@@ -1,11 +1,15 @@
 """The dashboard, built from the session's warehouse (its published layer) and opened in a real
 headless Chromium (Debian's chromium and chromedriver, driven by Selenium): the pages load
 without console errors, show the published figures, draw their charts, react to the choice
-of quarter and fetch nothing from outside the local server. Screenshots of two pages go to
+of quarter and fetch nothing from outside the local server; the CSV download of a table and
+of a chart holds the published rows (withheld values as the layer writes them), a chart
+downloads as PNG and SVG, and numbers and dates are Dutch. Screenshots of two pages go to
 test-output/dashboard/ (look at them)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +22,7 @@ import pytest
 from duurzaam.bench.browser import (
     chromium,
     console_messages,
+    downloaded,
     requested_urls,
     wait_until_drawn,
 )
@@ -55,8 +60,13 @@ def dashboard(built_warehouses, tmp_path_factory) -> Iterator[Dashboard]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with chromium(width=1280, height=2200) as driver:
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads) -> Iterator:
+    with chromium(width=1280, height=2200, downloads=downloads) as driver:
         yield driver
 
 
@@ -283,3 +293,107 @@ def test_rolling_years_steps_and_effects_on_the_pages(dashboard):
             # where the country itself has too few job losses for the level)
             assert row["Hazard ratio"] == national[(row["Kenmerk"], row["Niveau"])], row
     assert any(isinstance(value, float) for value in national.values())
+
+
+# --- downloads and Dutch formats --------------------------------------------------------------
+
+
+def read_csv(file: Path) -> list[list[str]]:
+    """A download as Excel (Dutch locale) reads it: UTF-8 with a BOM, `;`, CRLF."""
+    raw = file.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw, file.name
+    return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""), delimiter=";"))
+
+
+def shown_rate(row: dict, column: str) -> str:
+    """A published share as the page writes it: 39,0%, or the layer's text for it."""
+    if row[f"{column}_suppressed"] is not None:
+        return str(row[f"{column}_suppressed"])
+    return f"{100 * float(row[column]):.1f}%".replace(".", ",")
+
+
+def quarter_label(quarter: str) -> str:
+    return f"{quarter[:4]}-K{quarter[-1]}"
+
+
+def click_download(browser, downloads: Path, selector: str, name: str) -> Path:
+    (downloads / name).unlink(missing_ok=True)
+    button = browser.find_element("css selector", selector)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    return downloaded(downloads, name)
+
+
+def test_the_csv_downloads_of_a_table_and_a_chart_are_the_published_rows(
+    dashboard, browser, downloads
+):
+    code = REGIONS[0]
+    open_page(browser, f"{dashboard.url}regio/{code}.html")
+    rows = region_rows(dashboard.settings, code)
+    columns = ["placements_started", "job_losses", "job_to_job_moves"]
+    withheld = [r for r in rows for c in columns if r[f"{c}_suppressed"] is not None]
+    assert withheld, "the region has withheld counts: their markers are part of the check"
+
+    # the chart: placements, job losses and job-to-job moves per quarter
+    chart = read_csv(
+        click_download(
+            browser, downloads, "a[href$='csv/AM18/plaatsingen.csv']", f"{code}-plaatsingen.csv"
+        )
+    )
+    assert chart[0] == ["Kwartaal", "Plaatsingen", "Baanverlies", "Van werk naar werk"]
+    assert chart[1:] == [
+        [quarter_label(r["quarter"]), *(shown_count(r, c) for c in columns)] for r in rows
+    ]
+
+    # the table: the headline figures of every quarter, the region's and the country's
+    table = read_csv(
+        click_download(
+            browser, downloads, "a[href$='csv/AM18/kerncijfers.csv']", f"{code}-kerncijfers.csv"
+        )
+    )
+    assert table[0] == ["Kwartaal", "Cijfer", "Toelichting", "Groot Amsterdam", "Nederland", "n"]
+    shown = {(line[0], line[1]): line[3:5] for line in table[1:]}
+    for row in rows:
+        quarter = quarter_label(row["quarter"])
+        for column, label in HEADLINE_COUNTS.items():
+            expected = [shown_count(row, column), shown_count(row, f"nl_{column}")]
+            assert shown[(quarter, label)] == expected, (quarter, column)
+        register = shown[(quarter, "Mensen in het doelgroepregister")][0]
+        assert register == shown_count(row, "register_total")
+        rate = shown[(quarter, "Aandeel werkend (doelgroepregister)")][0]
+        assert rate == shown_rate(row, "employment_rate")
+    assert console_messages(browser) == []
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_a_chart_downloads_as_an_image_under_the_policy(dashboard, browser, downloads, kind):
+    open_page(browser, f"{dashboard.url}regio/{REGIONS[0]}.html")
+    selector = f"button[data-chart='survival-chart'][data-format='{kind}']"
+    image = click_download(browser, downloads, selector, f"{REGIONS[0]}-survival.{kind}")
+    content = image.read_bytes()
+    if kind == "png":
+        assert content.startswith(b"\x89PNG\r\n\x1a\n") and len(content) > 10_000
+    else:
+        assert b"<svg" in content[:500] and b"nog aan het werk" in content
+    assert console_messages(browser) == []  # nothing refused by the Content-Security-Policy
+
+
+ENGLISH_DECIMAL = re.compile(r"(?<![\d.,])\d+\.\d{1,2}(?![\d.])")  # 62.5, not 1.234
+
+
+@pytest.mark.parametrize("page", ["index.html", f"regio/{REGIONS[0]}.html", "vergelijk.html"])
+def test_numbers_and_dates_are_dutch(dashboard, browser, page):
+    open_page(browser, dashboard.url + page)
+    texts = browser.execute_script(
+        "return [document.body.innerText]"
+        ".concat([...document.querySelectorAll('svg text')].map(t => t.textContent))"
+    )
+    assert [ENGLISH_DECIMAL.findall(text) for text in texts if ENGLISH_DECIMAL.search(text)] == []
+    assert re.search(r"Cijfers tot en met \d{1,2} (juni|december|maart|september) 20\d\d", texts[0])
+    if page != "vergelijk.html":  # a share with a decimal comma in the headline table
+        assert re.search(r"\d,\d%", texts[0])
+    charts = browser.execute_script(
+        "return [...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(c => [c._fullLayout.separators, c._context.locale])"
+    )
+    assert charts and all(chart == [",.", "nl"] for chart in charts)

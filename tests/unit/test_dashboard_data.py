@@ -1,14 +1,20 @@
 """How the dashboard reads the published layer: a withheld value becomes the text the layer
 says to show, a missing one None; the country's rows are the nl_ columns, with the
-jobs-agreement figures summed over the regions; Dutch number formats."""
+jobs-agreement figures summed over the regions; Dutch number and date formats; the CSV
+downloads as Excel (Dutch locale) opens them, with the withheld text; a print stylesheet."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import re
+from datetime import date
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, national_quarters, withheld_as_text
+from duurzaam.dashboard.downloads import compare_downloads, csv_bytes, region_downloads
 from duurzaam.dashboard.pages import compare_page, effects_table, region_page
 from duurzaam.settings import PROJECT_ROOT
 from tests.published import dashboard_data, effect_row, region_quarter, survival_rows
@@ -212,3 +218,75 @@ def test_the_comparison_gives_no_number_of_people_for_the_jobs_agreement():
     placements = measures["placements_started"]["quarters"]["2024Q2"]["regions"][0]
     retention = measures["retention_12m"]["quarters"]["2024Q2"]["regions"][0]
     assert (placements["people"], retention["people"]) == ("60", "44")
+
+
+def test_dutch_dates():
+    assert show.day(date(2026, 12, 7)) == "7 december 2026"
+    assert show.day(date(2024, 3, 31)) == "31 maart 2024"
+    assert show.period("2024Q2") == "1 april 2024 t/m 30 juni 2024"
+
+
+def read(content: bytes) -> list[list[str]]:
+    assert content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
+    return list(csv.reader(io.StringIO(content[3:].decode("utf-8"), newline=""), delimiter=";"))
+
+
+def test_csv_is_what_excel_opens_in_a_dutch_locale():
+    content = csv_bytes(["Regio", "Waarde"], [["Fryslân", "62,5%"], ["AM05", None], ["x;y", "–"]])
+    assert content.count(b"\r\n") == 4 and b"Frysl\xc3\xa2n" in content
+    assert read(content) == [["Regio", "Waarde"], ["Fryslân", "62,5%"], ["AM05", ""], ["x;y", ""]]
+
+
+def test_the_downloads_of_a_page_hold_its_figures_with_the_withheld_text():
+    data = small_region({"placements_started": "<10", "retention_12m": "x"})
+    page = region_page(data, "AM05", "Regio AM05")
+    files = region_downloads(data, "AM05", page)
+    assert set(files) == {
+        f"csv/AM05/{name}.csv"
+        for name in (
+            "kerncijfers",
+            "plaatsingen",
+            "behoud",
+            "kenmerken",
+            "effecten",
+            "banenafspraak",
+            "enquete",
+            "vervolgmeting",
+        )
+    }
+    trend = read(files["csv/AM05/plaatsingen.csv"])
+    assert trend[0] == ["Kwartaal", "Plaatsingen", "Baanverlies", "Van werk naar werk"]
+    assert ["2023-K2", "<10", "20", "12"] in trend and ["2023-K3", "60", "20", "12"] in trend
+    headline = {(r[0], r[1]): r[3:] for r in read(files["csv/AM05/kerncijfers.csv"])[1:]}
+    assert headline[("2023-K2", "Plaatsingen (nieuwe werkperiodes)")] == ["<10", "9.000", ""]
+    assert headline[("2023-K2", "Aandeel werkend (doelgroepregister)")] == [
+        "45,0%",
+        "50,0%",
+        "1.200",
+    ]
+    curve = read(files["csv/AM05/behoud.csv"])
+    rolling = "voortschrijdend jaar: 2022-K3 t/m 2023-K2"
+    assert curve[2][:5] == [rolling, "Regio AM05", "4", "90,0", "85,0"]
+    jobs = read(files["csv/AM05/banenafspraak.csv"])
+    assert jobs[1] == ["2022-K3", "10,0", "2,5", "20,0", "80,0%"]
+    # no number the layer withheld: the retention of 2023Q2 (0.75 in the fixture) is nowhere
+    compared = read(compare_downloads(compare_page(data))["csv/vergelijk.csv"])
+    retention = [r[1:6] for r in compared if r[0] == "Nog aan het werk na 12 maanden"]
+    assert ["2023-K2", "AM05", "Regio AM05", "x", "44"] in retention
+    assert ["2023-K2", "NL", "Nederland", "70,0%", ""] in retention
+    assert not any("75" in cell for row in retention if row[0] == "2023-K2" for cell in row)
+
+
+def test_the_stylesheet_prints_on_a4_without_controls_and_with_links():
+    css = (PROJECT_ROOT / "include" / "dashboard" / "dashboard.css").read_text()
+    start = css.index("@media print")
+    printed = css[start:]
+    assert "size: A4" in printed
+    hidden = re.search(r"([^{}]*)\{\s*display:\s*none", printed)
+    assert hidden and {"select", "button", ".downloads", "header nav"} <= {
+        part.strip() for part in hidden.group(1).split(",")
+    }
+    assert re.search(r"a\[href\]::after\s*\{[^}]*attr\(href\)", printed)
+    assert "break-inside: avoid" in printed and "max-width: 100%" in printed
+    script = (PROJECT_ROOT / "include" / "dashboard" / "dashboard.js").read_text()
+    assert '"beforeprint"' in script and "PRINT_WIDTH" in script

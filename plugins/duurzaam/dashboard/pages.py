@@ -54,7 +54,7 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "code": code,
         "name": name,
         "is_national": is_national,
-        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in by_quarter],
+        "quarters": quarters(list(by_quarter)),
         "headline": {
             q: _headline(by_quarter, national, q, cohorts, is_national) for q in by_quarter
         },
@@ -66,6 +66,19 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "followup": _followup(data.part("followup", code)),
         "effects": effects_table(data.part("effects", code), data.part("effects", NATIONAL)),
     }
+
+
+def quarters(ids: list[str]) -> list[dict[str, str]]:
+    """The quarters a reader chooses from: 2024-K2, its days, its last day."""
+    return [
+        {
+            "id": q,
+            "label": Quarter.parse(q).label_nl,
+            "period": show.period(q),
+            "last_day": show.day(Quarter.parse(q).end),
+        }
+        for q in ids
+    ]
 
 
 def _headline(
@@ -381,6 +394,6 @@ def compare_page(data: DashboardData) -> dict[str, Any]:
         measures.append({"key": column, "label": label, "kind": kind, "quarters": per_quarter})
     return {
         "page": "compare",
-        "quarters": [{"id": q, "label": Quarter.parse(q).label_nl} for q in data.quarters],
+        "quarters": quarters(data.quarters),
         "measures": measures,
     }

@@ -30,6 +30,8 @@ REQUEST_TIMEOUT = 10.0  # seconds
 # of its own, allowed by their hashes and nothing else: an empty one that it fills through
 # the CSSOM, and the styles of its map traces when it loads. (A newer plotly.js may add
 # others: the browser tests fail on any refusal, and the browser names the refused hash.)
+# The dashboard service's nginx (include/nginx/dashboard.conf) sends the same headers:
+# tests/unit/test_stack.py holds the two in step.
 PLOTLY_STYLES = (
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",

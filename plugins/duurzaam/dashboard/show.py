@@ -1,15 +1,42 @@
-"""How the dashboard writes a published value: Dutch number formats (1.234; 62,5%), a value the
-published layer withheld as it publishes it, a missing one as '–'. Chart values are plain
-numbers or None (no point drawn)."""
+"""How the dashboard writes a published value: Dutch number formats (1.234; 62,5%) and dates
+(7 december 2026), a value the published layer withheld as it publishes it, a missing one as
+'–'. Chart values are plain numbers or None (no point drawn)."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from duurzaam.publication.labels import percentage, thousands
+from duurzaam.quarters import Quarter
 
 MISSING = "–"
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def day(when: date) -> str:
+    """A date as a Dutch reader writes it: 7 december 2026."""
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
+def period(quarter: str) -> str:
+    """The days of a quarter: 1 april 2024 t/m 30 juni 2024."""
+    parsed = Quarter.parse(quarter)
+    return f"{day(parsed.start)} t/m {day(parsed.end)}"
 
 
 def _missing(value: Any) -> bool:

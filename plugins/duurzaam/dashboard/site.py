@@ -1,7 +1,8 @@
 """Builds the dashboard as static pages: index.html (the Netherlands), regio/<code>.html per
 labour-market region and vergelijk.html (regions side by side), each with its figures as
-JSON in the page, plus the scripts and styles they use (plotly.js from the plotly package,
-so nothing is fetched from the internet). A build goes to a folder of its own; the `current`
+JSON in the page and the figures of each chart and table as a CSV download beside it
+(csv/), plus the scripts and styles they use (plotly.js from the plotly package, so nothing
+is fetched from the internet). A build goes to a folder of its own; the `current`
 link then moves to it in one step, so the server never shows half a build."""
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from duurzaam.dashboard.data import load_dashboard_data
+from duurzaam.dashboard.downloads import (
+    COMPARE,
+    compare_downloads,
+    download_path,
+    region_downloads,
+)
 from duurzaam.dashboard.pages import compare_page, region_page
 from duurzaam.publication.labels import NATIONAL, NATIONAL_NAME, page_path
 from duurzaam.settings import PROJECT_ROOT, TEMPLATES_DIR, Settings
@@ -42,23 +49,31 @@ def build_site(settings: Settings) -> BuiltSite:
     regions = [(NATIONAL, NATIONAL_NAME), *data.regions]
     navigation = [{"code": code, "name": name, "path": page_path(code)} for code, name in regions]
     pages: dict[str, str] = {}
+    downloads: dict[str, bytes] = {}
     for code, name in regions:
         path = page_path(code)
+        figures = region_page(data, code, name)
         pages[path] = _render(
             "region.html.j2",
             path,
             navigation,
             title=name if code == NATIONAL else f"{name} ({code})",
-            data=region_page(data, code, name),
+            data=figures,
+            download=lambda file, code=code: download_path(code, file),
         )
+        downloads.update(region_downloads(data, code, figures))
+    figures = compare_page(data)
     pages["vergelijk.html"] = _render(
         "compare.html.j2",
         "vergelijk.html",
         navigation,
         title="Regio's vergeleken",
-        data=compare_page(data),
+        data=figures,
+        download=lambda file: download_path(None, file),
+        compare=COMPARE,
     )
-    return _publish(settings.dashboard_dir, pages)
+    downloads.update(compare_downloads(figures))
+    return _publish(settings.dashboard_dir, pages, downloads)
 
 
 def _render(template: str, path: str, navigation: list[dict], **context: Any) -> str:
@@ -79,11 +94,12 @@ def _assets() -> dict[str, Path]:
     }
 
 
-def _publish(root: Path, pages: dict[str, str]) -> BuiltSite:
+def _publish(root: Path, pages: dict[str, str], downloads: dict[str, bytes]) -> BuiltSite:
     assets = _assets()
+    files = {**{path: html.encode() for path, html in pages.items()}, **downloads}
     digest = hashlib.sha256()
-    for path, html in sorted(pages.items()):
-        digest.update(path.encode() + b"\0" + html.encode())
+    for path, content in sorted(files.items()):
+        digest.update(path.encode() + b"\0" + content)
     for path, source in sorted(assets.items()):
         digest.update(path.encode() + b"\0" + source.read_bytes())
     name = digest.hexdigest()[:16]
@@ -96,6 +112,9 @@ def _publish(root: Path, pages: dict[str, str]) -> BuiltSite:
     for path, html in pages.items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / path).write_text(html, encoding="utf-8")
+    for path, content in downloads.items():
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        (staging / path).write_bytes(content)
     for path, source in assets.items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, staging / path)
