@@ -7,6 +7,9 @@ the warehouse's connection type has its form in the UI."""
 from __future__ import annotations
 
 import json
+import secrets
+
+from sqlalchemy.engine import make_url
 
 from duurzaam.orchestration.connections import (
     PSEUDONYM_KEY_VARIABLE,
@@ -28,18 +31,21 @@ def test_the_key_comes_from_the_airflow_variable_before_the_environment(monkeypa
 def test_the_warehouse_and_mail_server_come_from_their_connections(monkeypatch):
     monkeypatch.setenv("DUURZAAM_WAREHOUSE_URL", "duckdb:///not/this.duckdb")
     monkeypatch.setenv("DUURZAAM_SMTP_URL", "smtp://not.this.example:25")
+    password = secrets.token_hex(8)  # made for the test: the repository holds no secret
     connection = {
         "conn_type": "postgres",
         "host": "db.example",
         "port": 5433,
         "login": "loader",
-        "password": "s3cret",
+        "password": password,
         "schema": "warehouse",
     }
     monkeypatch.setenv("AIRFLOW_CONN_DUURZAAM_WAREHOUSE", json.dumps(connection))
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", "smtp://mail.example:2525?disable_ssl=true")
     settings = airflow_settings()
-    assert settings.warehouse_url == "postgresql://loader:s3cret@db.example:5433/warehouse"
+    url = make_url(settings.warehouse_url)
+    assert (url.drivername, url.username, url.password) == ("postgresql", "loader", password)
+    assert (url.host, url.port, url.database) == ("db.example", 5433, "warehouse")
     server = smtp_server(settings.smtp_url, settings.smtp_conn_id)
     assert (server.host, server.port) == ("mail.example", 2525)
 
