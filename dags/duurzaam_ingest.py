@@ -23,10 +23,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import pendulum
-from airflow.sdk import Param, PokeReturnValue, TriggerRule, dag, task
+from airflow.sdk import PokeReturnValue, TriggerRule, dag, task
 
-from duurzaam.orchestration.alert_config import alerts_config
 from duurzaam.orchestration.alerts import FailureAlert
 from duurzaam.orchestration.assets import (
     POKE_MINUTES,
@@ -36,7 +34,7 @@ from duurzaam.orchestration.assets import (
     WAIT_HOURS,
     quarter_of_run,
 )
-from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
+from duurzaam.orchestration.task_defaults import TIMEOUTS, quarterly_dag
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +105,8 @@ def publish_raw() -> None:
 
 @dag(
     dag_id="duurzaam_ingest",
-    schedule="0 6 1 1,4,7,10 *",  # the first of the month after a quarter ends
-    start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
-    catchup=False,
-    max_active_runs=1,
-    params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
-    tags=["duurzaam", "ingest"],
-    default_args=task_defaults(),
-    owner_links=alerts_config().owner_links(),
+    # the day each quarter it runs (the first of the month after a quarter ends)
+    **quarterly_dag("0 6 1 1,4,7,10 *", "ingest"),
     doc_md=__doc__,
 )
 def duurzaam_ingest() -> None:

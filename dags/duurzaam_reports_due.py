@@ -17,11 +17,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from duurzaam.orchestration.alert_config import alerts_config
-from duurzaam.orchestration.task_defaults import TIMEOUTS, task_defaults
+from duurzaam.orchestration.task_defaults import TIMEOUTS, quarterly_dag
 
 log = logging.getLogger(__name__)
 CONFIG = alerts_config()
@@ -50,14 +49,8 @@ def check_reports_sent(
 
 @dag(
     dag_id="duurzaam_reports_due",
-    schedule=f"0 9 {CONFIG.reports_due_day} 1,4,7,10 *",
-    start_date=pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
-    catchup=False,
-    max_active_runs=1,
-    params={"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
-    tags=["duurzaam", "alerts"],
-    default_args=task_defaults(),
-    owner_links=CONFIG.owner_links(),
+    # reports_due_day of alerts.yml, 09:00, in the month after each quarter
+    **quarterly_dag(f"0 9 {CONFIG.reports_due_day} 1,4,7,10 *", "alerts"),
     doc_md=__doc__,
 )
 def duurzaam_reports_due() -> None:

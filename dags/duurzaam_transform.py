@@ -2,7 +2,8 @@
 `dbt build`, reported per model (duurzaam.orchestration.dbt_tasks, rendered from the manifest built
 at
 install, so parsing this file runs no dbt); the retention-effects model is fitted on the
-spells, then a second build publishes its estimates.
+spells and the move-effects model on the ends of jobs, then a second build publishes their
+estimates.
 
 - **dbt.build** is the `dbt build` (the seed, the raw tables' own tests, every model and its
   tests, in dbt's order, in one dbt run); it fails only when dbt cannot build at all.
@@ -56,7 +57,9 @@ def prepare_warehouse() -> list[list[str]]:
 @task
 def fit_retention_effects() -> None:
     """The Cox model of the retention effects, fitted on the spells dbt has just built and
-    tested; it writes only its estimates, which mart_retention_effects publishes."""
+    tested, and the logistic model of the move effects on the ends of jobs (one fit step:
+    duurzaam.effects.store); they write only their estimates, which mart_retention_effects
+    and mart_move_effects publish."""
     from duurzaam.effects.store import fit_retention_effects as fit
     from duurzaam.orchestration.connections import airflow_settings
 
@@ -104,9 +107,10 @@ def duurzaam_transform() -> None:
     loads = prepare_warehouse()
     loads >> models.build
     # The fit opens the warehouse once the first build is over (DuckDB: one writer), on the
-    # spells built and tested; the second build after it.
+    # spells and the ends built and tested; the second build after it.
     fit = fit_retention_effects()
-    [models.build, models.models["int_effect_spells"]] >> fit >> effects.build
+    inputs = [models.models["int_effect_spells"], models.models["int_job_ends"]]
+    [models.build, *inputs] >> fit >> effects.build
     built = {**models.models, **effects.models}
     # The task takes an XComArg here and gets the list when it runs.
     [built[model] for model in PUBLISHED_ASSETS] >> check_disclosure(loads)  # type: ignore[arg-type]

@@ -53,3 +53,21 @@ def task_defaults() -> dict[str, Any]:
         "execution_timeout": TIMEOUTS["ingest"],
         "on_failure_callback": [FailureAlert()],
     }
+
+
+def quarterly_dag(schedule: str, *tags: str) -> dict[str, Any]:
+    """The arguments of a DAG that runs on a date of every quarter (a cron `schedule`) for the
+    quarter that ended, with the `quarter` param to run it for another; one run at a time."""
+    import pendulum
+    from airflow.sdk import Param
+
+    return {
+        "schedule": schedule,
+        "start_date": pendulum.datetime(2019, 4, 1, tz="Europe/Amsterdam"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "params": {"quarter": Param(None, type=["null", "string"], description="e.g. 2024Q4")},
+        "tags": ["duurzaam", *tags],
+        "default_args": task_defaults(),
+        "owner_links": alerts_config().owner_links(),
+    }
