@@ -15,7 +15,9 @@ from duurzaam.orchestration.assets import MART_ASSETS, PUBLISHED_ASSETS, REPORT_
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.transform.manifest import dbt_manifest_path, exposure_models, folder_models
 
-ESTIMATES_MODELS = {"mart_retention_effects", "pub_retention_effects"}  # built after the fit
+# built after the fit
+ESTIMATES_MODELS = {"mart_retention_effects", "pub_retention_effects"}
+ESTIMATES_MODELS |= {"mart_move_effects", "pub_move_effects"}
 REPORT_DATA_CODE = PROJECT_ROOT / "plugins" / "duurzaam" / "reports" / "data.py"
 
 

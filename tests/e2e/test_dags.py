@@ -75,7 +75,9 @@ def test_dagbag_imports_every_dag_without_errors():
     models = {
         key: node for key, node in manifest["nodes"].items() if node["resource_type"] == "model"
     }
-    on_estimates = models_built_on(manifest, "source.duurzaam.estimates.retention_effects")
+    on_estimates = models_built_on(
+        manifest, "source.duurzaam.estimates.retention_effects"
+    ) | models_built_on(manifest, "source.duurzaam.estimates.move_effects")
     group = {
         node["name"]: "dbt_effects" if node["name"] in on_estimates else "dbt"
         for node in models.values()
@@ -84,6 +86,9 @@ def test_dagbag_imports_every_dag_without_errors():
         "stg_estimates__retention_effects",
         "mart_retention_effects",
         "pub_retention_effects",
+        "stg_estimates__move_effects",
+        "mart_move_effects",
+        "pub_move_effects",
     }
     builds = ["dbt.build", "dbt_effects.build"]
     model_tasks = {
@@ -113,7 +118,7 @@ def test_dagbag_imports_every_dag_without_errors():
     # after the first build as a whole and the spells' tests: nothing else writes to the
     # warehouse while it fits
     fit = transform.get_task("fit_retention_effects")
-    assert fit.upstream_task_ids == {"dbt.build", "dbt.int_effect_spells"}
+    assert fit.upstream_task_ids == {"dbt.build", "dbt.int_effect_spells", "dbt.int_job_ends"}
     assert not [t for t in transform.tasks if t.task_id.startswith("publish_")]
 
     # The report DAG: runs once every published model the report reads is updated (the

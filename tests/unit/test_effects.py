@@ -104,7 +104,9 @@ def planted_ratios(references: dict[str, str]) -> dict[tuple[str, str], float]:
 def test_the_model_finds_the_planted_hazard_ratios(national):
     """Every planted hazard ratio lies in the model's 95% interval, or within 10% of it;
     the factors with nothing planted (sector, hours) too, at 1. The jobcoach goes to the
-    riskier placements: one factor at a time it shows less than two thirds of its effect."""
+    riskier placements: one factor at a time it shows less than three quarters of its effect
+    (its adjusted effect on the spell includes the more frequent moves to a new job it
+    brings, which keep the spell going: synthetic/moves.py)."""
     fit = fit_cox(national, FACTORS)
     estimates = fit.estimates
     assert len(national) > 40_000 and fit.events > 10_000
@@ -120,7 +122,7 @@ def test_the_model_finds_the_planted_hazard_ratios(national):
 
     adjusted = estimates.loc[("jobcoach", "ja"), "log_hr"]
     alone = fit_cox(national, ["jobcoach"]).estimates.loc[("jobcoach", "ja")]
-    assert alone["log_hr"] > 2 / 3 * adjusted  # the one-factor comparison understates it
+    assert alone["log_hr"] > 3 / 4 * adjusted  # the one-factor comparison understates it
     assert alone["ci_lower"] > 0.7  # ... so much that its interval misses the planted 0.7
     assert estimates.loc[("jobcoach", "ja"), "ci_lower"] < 0.7 * 1.1
 
@@ -221,7 +223,9 @@ def test_a_region_without_enough_job_losses_gets_the_national_estimates(national
     assert (big["model_region_code"] == "AM22").mean() > 0.8
     assert (small["model_region_code"] == NATIONAL).all()
     assert small["note"].str.contains("fewer than the").all()
-    assert (small["hazard_ratio"] == rows.loc[NATIONAL].loc[small.index, "hazard_ratio"]).all()
+    # (a level too rare even nationally has no estimate on either: NaN equals NaN here)
+    national_ratios = rows.loc[NATIONAL].loc[small.index, "hazard_ratio"]
+    pd.testing.assert_series_equal(small["hazard_ratio"], national_ratios, check_names=False)
     assert small.loc[("jobcoach", "ja"), "events"] < big.loc[("jobcoach", "ja"), "events"]
     regions = rows.loc[NATIONAL].loc["regio"]
     assert set(regions.index) == {"AM22", "AM35", "AM13"}

@@ -1,8 +1,8 @@
 -- Each spell (started within the observation window, as in int_spell_survival) once per
 -- factor, with the level of that factor taken from the spell's first placement: the
 -- instruments (ja/nee), contract type, sector type, employer size, legal basis,
--- labour-expert involvement and hours band. The long shape lets one Kaplan-Meier serve
--- every factor.
+-- labour-expert involvement and hours band (macros/factor_levels.sql). The long shape lets
+-- one Kaplan-Meier serve every factor.
 
 with
 
@@ -40,44 +40,16 @@ first_placements as (
 
 ),
 
-{%- set yes_no_factors = [
-    ('loonkostensubsidie', 'wage_cost_subsidy'),
-    ('jobcoach', 'jobcoach'),
-    ('no_riskpolis', 'no_risk_policy'),
-    ('werkplekaanpassing', 'workplace_adaptation'),
-    ('proefplaatsing', 'trial_placement'),
-    ('arbeidsdeskundige', 'labour_expert'),
-] %}
-{%- set text_factors = [
-    ('contractvorm', 'contract_type'),
-    ('sector_type', 'sector_kind'),
-    ('werkgever_grootte', 'employer_size'),
-    ('grondslag', 'legal_basis'),
-] %}
-
 factor_levels as (
 
-    {% for factor, column in yes_no_factors %}
+    {% for factor, level in factor_levels() %}
     select
         spell_id, region_code, duration_months, is_event,
         '{{ factor }}' as factor,
-        case when {{ column }} then 'ja' else 'nee' end as level
+        {{ level }} as level
     from first_placements
-    union all
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
-    {% for factor, column in text_factors %}
-    select
-        spell_id, region_code, duration_months, is_event,
-        '{{ factor }}' as factor,
-        coalesce({{ column }}, 'onbekend') as level
-    from first_placements
-    union all
-    {% endfor %}
-    select
-        spell_id, region_code, duration_months, is_event,
-        'uren_band' as factor,
-        coalesce(hours_band, 'onbekend') as level
-    from first_placements
 
 ),
 

@@ -38,6 +38,7 @@ REFERENCE_LEVELS = {
     "werkgever_grootte": "10-99",
     "grondslag": "participatiewet",
     "uren_band": "24-32",
+    "spell_length_band": "0-6",  # the move-effects model's (effects/moves.py): a short spell
 }
 # A level is estimated only with at least this many job losses; a rarer level counts with
 # the reference level in the model (its row has no estimate of that model).

@@ -9,7 +9,6 @@ carry the national estimates and say so."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from duurzaam.effects.estimates import (
+    EVENTS_PER_PARAMETER,
+    replace_estimates,
+    run_id,
+    stored,
+)
 from duurzaam.effects.model import (
     FACTORS,
     MIN_LEVEL_EVENTS,
@@ -31,7 +36,6 @@ from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 logger = logging.getLogger(__name__)
 
-EVENTS_PER_PARAMETER = 10
 MODEL_VERSION = "cox-efron-days-strata-start-year-v1"  # part of the run id
 SPELLS_TABLE = "intermediate.int_effect_spells"
 SPELL_ID = "spell_id"  # made from the person's pseudonym (int_spells)
@@ -62,19 +66,18 @@ COLUMNS: list[tuple[str, str]] = [
 
 def fit_retention_effects(settings: Settings) -> int:
     """Reads the spells, fits the models and replaces the estimates in one transaction
-    (a rerun on the same spells writes the same rows). Returns the rows written."""
+    (a rerun on the same spells writes the same rows). Returns the rows written. The
+    transform's fit step: the move effects (move_store.py) are fitted with it, so that the
+    models built after the fit (tag:estimates) find both."""
+    from duurzaam.effects.move_store import fit_move_effects  # heavy: its own model
+
     with open_warehouse(settings.warehouse_url) as warehouse:
         spells = read_spells(warehouse)
     # fitted with the warehouse closed: DuckDB has one writer, and the fit takes a while
     rows = effect_rows(spells)
-    with open_warehouse(settings.warehouse_url) as warehouse, warehouse.transaction():
-        warehouse.execute("create schema if not exists estimates")
-        body = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-        warehouse.execute(f"create table if not exists {TABLE} ({body})")
-        warehouse.execute(f"delete from {TABLE}")
-        if not rows.empty:
-            warehouse.bulk_insert(TABLE, rows)
+    replace_estimates(settings, TABLE, COLUMNS, rows)
     logger.info("retention effects of %d spells: %d rows in %s", len(spells), len(rows), TABLE)
+    fit_move_effects(settings)
     return len(rows)
 
 
@@ -92,15 +95,6 @@ def read_spells(warehouse: Warehouse) -> pd.DataFrame:
     )
 
 
-def run_id(spells: pd.DataFrame) -> str:
-    """The same spells give the same id: it names the data and the model, not the moment (nor
-    the pseudonyms the spells' ids come from)."""
-    digest = hashlib.sha256(MODEL_VERSION.encode())
-    content = spells.drop(columns=SPELL_ID, errors="ignore")
-    digest.update(pd.util.hash_pandas_object(content, index=False).to_numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
 def effect_rows(spells: pd.DataFrame) -> pd.DataFrame:
     """Every row of the estimates table: 'NL' (the factors and the region) and each region."""
     if spells.empty:
@@ -112,7 +106,7 @@ def effect_rows(spells: pd.DataFrame) -> pd.DataFrame:
         national = fit_cox(spells, factors)
     except (ValueError, np.linalg.LinAlgError) as error:
         national, national_note = no_fit(spells, factors), f"no national model: {error}"
-    identity = run_id(spells)
+    identity = run_id(spells, MODEL_VERSION, SPELL_ID)
     rows = _scope_rows(NATIONAL, spells, factors, {NATIONAL: national}, national_note)
     # a regional model has a parameter per non-reference level of the factors
     parameters = sum(spells[factor].nunique() - 1 for factor in FACTORS)
@@ -179,7 +173,7 @@ def _estimate(fit: CoxFit, key: tuple[str, str]) -> list[Any]:
         return [reference, False, None, None, None, None]
     row = fit.estimates.loc[key]
     assert isinstance(row, pd.Series)  # the index holds each level once
-    return [reference, False, *(_stored(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
+    return [reference, False, *(stored(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
 
 
 def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> list[Any]:
@@ -188,16 +182,9 @@ def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> l
         test = fit.ph_test.loc[factor]
         assert isinstance(test, pd.Series)  # one test per factor
         ph = [
-            _stored(test["chi2"]),
+            stored(test["chi2"]),
             int(test["df"]),
-            _stored(test["p_value"]),
+            stored(test["p_value"]),
             bool(test["violated"]),
         ]
     return [source, note, *ph, fit.spells, fit.events]
-
-
-def _stored(value: Any) -> float:
-    """A statistic to 10 significant digits. Its last binary digits differ between processes
-    on the same spells (seen between a Celery task and the command line, in the
-    proportional-hazards test), and a rerun has to write the same rows."""
-    return float(f"{float(value):.10g}")

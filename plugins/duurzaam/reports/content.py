@@ -32,6 +32,7 @@ from duurzaam.publication.labels import (
 )
 from duurzaam.reports.data import ReportData
 from duurzaam.reports.effects import effects_content
+from duurzaam.reports.moves import moves_content
 from duurzaam.reports.sentences import summary_sentences
 from duurzaam.reports.withheld import (
     Disclosure,
@@ -63,6 +64,7 @@ def report_content(data: ReportData, threshold: int) -> dict[str, Any]:
         "survival": _survival(data, cohort, disclosure),
         "factors": _factors(data.factors, data.region_code, disclosure),
         "effects": effects_content(data.effects, data.region_code, FACTOR_LABELS, disclosure),
+        "moves": moves_content(data.moves, data.move_effects, data.region_code, disclosure),
         "spinnenweb": _spinnenweb(data.survey, data.region_code, disclosure),
         "data_quality": _data_quality(data.loads),
     }

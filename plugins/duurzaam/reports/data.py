@@ -29,6 +29,9 @@ class ReportData:
     loads: pd.DataFrame  # meta.loads of the quarter, every source and attempt
     # pub_retention_effects, region and NL
     effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # pub_move_factors and pub_move_effects, region and NL
+    moves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    move_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def region_name(self) -> str:
@@ -93,6 +96,12 @@ def load_report_data(warehouse: Warehouse, quarter: Quarter, region_code: str) -
         effects=warehouse.query_frame(
             "select * from published.pub_retention_effects where region_code in (%s, %s)",
             regions,
+        ),
+        moves=warehouse.query_frame(
+            "select * from published.pub_move_factors where region_code in (%s, %s)", regions
+        ),
+        move_effects=warehouse.query_frame(
+            "select * from published.pub_move_effects where region_code in (%s, %s)", regions
         ),
         survey=warehouse.query_frame(
             "select * from published.pub_employer_survey "

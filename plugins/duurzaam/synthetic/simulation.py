@@ -8,7 +8,7 @@ the placement chains:
   calendar shock (the pandemic, 2020Q2); support (jobcoach, no-risk policy, labour expert)
   goes more often to placements at a higher baseline risk;
 - an end is a job-to-job move (a next placement starts within 3 months, reason andere_baan)
-  or a job loss that ends the spell.
+  or a job loss that ends the spell; the chance of a move has planted odds ratios (moves.py).
 All tunable numbers live in include/config/synthetic.yml.
 """
 
@@ -37,6 +37,7 @@ from duurzaam.synthetic.config import (
     draw,
 )
 from duurzaam.synthetic.days import day, month_ends, years
+from duurzaam.synthetic.moves import MoveChance
 from duurzaam.synthetic.world import World
 
 _BISECTION_STEPS = 28
@@ -105,6 +106,7 @@ class Simulation:
         shock = config["hazard"]["shock"]
         self.shock_start, self.shock_end = day(shock["start"]), day(shock["end"])
         self.hazard_tables = _hazard_tables(config["hazard"]["hazard_ratios"])
+        self.move_chance = MoveChance(config)
         self.typical_log_risk = _typical_log_risk(config, self.hazard_tables)
 
     def run(self, first: Quarter, last: Quarter) -> None:
@@ -113,7 +115,7 @@ class Simulation:
             persons, starts = self._arrivals(quarter)
             spells = np.arange(self.spell_count, self.spell_count + len(persons))
             self.spell_count += len(persons)
-            self._follow_chains(persons, starts, spells, np.full(len(persons), -1))
+            self._follow_chains(persons, starts, spells, np.full(len(persons), -1), starts)
             quarter = quarter.next()
 
     def _arrivals(self, quarter: Quarter) -> tuple[np.ndarray, np.ndarray]:
@@ -145,13 +147,18 @@ class Simulation:
         return np.where(on_first, month_starts, days)
 
     def _follow_chains(
-        self, persons: np.ndarray, starts: np.ndarray, spells: np.ndarray, employers: np.ndarray
+        self,
+        persons: np.ndarray,
+        starts: np.ndarray,
+        spells: np.ndarray,
+        employers: np.ndarray,
+        spell_starts: np.ndarray,
     ) -> None:
         """Place everyone, then their job-to-job successors (at another employer), until no
         one starts again."""
         reentry_gap = int(self.config["inflow"]["reentry_min_gap_days"])
         while len(persons):
-            batch = self._place(persons, starts, spells, employers)
+            batch = self._place(persons, starts, spells, employers, spell_starts)
             self.batches.append(batch)
             ended = batch["end"] <= self.horizon
             moves = batch["reason"] == JOB_TO_JOB
@@ -161,6 +168,7 @@ class Simulation:
             within = next_starts <= self.horizon
             persons, starts = persons[moves][within], next_starts[within]
             spells, employers = spells[moves][within], batch["employer"][moves][within]
+            spell_starts = spell_starts[moves][within]
 
     def _job_to_job_gaps(self, n: int) -> np.ndarray:
         max_gap = int(self.config["job_to_job"]["max_gap_days"])
@@ -172,6 +180,7 @@ class Simulation:
         starts: np.ndarray,
         spells: np.ndarray,
         previous_employers: np.ndarray,
+        spell_starts: np.ndarray,
     ) -> dict[str, np.ndarray]:
         """One placement per person starting on the given day: attributes, end and reason."""
         n, rng, people = len(persons), self.rng, self.people
@@ -193,11 +202,11 @@ class Simulation:
         for column, table in self.hazard_tables.items():
             ratio = ratio * table[codes[column]]
         end = self._ends(starts, ratio)
-        reason = self._reasons(end, codes["contractvorm"])
-        end = np.where(reason == END_OF_CONTRACT, month_ends(end), end)
+        reason, end = self._reasons(end, codes, spell_starts)
         return {
             "person": persons,
             "spell": spells,
+            "spell_start": spell_starts,
             "start": starts,
             "end": end,
             "reason": reason,
@@ -215,11 +224,15 @@ class Simulation:
         for column in RISK_COLUMNS:
             if column in self.hazard_tables:
                 risk = risk + np.log(self.hazard_tables[column][codes[column]])
+        # and of a failed move at its end (0 for a permanent contract)
+        move_risk = self.move_chance.log_risk(codes["contractvorm"])
+        move_slopes = shares.get("support_follows_move_risk", {})
         slopes = shares.get("support_follows_risk", {})
         chances = {}
         for name in INSTRUMENTS:
             share = float(shares["instruments"][name])
             shift = float(slopes.get(name, 0.0)) * (risk - self.typical_log_risk)
+            shift = shift + float(move_slopes.get(name, 0.0)) * move_risk
             odds = share / (1 - share) * np.exp(shift)
             chances[name] = odds / (1 + odds)
         return chances
@@ -291,23 +304,30 @@ class Simulation:
             total = total + component["level"] * decay * -np.expm1(-months / decay)
         return total
 
-    def _reasons(self, end: np.ndarray, contract: np.ndarray) -> np.ndarray:
-        """andere_baan when a next placement follows, else a reason for the loss."""
-        n, rng = len(end), self.rng
+    def _reasons(
+        self, end: np.ndarray, codes: dict[str, np.ndarray], spell_starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The reason of each end and its day: a contract ending at its term (einde_contract)
+        ends on the last day of its month, whether a next placement follows or not; then
+        andere_baan when a next placement follows (the chance of a move taken at the end as
+        recorded), else the reason for the loss."""
+        n, rng, contract = len(end), self.rng, codes["contractvorm"]
         ended = end <= self.horizon
-        in_shock = (end >= self.shock_start) & (end <= self.shock_end)
+        in_shock = (end >= self.shock_start) & (end <= self.shock_end)  # the same month
         shock = self.config["hazard"]["shock"]
-        move_p = self.config["job_to_job"]["probability"] * np.where(
-            in_shock, shock["job_to_job_factor"], 1.0
-        )
-        moves = ended & (rng.random(n) < move_p)
+        move_draw = rng.random(n)
         weights = self._loss_reason_weights(contract, in_shock)
         cumulative = np.cumsum(weights, axis=1)
         u = rng.random(n) * cumulative[:, -1]
         loss_reason = np.array([END_REASONS.index(r) for r in LOSS_REASONS])[
             (cumulative < u[:, None]).sum(axis=1)
         ]
-        return np.where(moves, JOB_TO_JOB, np.where(ended, loss_reason, 0))
+        end = np.where(ended & (loss_reason == END_OF_CONTRACT), month_ends(end), end)
+        move_p = self.move_chance(codes, spell_starts, end) * np.where(
+            in_shock, shock["job_to_job_factor"], 1.0
+        )
+        moves = ended & (move_draw < move_p)
+        return np.where(moves, JOB_TO_JOB, np.where(ended, loss_reason, 0)), end
 
     def _loss_reason_weights(self, contract: np.ndarray, in_shock: np.ndarray) -> np.ndarray:
         settings = self.config["end_reasons"]

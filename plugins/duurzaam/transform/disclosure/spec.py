@@ -25,6 +25,7 @@ from duurzaam.transform.disclosure.relations import (
 
 RQ, FACTORS, FOLLOWUP = "pub_region_quarter", "pub_retention_factors", "pub_followup"
 SURVEY, EFFECTS, SURVIVAL = "pub_employer_survey", "pub_retention_effects", "pub_cohort_survival"
+MOVES, MOVE_EFFECTS = "pub_move_factors", "pub_move_effects"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ NO_REGION = "no_region"  # the country minus its regions: the people of no regio
 _NATIONAL = ("placements_started", "job_losses", "job_to_job_moves", "placed_in_work")
 _REGISTER = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
 _QUESTIONS = ("geen_reden", "reden", "contract")  # the employer_survey_options macro's keys
+_MOVES = ("ends", "moves", "back_3_6m", "back_6_12m", "not_back_12m")
 
 TABLES = {
     RQ: TableSpec(
@@ -92,6 +94,13 @@ TABLES = {
         {"model_spells": ("region_code", "factor"), "model_events": ("region_code", "factor")},
     ),
     SURVIVAL: TableSpec(("region_code", "cohort_quarter", "cohort_kind", "month")),
+    MOVES: TableSpec(
+        ("region_code", "factor", "level"), {f"total({c})": ("region_code",) for c in _MOVES}
+    ),
+    MOVE_EFFECTS: TableSpec(
+        ("region_code", "factor", "level"),
+        {"model_ends": ("region_code", "factor"), "model_moves": ("region_code", "factor")},
+    ),
 }
 
 RELATIONS: tuple[Relation, ...] = (
@@ -154,6 +163,12 @@ RELATIONS: tuple[Relation, ...] = (
         for c in ("spells", "events")
     ),
     RowSum(EFFECTS, "spells", ("events",), rest="rest(spells)"),
+    # pub_move_factors: every factor splits the same ends; the country and its regions; the
+    # moves, the return bands and the losses not yet followed 12 months make up the ends
+    *(GroupSum(MOVES, c, "level", total=f"total({c})") for c in _MOVES),
+    *(GroupSum(MOVES, c, "region_code", total_row=NATIONAL) for c in _MOVES),
+    RowSum(MOVES, "ends", _MOVES[1:], rest="rest(ends)"),
+    RowSum(MOVES, "moves", ("count(move_share)",)),
 )
 
 RATES: tuple[RatePair, ...] = (
@@ -165,6 +180,7 @@ RATES: tuple[RatePair, ...] = (
     RatePair(RQ, "employment_rate", "register_total"),
     RatePair(RQ, "nl_employment_rate", "nl_register_total"),
     RatePair(FACTORS, "retention_12m", "spells", exact=False),
+    RatePair(MOVES, "move_share", "ends"),
     RatePair(FOLLOWUP, "*_share", "placements_followed"),
     RatePair(FOLLOWUP, "retention_to_next_wave", "followed_to_next_wave", exact=False),
     RatePair(SURVEY, "employing_share", "respondents"),

@@ -1,0 +1,127 @@
+-- mart_move_factors as published (docs/disclosure.md):
+-- - ends, moves and the job losses by how soon the next job came: below the threshold
+--   withheld ('<10'), and withheld to protect them ('x') where they add up: the levels of a
+--   factor to the region's total (the same for every factor), the regions to the country,
+--   and on each row the moves, the three return bands and the rest (losses not yet followed
+--   12 months, never published) to the ends (macros/secondary_suppression.sql);
+-- - the share of moves and its interval: only beside its counts, and only where at least
+--   the threshold moved and at least the threshold did not ('x' otherwise, 'n<10' over
+--   fewer ends).
+
+{%- set t = suppress_below() %}
+{%- set measures = ['ends', 'moves', 'back_3_6m', 'back_6_12m', 'not_back_12m'] %}
+
+with
+
+mart as (
+
+    select * from {{ ref('mart_move_factors') }}
+
+),
+
+cells as (
+
+    {%- for measure in measures %}
+    select
+        region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
+        true as can_hide, false as is_derived
+    from mart
+    union all
+    -- the region's total of each factor: known from any factor whose levels are all shown
+    select
+        region_code, factor, '*' as level, '{{ measure }}' as measure,
+        cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as cell_value, false as can_hide,
+        false as is_derived
+    from mart
+    group by region_code, factor
+    union all
+    {%- endfor %}
+    select
+        region_code, factor, level, 'unknown_return' as measure,
+        ends - moves - back_3_6m - back_6_12m - not_back_12m as cell_value, false as can_hide,
+        true as is_derived
+    from mart
+
+),
+
+identified_cells as (
+
+    select
+        *,
+        {{ dbt.concat(['region_code', "'|'", 'factor', "'|'", 'level', "'|'", 'measure']) }}
+            as cell_id,
+        false as is_withheld
+    from cells
+
+),
+
+memberships as (
+
+    -- the levels add up to the region's total
+    {{ sum_relation('levels', 'identified_cells', ['region_code', 'factor', 'measure'],
+                    "level = '*'", "measure in ('" ~ measures | join("', '") ~ "')") }}
+
+    union all
+
+    -- the regions add up to the country
+    {{ sum_relation('country', 'identified_cells', ['factor', 'level', 'measure'],
+                    "region_code = 'NL'", "measure in ('" ~ measures | join("', '") ~ "')") }}
+
+    union all
+
+    -- the moves, the return bands and the rest add up to the ends
+    {{ sum_relation('ends', 'identified_cells', ['region_code', 'factor', 'level'],
+                    "measure = 'ends'", "level <> '*'") }}
+
+),
+
+pattern as (
+
+    {{ secondary_suppression('identified_cells', 'memberships') }}
+
+),
+
+hidden as (
+
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'factor', 'level'],
+                      measures) }}
+
+),
+
+combined as (
+
+    select
+        mart.*,
+        {%- for measure in measures %}
+        hidden.{{ measure }}_hidden,
+        {%- endfor %}
+        {#- a share only beside its counts, with enough moves and enough losses #}
+        hidden.ends_hidden or hidden.moves_hidden
+        or mart.moves < {{ t }} or mart.ends - mart.moves < {{ t }} as share_hidden
+    from mart
+    inner join hidden
+        on mart.region_code = hidden.region_code
+        and mart.factor = hidden.factor
+        and mart.level = hidden.level
+
+),
+
+final as (
+
+    select
+        region_code,
+        factor,
+        level,
+        {{ protected_count('ends', 'ends_hidden') }},
+        {{ protected_count('moves', 'moves_hidden') }},
+        {{ published_rate('move_share', 'ends', hidden_also='share_hidden') }},
+        {{ published_rate('move_share_ci_lower', 'ends', hidden_also='share_hidden') }},
+        {{ published_rate('move_share_ci_upper', 'ends', hidden_also='share_hidden') }},
+        {{ protected_count('back_3_6m', 'back_3_6m_hidden') }},
+        {{ protected_count('back_6_12m', 'back_6_12m_hidden') }},
+        {{ protected_count('not_back_12m', 'not_back_12m_hidden') }}
+    from combined
+
+)
+
+select * from final
