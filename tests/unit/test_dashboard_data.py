@@ -15,7 +15,8 @@ from datetime import date
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, national_quarters, withheld_as_text
 from duurzaam.dashboard.downloads import compare_downloads, csv_bytes, region_downloads
-from duurzaam.dashboard.pages import compare_page, effects_table, region_page
+from duurzaam.dashboard.effects import effects_table
+from duurzaam.dashboard.pages import compare_page, region_page
 from duurzaam.settings import PROJECT_ROOT
 from tests.published import dashboard_data, effect_row, region_quarter, survival_rows
 
@@ -252,6 +253,8 @@ def test_the_downloads_of_a_page_hold_its_figures_with_the_withheld_text():
             "banenafspraak",
             "enquete",
             "vervolgmeting",
+            "werk-naar-werk",
+            "werk-naar-werk-effecten",
         )
     }
     trend = read(files["csv/AM05/plaatsingen.csv"])

@@ -144,9 +144,10 @@ final as (
             else '24+'
         end as spell_length_band,
         end_reason,
-        {% for factor, _ in factor_levels() %}
-        cast({{ factor }} as {{ dbt.type_string() }}) as {{ factor }}{{ ',' if not loop.last }}
-        {% endfor %}
+        {%- for factor, _ in factor_levels() %}
+        cast({{ factor }} as {{ dbt.type_string() }}) as {{ factor }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from joined
 
 )

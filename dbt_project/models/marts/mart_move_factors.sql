@@ -65,7 +65,7 @@ shares as (
 
     select
         *,
-        {{ ratio('moves', 'ends') }} as share,
+        {{ ratio('moves', 'ends') }} as raw_share,
         {{ z }} * {{ z }} / ends as z2n
     from counted
 
@@ -79,13 +79,13 @@ final as (
         cast(level as {{ dbt.type_string() }}) as level,
         cast(ends as {{ dbt.type_bigint() }}) as ends,
         cast(moves as {{ dbt.type_bigint() }}) as moves,
-        {{ round_double('share') }} as move_share,
+        {{ round_double('raw_share') }} as move_share,
         -- Wilson's interval: keeps within 0..1 and stays honest for small groups
         {{ round_double(
-            '(share + z2n / 2 - ' ~ z ~ ' * sqrt(share * (1 - share) / ends + z2n / (4 * ends)))'
+            '(raw_share + z2n / 2 - ' ~ z ~ ' * sqrt(raw_share * (1 - raw_share) / ends + z2n / (4 * ends)))'
             ~ ' / (1 + z2n)') }} as move_share_ci_lower,
         {{ round_double(
-            '(share + z2n / 2 + ' ~ z ~ ' * sqrt(share * (1 - share) / ends + z2n / (4 * ends)))'
+            '(raw_share + z2n / 2 + ' ~ z ~ ' * sqrt(raw_share * (1 - raw_share) / ends + z2n / (4 * ends)))'
             ~ ' / (1 + z2n)') }} as move_share_ci_upper,
         cast(back_3_6m as {{ dbt.type_bigint() }}) as back_3_6m,
         cast(back_6_12m as {{ dbt.type_bigint() }}) as back_6_12m,

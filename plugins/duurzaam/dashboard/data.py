@@ -27,6 +27,8 @@ MODELS = {
     "survey": "pub_employer_survey",
     "followup": "pub_followup",
     "effects": "pub_retention_effects",  # adjusted: each factor with the others held equal
+    "move_factors": "pub_move_factors",  # from work to work, one factor at a time
+    "move_effects": "pub_move_effects",  # and with the others held equal
 }
 JOBS = ("jobs_market", "jobs_government", "jobs_target")  # summed for the country
 

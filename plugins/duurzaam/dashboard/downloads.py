@@ -72,6 +72,11 @@ def region_downloads(data: DashboardData, code: str, page: dict[str, Any]) -> di
         "effecten": (page["effects"]["columns"], _effects(page["effects"]["rows"])),
         "banenafspraak": _jobs(rows),
         "enquete": _survey(data, code),
+        "werk-naar-werk": (page["moves"]["shares"]["columns"], page["moves"]["shares"]["rows"]),
+        "werk-naar-werk-effecten": (
+            page["moves"]["effects"]["columns"],
+            _effects(page["moves"]["effects"]["rows"]),
+        ),
         "vervolgmeting": (
             ["Meting", "Rol arbeidsdeskundige", "Gevolgd (n)", "Nog in deze baan", "Behoud"],
             [

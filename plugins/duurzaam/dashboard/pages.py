@@ -5,11 +5,12 @@ withheld: it is shown as the layer publishes it, never recomputed here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, Row
+from duurzaam.dashboard.effects import effects_table
+from duurzaam.dashboard.moves import moves_section
 from duurzaam.publication.cohorts import (
     QUARTER,
     ROLLING_YEAR,
@@ -65,6 +66,7 @@ def region_page(data: DashboardData, code: str, name: str) -> dict[str, Any]:
         "survey": _survey(data.part("survey", code), data.part("survey", NATIONAL), code),
         "followup": _followup(data.part("followup", code)),
         "effects": effects_table(data.part("effects", code), data.part("effects", NATIONAL)),
+        "moves": moves_section(data, code),
     }
 
 
@@ -290,74 +292,6 @@ def _followup(rows: list[Row]) -> list[dict]:
         }
         for r in sorted(rows, key=lambda r: (r["wave_number"], r["labour_expert_role"]))
     ]
-
-
-# The columns of the adjusted effects (pub_retention_effects) a reader sees, in Dutch.
-EFFECT_COLUMNS = {
-    "factor": "Kenmerk",
-    "level": "Niveau",
-    "reference_level": "Vergeleken met",
-    "hazard_ratio": "Hazard ratio",
-    "hr_ci_lower": "95%-interval van",
-    "hr_ci_upper": "tot",
-    "spells": "n (werkperiodes)",
-    # a region with too few job losses for a model of its own shows the national estimates
-    "model_region_code": "Geschat op",
-}
-
-
-REFERENCE = "1 (referentie)"
-ESTIMATED_ON = {NATIONAL: "landelijk model (alle regio's)"}
-OWN_MODEL = "deze regio"
-ESTIMATE_COLUMNS = ("hazard_ratio", "hr_ci_lower", "hr_ci_upper")
-
-
-def effects_table(rows: Sequence[Row], national: Sequence[Row] = ()) -> dict[str, list]:
-    """The adjusted effects of the published layer as a table: the columns a reader sees, in
-    this order, under Dutch names. A reference level's ratio is 1 by definition; a level the
-    region carries the national model's estimate for shows the country's estimate (national
-    rows: `national`), named as such, whatever the region's own counts at that level."""
-    columns = [c for c in EFFECT_COLUMNS if rows and c in rows[0]]
-    country = {(r["factor"], r["level"]): r for r in national}
-    return {
-        "columns": [EFFECT_COLUMNS[c] for c in columns],
-        # in one order, whatever order the warehouse returns them in
-        "rows": sorted(
-            ([_effect_cell(c, _estimated(row, country)) for c in columns] for row in rows),
-            key=lambda cells: [str(cell) for cell in cells],
-        ),
-    }
-
-
-def _estimated(row: Row, country: dict[tuple[Any, Any], Row]) -> Row:
-    """The row with the estimate it is published with: the national model's, where the
-    region has no model of its own for it (the country's row of the level, as published)."""
-    national = country.get((row["factor"], row["level"]))
-    if row.get("model_region_code") != NATIONAL or national is None:
-        return row
-    return {**row, **{c: national[c] for c in ESTIMATE_COLUMNS if c in national}}
-
-
-def _effect_cell(column: str, row: Row) -> Any:
-    """A hazard ratio or its bound to two decimals, the number of spells as a count; a value
-    the published layer withheld as it writes it; a reference level's ratio as 1."""
-    value = row[column]
-    if column == "factor":
-        return FACTOR_LABELS.get(str(value), value)
-    if column == "spells":
-        return show.count(value)
-    if column == "model_region_code":
-        return ESTIMATED_ON.get(str(value), OWN_MODEL)
-    if row.get("is_reference"):
-        if column == "reference_level":
-            return "(referentie)"
-        if column == "hazard_ratio":
-            return REFERENCE
-        if column.startswith("hr_ci_"):
-            return None
-    if column.startswith(("hazard_ratio", "hr_ci_")) and not isinstance(value, str):
-        return show.score(value)
-    return show.plain(value)
 
 
 def compare_page(data: DashboardData) -> dict[str, Any]:

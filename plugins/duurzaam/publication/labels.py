@@ -22,6 +22,9 @@ FACTOR_LABELS = {
     "grondslag": "Grondslag",
     "uren_band": "Uren per week",
 }
+# A move from work to work is also looked at by how long the job that ended had lasted.
+SPELL_LENGTH = "spell_length_band"
+MOVE_FACTOR_LABELS = {**FACTOR_LABELS, SPELL_LENGTH: "Maanden aan het werk bij het einde"}
 SPINNENWEB_LABELS = {
     "kennis_doelgroep": "Kennis doelgroep",
     "informatie_regelingen": "Informatie regelingen",

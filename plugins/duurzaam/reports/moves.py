@@ -11,13 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.publication.labels import FACTOR_LABELS, NATIONAL, percentage, thousands
+from duurzaam.publication.labels import MOVE_FACTOR_LABELS, NATIONAL, percentage, thousands
 from duurzaam.reports.effects import _own_row, compare
 from duurzaam.reports.withheld import Disclosure, as_float, missing, withheld_marker
 
 SECTION = "Van werk naar werk"
-SPELL_LENGTH = "spell_length_band"
-LABELS = {**FACTOR_LABELS, SPELL_LENGTH: "Maanden aan het werk bij het einde"}
+LABELS = MOVE_FACTOR_LABELS
 SPELL_BANDS = ("0-6", "6-12", "12-24", "24+")  # int_job_ends' bands, in their order
 RETURN_BANDS = {
     "back_3_6m": "binnen 3 tot 6 maanden weer aan het werk",
