@@ -64,20 +64,32 @@ def run(environment, monkeypatch, capsys):
     return ingest
 
 
+# Starts the command and writes its peak memory (kB) as the last line of stderr. Started from
+# this small process, not from the test's: a child started by vfork reports the high-water
+# mark of the memory it shared before its exec, here a pytest worker's, which can pass 1 GB.
+MEASURED = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(f'PEAK {usage.ru_maxrss}', file=sys.stderr)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run_process(environment, source: str, path: Path) -> tuple[int, str, int]:
     """`duurzaam ingest` as a process of its own: exit code, stderr, and the peak memory
     (bytes) of it and the processes it waited for."""
     duurzaam = str(Path(sys.executable).with_name("duurzaam"))
-    process = subprocess.Popen(
-        [duurzaam, "ingest", source, "--quarter", QUARTER, "--file", str(path)],
+    command = [duurzaam, "ingest", source, "--quarter", QUARTER, "--file", str(path)]
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, *command],
         env={**os.environ, **environment},
         stderr=subprocess.PIPE,
         text=True,
     )
-    err = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, err, usage.ru_maxrss * 1024
+    err, _, peak = result.stderr.rstrip("\n").rpartition("\n")
+    assert peak.startswith("PEAK "), result.stderr[-2000:]
+    return result.returncode, err, int(peak.removeprefix("PEAK ")) * 1024
 
 
 def assert_rejected(err: str, path: Path, row: int | None, column: str | None, rule: str):

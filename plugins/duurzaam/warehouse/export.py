@@ -37,9 +37,10 @@ FILE_FORMATS = ("csv", "parquet", "json")
 # `quarter`, the survival curves on the quarter their cohort started (`cohort_quarter`; a
 # rolling-year cohort is named by its last quarter), the employer survey on its wave (a
 # quarter too; most quarters have none). The others are not kept per quarter: the
-# follow-up study's waves count from each placement (T0, T1, ...) and the retention factors
-# and effects are estimated over every spell observed; they are exported whole, as built
-# from the quarters loaded when the export runs.
+# follow-up study's waves count from each placement (T0, T1, ...), the retention factors
+# and effects are estimated over every spell observed and the moves from work to work over
+# every job that ended; they are exported whole, as built from the quarters loaded when the
+# export runs.
 SLICES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "pub_region_quarter": ("quarter", ("region_code",)),
     "pub_cohort_survival": ("cohort_quarter", ("region_code", "cohort_kind", "month")),
@@ -47,6 +48,8 @@ SLICES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "pub_followup": (None, ("region_code", "wave_number", "labour_expert_role")),
     "pub_retention_factors": (None, ("region_code", "factor", "level")),
     "pub_retention_effects": (None, ("region_code", "factor", "level")),
+    "pub_move_factors": (None, ("region_code", "factor", "level")),
+    "pub_move_effects": (None, ("region_code", "factor", "level")),
 }
 EXPORT_FILES = ("schema.json", "README.txt")
 
