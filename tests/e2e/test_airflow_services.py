@@ -451,7 +451,10 @@ def test_a_quarter_on_celery_survives_killed_workers(
     assert settled(services, TRANSFORM) == ["success"]
     assert settled(services, REPORT) == ["success"]
 
-    # The killed tasks failed with their worker and succeeded on a retry.
+    # The killed tasks failed with their worker and succeeded on a retry. A task the worker
+    # had taken but not yet started when it died is handed to the other worker by Celery and
+    # runs its first try there; at least one load and one report were running, and retried.
+    retried = set()
     for dag_id, task_id, map_index, attempt in killed_loads + killed_reports:
         assert attempt == 1
         tries = query(
@@ -463,7 +466,10 @@ def test_a_quarter_on_celery_survives_killed_workers(
             "order by 1",
             {"dag": dag_id, "task": task_id, "index": map_index},
         )
-        assert tries[0] == (1, "failed") and tries[-1] == (2, "success"), (task_id, tries)
+        assert tries in ([(1, "failed"), (2, "success")], [(1, "success")]), (task_id, tries)
+        if tries[0] == (1, "failed"):
+            retried.add(dag_id)
+    assert retried == {INGEST, REPORT}, (killed_loads, killed_reports)
     # Both workers ran tasks, before and after their restart.
     for worker in WORKERS:
         assert {dag for dag, *_ in services.tasks_run_by(worker)} >= {INGEST, REPORT}
