@@ -90,13 +90,15 @@ lint: install
 validate-stack: install
 	UV=$(UV) bash .ci/validate-stack
 
-# Regenerate the bundled sample landing zone (deterministic).
+# Regenerate the bundled sample landing zone and its participating employers (deterministic).
 SAMPLE_QUARTERS ?= 2023Q1:2024Q2
 SAMPLE_SCALE ?= 0.15
 
 sample: install
 	rm -rf include/sample_data/placements
 	$(RUN) duurzaam generate --out include/sample_data --quarters $(SAMPLE_QUARTERS) --seed 2026 --scale $(SAMPLE_SCALE)
+	# its participating employers are the configuration the demo reads
+	mv include/sample_data/employers.yml include/config/employers.yml
 
 # Full ingest of a 1,000,000-row extract against a bare PostgreSQL COPY of the same file.
 bench-ingest: install

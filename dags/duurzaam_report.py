@@ -10,6 +10,10 @@ sends it to the region's own recipients, exactly once; one region can be retried
   first page which source it lacks.
 - **send_report** per region: retried with backoff; a region that still fails alerts the
   data engineers and does not stop the others.
+- **send_employer_report** per participating employer (include/config/employers.yml), after
+  the regional reports: its report on its own placements beside its region and its sector,
+  to its own addresses, exactly once; retried and alerted like send_report. An id in the
+  employers' file that the published layer never had fails plan_employer_reports, naming it.
 - **send_summary**: one mail to the data engineers: what was loaded, what was withheld, and
   which regions got their report; it fails (and with it the run) when a region was not sent.
 - **build_dashboard**: beside them, the dashboard is rebuilt from the same figures (its
@@ -101,6 +105,47 @@ def send_report(report: dict) -> str:
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, execution_timeout=TIMEOUTS["plan"])
+def plan_employer_reports(checked: dict) -> list[dict]:
+    """The employers that take part in the quarter; after the regional reports, whether or
+    not each of them was sent (an employer's report does not depend on its region's), but
+    never when the freshness gate held the reports back (check_sources, its upstream, then
+    failed: no upstream succeeded)."""
+    from duurzaam.orchestration.connections import airflow_settings
+    from duurzaam.quarters import Quarter
+    from duurzaam.reports.employer_reports import participating_employers
+
+    employers = participating_employers(Quarter.parse(checked["quarter"]), airflow_settings())
+    return [
+        {"quarter": checked["quarter"], "employer_id": e.employer_id, "name": e.name}
+        for e in employers
+    ]
+
+
+@task(
+    execution_timeout=TIMEOUTS["send"],
+    map_index_template="{{ employer }}",
+    on_failure_callback=[FailureAlert("report_not_sent")],
+)
+def send_employer_report(report: dict) -> str:
+    from airflow.sdk import get_current_context
+
+    from duurzaam.orchestration.connections import airflow_settings, smtp_server
+    from duurzaam.quarters import Quarter
+    from duurzaam.reports.employer_reports import deliver_employer_report
+
+    get_current_context()["employer"] = report["employer_id"]  # type: ignore[typeddict-unknown-key]
+    settings = airflow_settings()
+    delivery = deliver_employer_report(
+        Quarter.parse(report["quarter"]),
+        report["employer_id"],
+        settings,
+        smtp_server(settings.smtp_url, settings.smtp_conn_id),
+    )
+    log.info(delivery.describe())
+    return delivery.status
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS, execution_timeout=TIMEOUTS["plan"])
 def send_summary(checked: dict) -> None:
     """After every region's attempt, sent or not (not when the gate held the reports back:
     its alert said why). Fails, once the summary is out, when a region was not sent, so that
@@ -154,6 +199,9 @@ def duurzaam_report() -> None:
     # can only say the latter.
     sent = send_report.expand(report=plan_reports(checked))  # type: ignore[arg-type]
     sent >> send_summary(checked)  # type: ignore[arg-type]
+    employers = plan_employer_reports(checked)  # type: ignore[arg-type]
+    sent >> employers
+    send_employer_report.expand(report=employers)
     build_dashboard()  # on its own: a failed build holds back no report
 
 

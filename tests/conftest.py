@@ -32,6 +32,11 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # What the test processes of one run share (pytest-xdist workers inherit it from the process
 # that starts them): the warehouses built once per run, and what to drop when the run ends.
 RUN_FOLDER = Path(os.environ.setdefault("DUURZAAM_TEST_RUN", tempfile.mkdtemp(prefix="duurzaam-")))
+# No employer takes part unless a test says so (a file that does not exist: no employers), so
+# that the Airflow runs of a landing zone do not send reports to the sample's employers, whose
+# ids that landing zone does not have. The shared warehouses are built with the employers the
+# generator chose for their landing zone (sample_settings).
+os.environ.setdefault("DUURZAAM_EMPLOYERS_FILE", str(RUN_FOLDER / "no-employers.yml"))
 
 # The server the tests use; CI starts it (see .ci/run). Trust auth, user postgres.
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -244,8 +249,9 @@ class BuiltWarehouses(dict[str, Settings]):
 
 def sample_settings(url: str, folder: Path, landing: Path) -> Settings:
     """The settings of a warehouse at url, built from landing, its work and outbox folders in
-    folder."""
-    return replace(
+    folder; the employers taking part those of landing's employers.yml, where the generator
+    wrote one."""
+    settings = replace(
         load_settings(),
         warehouse_url=url,
         landing_dir=landing,
@@ -253,6 +259,8 @@ def sample_settings(url: str, folder: Path, landing: Path) -> Settings:
         outbox_dir=folder / "outbox",
         pseudonym_key=TEST_KEY,
     )
+    employers = landing / "employers.yml"
+    return replace(settings, employers_config=employers) if employers.is_file() else settings
 
 
 def ingest_every_source(settings: Settings) -> list[dict]:

@@ -106,7 +106,7 @@ def effect_row(
     """A pub_retention_effects row: a reference level's ratio published as 1 (its interval
     null, not withheld); an estimate over fewer than 10 job losses withheld ('n<10') with
     its counts ('<10'), unless it is the national model's (model_region_code 'NL')."""
-    reference = {"jobcoach": "nee", "contractvorm": "vast"}[factor]
+    reference = "vast" if factor == "contractvorm" else "nee"  # an instrument: 'nee'
     is_reference = level == reference
     national_model = extra.get("model_region_code", region) == "NL"
     withheld = events < 10

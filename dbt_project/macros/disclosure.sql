@@ -45,6 +45,24 @@
 {%- endmacro %}
 
 
+{# An effects model's estimate (`ratio`, its interval `ci_lower` and `ci_upper`, p_value) as
+   published: an estimate of the national model is shown on every region's rows (it gives
+   nothing of the region away); one of a region's own model is withheld ('n<10') where `few`
+   (SQL: the level's outcomes below the threshold) holds; a reference level's ratio is 1 by
+   definition and shown, without an interval. #}
+{% macro published_estimate(ratio, ci_lower, ci_upper, few) -%}
+    {%- set small = '(not is_reference and model_region_code = region_code and (' ~ few ~ '))' -%}
+    case when {{ small }} then null else {{ ratio }} end as {{ ratio }},
+    case when {{ small }} then 'n<{{ suppress_below() }}' end as {{ ratio }}_suppressed,
+    {%- for column in [ci_lower, ci_upper, 'p_value'] %}
+    case when {{ small }} or is_reference then null else {{ column }} end as {{ column }},
+    case when {{ small }} and {{ column }} is not null then 'n<{{ suppress_below() }}' end
+        as {{ column }}_suppressed
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {# Text ordered by its bytes on both adapters (DuckDB's default; PostgreSQL's collation would
    order '<12' after '12-24'), as the reports' code orders it. #}
 {% macro binary_order(expression) -%}

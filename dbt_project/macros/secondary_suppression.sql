@@ -158,3 +158,74 @@ select cell_id, is_primary, is_hidden from (
         on cells.cell_id = pattern.cell_id
     group by {{ qualified | join(', ') }}
 {%- endmacro %}
+
+{# What is withheld of a table of factors (one row per region_code, factor and level of
+   `mart`, a CTE or relation), with the relations such a table has: the levels of a factor add
+   up to the region's total (the same for every factor, so known from any factor shown
+   whole), the regions to the country, and on each row the other measures and `rest` (SQL,
+   never published) to the first measure. Returns the rows' keys and `<measure>_hidden`. #}
+{% macro factor_table_hidden(mart, measures, rest) -%}
+    {%- set total = measures[0] -%}
+    {%- set added_up = "measure in ('" ~ measures | join("', '") ~ "')" -%}
+select * from (
+
+    with
+
+    cells as (
+
+        {%- for measure in measures %}
+        select
+            region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
+            true as can_hide, false as is_derived
+        from {{ mart }}
+        union all
+        select
+            region_code, factor, '*' as level, '{{ measure }}' as measure,
+            cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as cell_value,
+            false as can_hide, false as is_derived
+        from {{ mart }}
+        group by region_code, factor
+        union all
+        {%- endfor %}
+        select
+            region_code, factor, level, 'rest' as measure, {{ rest }} as cell_value,
+            false as can_hide, true as is_derived
+        from {{ mart }}
+
+    ),
+
+    identified_cells as (
+
+        select
+            *,
+            {{ dbt.concat(['region_code', "'|'", 'factor', "'|'", 'level', "'|'", 'measure']) }}
+                as cell_id,
+            false as is_withheld
+        from cells
+
+    ),
+
+    memberships as (
+
+        {{ sum_relation('levels', 'identified_cells', ['region_code', 'factor', 'measure'],
+                        "level = '*'", added_up) }}
+        union all
+        {{ sum_relation('country', 'identified_cells', ['factor', 'level', 'measure'],
+                        "region_code = 'NL'", added_up) }}
+        union all
+        {{ sum_relation(total, 'identified_cells', ['region_code', 'factor', 'level'],
+                        "measure = '" ~ total ~ "'", "level <> '*'") }}
+
+    ),
+
+    pattern as (
+
+        {{ secondary_suppression('identified_cells', 'memberships') }}
+
+    )
+
+    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'factor', 'level'],
+                      measures) }}
+
+) as factor_table
+{%- endmacro %}

@@ -113,7 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     docs.set_defaults(command=_docs)
 
     report = commands.add_parser(
-        "report", help="send each region's report of a quarter to its recipients, once"
+        "report",
+        help="send each region's report of a quarter to its recipients, once (--employers: "
+        "each participating employer's)",
     )
     report.add_argument("--quarter", required=True)
     report.add_argument(
@@ -122,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
         dest="regions",
         metavar="CODE",
         help="only this region (e.g. AM05); repeat for more",
+    )
+    report.add_argument(
+        "--employers",
+        action="store_true",
+        help="the participating employers' reports (include/config/employers.yml) instead",
     )
     report.set_defaults(command=_report)
 
@@ -238,17 +245,32 @@ def _docs(arguments: argparse.Namespace) -> None:
 def _report(arguments: argparse.Namespace) -> None:
     from duurzaam.settings import load_settings
 
-    _send_reports(Quarter.parse(arguments.quarter), load_settings(), arguments.regions)
+    quarter, settings = Quarter.parse(arguments.quarter), load_settings()
+    if arguments.employers:
+        if arguments.regions:
+            raise DuurzaamError(
+                "--employers and --region: choose one (an employer's report "
+                "goes to the employer, whatever its region)"
+            )
+        _send_reports(quarter, settings, employers=True)
+    else:
+        _send_reports(quarter, settings, arguments.regions)
 
 
-def _send_reports(quarter: Quarter, settings: Any, regions: list[str] | None = None) -> None:
-    """Every region's report to its recipients (DUURZAAM_SMTP_URL, or the outbox folder);
-    exit 1 after all regions when any failed."""
+def _send_reports(
+    quarter: Quarter, settings: Any, regions: list[str] | None = None, employers: bool = False
+) -> None:
+    """Every region's report to its recipients, or every participating employer's
+    (DUURZAAM_SMTP_URL, or the outbox folder); exit 1 after all when any failed."""
     from duurzaam.reports.build import write_reports
     from duurzaam.reports.delivery import SmtpServer
+    from duurzaam.reports.employer_reports import write_employer_reports
 
     server = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
-    run = write_reports(quarter, settings, server, regions=regions)
+    if employers:
+        run = write_employer_reports(quarter, settings, server)
+    else:
+        run = write_reports(quarter, settings, server, regions=regions)
     print(run.describe())
     if run.failed:
         raise SystemExit(1)
@@ -270,6 +292,7 @@ def _run(arguments: argparse.Namespace) -> None:
             print(describe(ingest(source, str(quarter), settings)))
         transform(settings)
         _send_reports(quarter, settings)
+        _send_reports(quarter, settings, employers=True)
 
 
 def _query(arguments: argparse.Namespace) -> None:

@@ -81,6 +81,10 @@ def run_demo() -> None:
         "published.pub_region_quarter)"
     )
     print(f"Reports:   {settings.outbox_dir}/<quarter>/<region>.eml")
+    print(
+        f"           {settings.outbox_dir}/<quarter>/werkgever-<id>-<name>.eml (the "
+        "participating employers', include/config/employers.yml)"
+    )
     print(f"Lineage:   {Path(env['AIRFLOW_HOME']) / 'lineage.jsonl'} (OpenLineage events)")
     print(f"Alerts:    {settings.outbox_dir}/alerts/ (the data engineers' mails, e.g. the summary)")
     site = settings.dashboard_dir / "current" / "index.html"

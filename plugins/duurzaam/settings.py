@@ -20,6 +20,7 @@ CONFIG_DIR = PROJECT_ROOT / "include" / "config"
 TEMPLATES_DIR = PROJECT_ROOT / "include" / "templates"
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "include" / "sample_data"
 SOURCES_CONFIG = CONFIG_DIR / "sources.yml"
+EMPLOYERS_CONFIG = CONFIG_DIR / "employers.yml"  # the participating employers
 # The municipality -> labour-market region table is a dbt seed; Python reads the same file.
 MUNICIPALITIES_CSV = DBT_PROJECT_DIR / "seeds" / "municipalities.csv"
 
@@ -37,6 +38,7 @@ class Settings:
     pseudonym_key: bytes | None
     suppress_below: int
     sources_config: Path = SOURCES_CONFIG
+    employers_config: Path = EMPLOYERS_CONFIG
     smtp_url: str | None = None  # smtp://user:password@host:587?starttls=true
     smtp_conn_id: str = "smtp_default"  # the Airflow connection, inside Airflow
     warehouse_conn_id: str = "duurzaam_warehouse"  # the Airflow connection, inside Airflow
@@ -104,6 +106,7 @@ def load_settings() -> Settings:
         pseudonym_key=key.encode() if key else None,
         suppress_below=int(env.get("DUURZAAM_SUPPRESS_BELOW", SUPPRESS_BELOW_DEFAULT)),
         sources_config=sources_config_path(),
+        employers_config=employers_config_path(),
         smtp_url=env.get("DUURZAAM_SMTP_URL") or None,
         smtp_conn_id=env.get("DUURZAAM_SMTP_CONN_ID", "smtp_default"),
         warehouse_conn_id=env.get("DUURZAAM_WAREHOUSE_CONN_ID", "duurzaam_warehouse"),
@@ -117,6 +120,12 @@ def sources_config_path() -> Path:
     """Where each source's extract is and how long to wait for it (read at DAG parse time
     too, hence a function of its own)."""
     return Path(os.environ.get("DUURZAAM_SOURCES_CONFIG", SOURCES_CONFIG))
+
+
+def employers_config_path() -> Path:
+    """The participating employers' file (duurzaam.employers): DUURZAAM_EMPLOYERS_FILE, else
+    include/config/employers.yml."""
+    return Path(os.environ.get("DUURZAAM_EMPLOYERS_FILE", EMPLOYERS_CONFIG))
 
 
 def source_config(settings: Settings) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from duurzaam.demo import DAGS, airflow_environment
+from duurzaam.employers import load_employers
 from duurzaam.ingest.sources import SOURCES
 from duurzaam.orchestration.assets import (
     MART_ASSETS,
@@ -34,6 +35,7 @@ from duurzaam.orchestration.assets import (
     SOURCE_NAMES,
     WAIT_HOURS,
 )
+from duurzaam.quarters import Quarter
 from duurzaam.settings import PROJECT_ROOT
 from duurzaam.transform.manifest import dbt_manifest_path, manifest_models
 from duurzaam.warehouse.database import duckdb_path
@@ -244,6 +246,8 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
         "DUURZAAM_RECIPIENTS_FILE": str(recipients_for(tmp_path, regions)),
         "AIRFLOW_CONN_DUURZAAM_WAREHOUSE": json.dumps(connection),
         "DUURZAAM_PSEUDONYM_KEY": key,
+        # the employers the generator chose for the landing zone, as the demo's sample has
+        "DUURZAAM_EMPLOYERS_FILE": airflow_env["DUURZAAM_LANDING_DIR"] + "/employers.yml",
     }
     log = tmp_path / "run.log"
     result = subprocess.run(
@@ -262,8 +266,20 @@ def test_two_quarters_through_airflow_produce_the_reports(airflow_env, tmp_path)
     assert events[RAW_LOADED.name] == 2
     assert {events[asset.name] for asset in MART_ASSETS.values()} == {1}
 
-    reports = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
+    written = sorted((tmp_path / "outbox" / "2023Q2").glob("*.eml"))
+    reports = [path for path in written if not path.name.startswith("werkgever-")]
     assert [path.name.split("-")[0] for path in reports] == regions
+    # after them, each employer taking part in the quarter got its own report
+    employers = load_employers(Path(env["DUURZAAM_EMPLOYERS_FILE"]))
+    taking_part = sorted(
+        e.employer_id for e in employers.values() if e.takes_part_in(Quarter(2023, 2))
+    )
+    employer_reports = [path for path in written if path.name.startswith("werkgever-")]
+    assert sorted(path.name.split("-")[1] for path in employer_reports) == taking_part
+    letter = email.message_from_bytes(employer_reports[0].read_bytes(), policy=policy.default)
+    employer = employers[letter["X-Duurzaam-Employer"]]
+    assert letter["Subject"] == f"Duurzaam Werk — {employer.name} — 2023-K2"
+    assert letter["To"] == ", ".join(employer.addresses) and not letter["X-Duurzaam-Region"]
     assert "no recipients configured, not sent: AM02" in output[-1]  # named, not guessed
     message = email.message_from_bytes(reports[0].read_bytes())
     assert message["Subject"].startswith("Kwartaalrapportage Duurzaam Werk")

@@ -14,7 +14,7 @@ from html import unescape
 import pytest
 
 from duurzaam.dashboard.site import build_site
-from duurzaam.publication.labels import MOVE_FACTOR_LABELS
+from duurzaam.publication.labels import MOVE_FACTOR_LABELS, level_label
 from duurzaam.warehouse.database import open_warehouse
 from tests.integration.test_dashboard import shown_count
 
@@ -54,7 +54,8 @@ def test_the_moves_table_is_the_published_layer(site, code, page):
         )
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     assert len(shown) == len(rows) > 0
-    by_level = {(MOVE_FACTOR_LABELS[r["factor"]], r["level"]): r for r in rows}
+    # a level as a reader sees it ('<10' employees: 'minder dan 10')
+    by_level = {(MOVE_FACTOR_LABELS[r["factor"]], level_label(r["level"])): r for r in rows}
     withheld = 0
     for cells in shown:
         row = by_level[(cells[0], cells[1])]

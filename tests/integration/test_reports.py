@@ -161,10 +161,10 @@ def test_each_region_receives_its_own_report_once(report_settings, smtp_port):
         # no external resource: the one address is the link to the region's dashboard page,
         # in the mail (text and HTML), not in the PDF
         link = page_url(report_settings.dashboard_url, region)
-        assert (
-            f'<a href="{link}">' in html.get_content()
-            and link in message.get_body(("plain",)).get_content()
-        )
+        plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        assert f'<a href="{link}">' in html.get_content() and link in plain
+        # the plain text carries the summary of both questions: retention and moves
+        assert "\nVan werk naar werk\n" in plain and "binnen 3" in plain
         without_link = html.get_content().replace(link, "")
         assert "http://" not in without_link and "https://" not in without_link
         text = pdf_text(message)
@@ -204,7 +204,7 @@ def test_a_rerun_sends_nothing_and_revised_figures_go_out_as_a_correction(
         revised = write_reports(QUARTER, report_settings, server, regions=SOME)
     finally:
         controller.stop()
-    assert [d.region_code for d in revised.deliveries if d.status == "correction"] == ["AM05"]
+    assert [d.addressee for d in revised.deliveries if d.status == "correction"] == ["AM05"]
     correction = inbox.messages[-1]
     assert len(inbox.messages) == len(SOME) + 1 and correction["X-Duurzaam-Region"] == "AM05"
     assert correction["Subject"].startswith("Correctie: Kwartaalrapportage Duurzaam Werk")

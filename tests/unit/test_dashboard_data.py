@@ -16,7 +16,9 @@ from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, national_quarters, withheld_as_text
 from duurzaam.dashboard.downloads import compare_downloads, csv_bytes, region_downloads
 from duurzaam.dashboard.effects import effects_table
+from duurzaam.dashboard.moves import share_rows
 from duurzaam.dashboard.pages import compare_page, region_page
+from duurzaam.publication.labels import level_label
 from duurzaam.settings import PROJECT_ROOT
 from tests.published import dashboard_data, effect_row, region_quarter, survival_rows
 
@@ -66,6 +68,26 @@ def test_dutch_formats_and_withheld_text():
     assert show.figure("n<10", "rate") == "n<10"
     assert show.number(1234.56) == "1.234,6"
     assert show.value("<10", "count") is None and show.value(0.5, "rate") == 50.0
+
+
+def test_a_level_never_looks_like_a_withheld_count():
+    """Employers of '<10' employees and '<12' hours a week are written out in the tables of
+    the dashboard and the reports; the layer's '<10' stays the withheld marker."""
+    assert [level_label(v) for v in ("<10", "<12", "10-99", "ja")] == [
+        "minder dan 10",
+        "minder dan 12",
+        "10-99",
+        "ja",
+    ]
+    moves = share_rows(
+        [
+            {"factor": "werkgever_grootte", "level": "<10", "ends": "<10", "move_share": "n<10"}
+            | dict.fromkeys(["move_share_ci_lower", "move_share_ci_upper"])
+            | dict.fromkeys(["back_3_6m", "back_6_12m", "not_back_12m"], "<10")
+        ],
+        [],
+    )
+    assert moves[0][1:3] == ["minder dan 10", "<10"]
 
 
 def test_effects_say_when_a_region_shows_the_national_models_estimates():

@@ -13,69 +13,39 @@ import pytest
 from duurzaam.effects.model import FACTORS, fit_cox
 from duurzaam.effects.store import effect_rows
 from duurzaam.publication.labels import NATIONAL
-from duurzaam.quarters import parse_quarter_range
-from duurzaam.synthetic.config import (
-    BASES,
-    CONTRACTS,
-    INSTRUMENTS,
-    JOB_TO_JOB,
-    SECTOR_KINDS,
-    SIZES,
-    YES_NO,
-    load_config,
-)
+from duurzaam.synthetic.config import JOB_TO_JOB, load_config
 from duurzaam.synthetic.days import day
-from duurzaam.synthetic.simulation import Simulation
-from duurzaam.synthetic.world import build_world
+from tests.simulated import factor_columns, planted_ratios, simulate
 
 # Two years of spells at national scale (~48,000 spells, ~13,000 job losses): enough for
 # intervals a few percent wide, little enough to simulate and fit in seconds.
 QUARTERS = "2021Q1:2022Q4"
+HAZARD_RATIOS = load_config()["hazard"]["hazard_ratios"]  # planted
 
 
 def simulated_spells(quarters: str, seed: int, scale: float = 1.0) -> pd.DataFrame:
     """The spells of a simulated history as int_effect_spells has them: spells starting in
     the quarters, followed to their job loss or the end of the last quarter, each factor's
-    level taken from the spell's first placement. Only the placements are simulated (one
-    year before the first quarter, so that re-entries occur); no extract is written."""
-    config = load_config()
-    window = parse_quarter_range(quarters)
-    rng = np.random.default_rng([seed, 0])
-    world = build_world(config, scale, rng)
-    horizon = day(window[-1].end)
-    simulation = Simulation(config, world, scale, horizon, rng)
-    simulation.run(window[0] - 4, window[-1])
-    placements = pd.DataFrame(
-        {c: np.concatenate([b[c] for b in simulation.batches]) for c in simulation.batches[0]}
-    ).sort_values(["spell", "start"], kind="stable")
+    level taken from the spell's first placement (simulated from a year before the first
+    quarter, so that re-entries occur)."""
+    history = simulate(quarters, seed, burn_in_quarters=4, scale=scale)
+    placements = history.placements.sort_values(["spell", "start"], kind="stable")
     first = placements.groupby("spell").head(1).set_index("spell")
     last = placements.groupby("spell").tail(1).set_index("spell")
-    observed = first["start"].to_numpy() >= day(window[0].start)
+    observed = first["start"].to_numpy() >= day(history.window[0].start)
     first, last = first[observed], last[observed]
+    horizon = history.horizon
     lost = (last["end"].to_numpy() <= horizon) & (last["reason"].to_numpy() != JOB_TO_JOB)
     start = first["start"].to_numpy()
-    hours = first["hours2"].to_numpy() / 2
-
-    def labels(levels: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-        return np.array(levels, dtype=object)[codes]
-
+    factors = factor_columns(history, first)
     return pd.DataFrame(
         {
             "spell_id": np.arange(len(first)),
-            "region_code": labels(
-                tuple(world.region_codes), simulation.people.region[first["person"].to_numpy()]
-            ),
+            "region_code": factors.pop("region_code"),
             "start_year": pd.to_datetime(start, unit="D").year,
             "duration_days": np.where(lost, last["end"].to_numpy(), horizon) - start,
             "is_event": lost,
-            **{name: labels(YES_NO, first[name].to_numpy()) for name in INSTRUMENTS},
-            "contractvorm": labels(CONTRACTS, first["contractvorm"].to_numpy()),
-            "sector_type": labels(SECTOR_KINDS, world.employers.kind[first["employer"].to_numpy()]),
-            "werkgever_grootte": labels(SIZES, first["werkgever_grootte"].to_numpy()),
-            "grondslag": labels(BASES, first["grondslag"].to_numpy()),
-            "uren_band": np.select(
-                [hours < 12, hours < 24, hours < 32], ["<12", "12-24", "24-32"], "32+"
-            ).astype(object),
+            **factors,
         }
     )
 
@@ -83,21 +53,6 @@ def simulated_spells(quarters: str, seed: int, scale: float = 1.0) -> pd.DataFra
 @pytest.fixture(scope="module")
 def national() -> pd.DataFrame:
     return simulated_spells(QUARTERS, seed=11)
-
-
-def planted_ratios(references: dict[str, str]) -> dict[tuple[str, str], float]:
-    """Every estimated level's planted hazard ratio against its factor's reference level
-    (levels the configuration does not list: 1)."""
-    planted = load_config()["hazard"]["hazard_ratios"]
-    levels = {**dict.fromkeys(INSTRUMENTS, YES_NO), "contractvorm": CONTRACTS}
-    levels |= {"werkgever_grootte": SIZES, "grondslag": BASES}
-    return {
-        (factor, level): planted.get(factor, {}).get(level, 1.0)
-        / planted.get(factor, {}).get(references[factor], 1.0)
-        for factor, factor_levels in levels.items()
-        for level in factor_levels
-        if level != references[factor]
-    }
 
 
 @pytest.mark.slow
@@ -111,7 +66,7 @@ def test_the_model_finds_the_planted_hazard_ratios(national):
     estimates = fit.estimates
     assert len(national) > 40_000 and fit.events > 10_000
     checked = 0
-    for key, planted in planted_ratios(fit.references).items():
+    for key, planted in planted_ratios(HAZARD_RATIOS, fit.references).items():
         lower, upper = estimates.loc[key, ["ci_lower", "ci_upper"]]
         assert lower / 1.1 <= planted <= upper * 1.1, (key, planted, lower, upper)
         checked += 1

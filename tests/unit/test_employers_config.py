@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from duurzaam.quarters import Quarter
-from duurzaam.reports.employers import (
+from duurzaam.employers import (
     EmployersConfigError,
     load_employers,
     unknown_employers,
 )
+from duurzaam.quarters import Quarter
+from duurzaam.settings import EMPLOYERS_CONFIG
 
 GOOD = """\
 employers:
@@ -88,3 +89,18 @@ def test_an_id_that_no_extract_had_is_refused_and_named(tmp_path):
         unknown_employers(employers, {"WG001012"})
     with pytest.raises(EmployersConfigError, match="WG004444"):
         unknown_employers(employers, {"WG001012"})
+
+
+@pytest.mark.parametrize("text", [None, "", "# nobody takes part yet\n", "employers:\n"])
+def test_no_file_or_one_without_employers_means_no_one_takes_part(tmp_path, text):
+    path = tmp_path / "employers.yml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    assert load_employers(path) == {}
+
+
+def test_the_bundled_sample_file_loads():
+    employers = load_employers(EMPLOYERS_CONFIG)  # the tests' default is no employers
+    assert len(employers) >= 5
+    assert [e for e in employers.values() if e.until is not None]  # one that left
+    assert all(a.endswith(".example") for e in employers.values() for a in e.addresses)

@@ -18,6 +18,7 @@ LEVELS = {
     "duurzaam.errors": 0,
     "duurzaam.quarters": 0,
     "duurzaam.reference": 0,
+    "duurzaam.employers": 0,
     "duurzaam.publication": 0,
     "duurzaam.warehouse": 1,
     "duurzaam.ingest": 2,

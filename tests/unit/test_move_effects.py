@@ -14,69 +14,36 @@ import pytest
 from duurzaam.effects.move_store import move_rows
 from duurzaam.effects.moves import FACTORS, OUTCOME, SPELL_LENGTH, fit_moves
 from duurzaam.publication.labels import NATIONAL
-from duurzaam.quarters import parse_quarter_range
-from duurzaam.synthetic.config import (
-    BASES,
-    CONTRACTS,
-    INSTRUMENTS,
-    JOB_TO_JOB,
-    SECTOR_KINDS,
-    SIZES,
-    YES_NO,
-    load_config,
-)
+from duurzaam.synthetic.config import JOB_TO_JOB, load_config
 from duurzaam.synthetic.days import day
 from duurzaam.synthetic.moves import SPELL_BANDS, spell_band_codes, whole_months
-from duurzaam.synthetic.simulation import Simulation
-from duurzaam.synthetic.world import build_world
+from tests.simulated import factor_columns, labels, planted_ratios, simulate
 
 # Two years of ends at national scale (~27,000 ends, ~7,000 moves), as the retention
 # effects' planted test: enough for intervals a few percent wide, fitted in seconds.
 QUARTERS = "2021Q1:2022Q4"
 BURN_IN_YEARS = 3  # placements started before the quarters, so that long spells end in them
+ODDS_RATIOS = load_config()["job_to_job"]["odds_ratios"]  # planted
 
 
 def simulated_ends(quarters: str, seed: int, scale: float = 1.0) -> pd.DataFrame:
     """The ends of a simulated history as int_job_ends has them where the outcome is known:
     placements ending within the quarters at least 3 months before the end of the last one,
     a move when a next placement follows (andere_baan), each factor's level taken from the
-    ending placement, the spell's whole months at the end in bands. Only the placements are
-    simulated (from BURN_IN_YEARS before the quarters); no extract is written."""
-    config = load_config()
-    window = parse_quarter_range(quarters)
-    rng = np.random.default_rng([seed, 0])
-    world = build_world(config, scale, rng)
-    horizon = day(window[-1].end)
-    simulation = Simulation(config, world, scale, horizon, rng)
-    simulation.run(window[0] - 4 * BURN_IN_YEARS, window[-1])
-    ends = pd.DataFrame(
-        {c: np.concatenate([b[c] for b in simulation.batches]) for c in simulation.batches[0]}
-    )
+    ending placement, the spell's whole months at the end in bands."""
+    history = simulate(quarters, seed, burn_in_quarters=4 * BURN_IN_YEARS, scale=scale)
+    ends = history.placements
     end = ends["end"].to_numpy()
-    known = (end >= day(window[0].start)) & (end + 92 <= horizon)
-    ends = ends[known]
+    ends = ends[(end >= day(history.window[0].start)) & (end + 92 <= history.horizon)]
     end = ends["end"].to_numpy()
-    hours = ends["hours2"].to_numpy() / 2
-
-    def labels(levels: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-        return np.array(levels, dtype=object)[codes]
-
+    factors = factor_columns(history, ends)
     return pd.DataFrame(
         {
             "end_id": np.arange(len(ends)),
-            "region_code": labels(
-                tuple(world.region_codes), simulation.people.region[ends["person"].to_numpy()]
-            ),
+            "region_code": factors.pop("region_code"),
             "end_year": pd.to_datetime(end, unit="D").year,
             OUTCOME: ends["reason"].to_numpy() == JOB_TO_JOB,
-            **{name: labels(YES_NO, ends[name].to_numpy()) for name in INSTRUMENTS},
-            "contractvorm": labels(CONTRACTS, ends["contractvorm"].to_numpy()),
-            "sector_type": labels(SECTOR_KINDS, world.employers.kind[ends["employer"].to_numpy()]),
-            "werkgever_grootte": labels(SIZES, ends["werkgever_grootte"].to_numpy()),
-            "grondslag": labels(BASES, ends["grondslag"].to_numpy()),
-            "uren_band": np.select(
-                [hours < 12, hours < 24, hours < 32], ["<12", "12-24", "24-32"], "32+"
-            ).astype(object),
+            **factors,
             SPELL_LENGTH: labels(
                 SPELL_BANDS, spell_band_codes(ends["spell_start"].to_numpy(), end)
             ),
@@ -87,21 +54,6 @@ def simulated_ends(quarters: str, seed: int, scale: float = 1.0) -> pd.DataFrame
 @pytest.fixture(scope="module")
 def national() -> pd.DataFrame:
     return simulated_ends(QUARTERS, seed=11)
-
-
-def planted_ratios(references: dict[str, str]) -> dict[tuple[str, str], float]:
-    """Every level's planted odds ratio against its factor's reference level (levels the
-    configuration does not list: 1), for the factors the generator plants on."""
-    planted = load_config()["job_to_job"]["odds_ratios"]
-    levels = {**dict.fromkeys(INSTRUMENTS, YES_NO), "contractvorm": CONTRACTS}
-    levels |= {"werkgever_grootte": SIZES, "grondslag": BASES, SPELL_LENGTH: SPELL_BANDS}
-    return {
-        (factor, level): planted.get(factor, {}).get(level, 1.0)
-        / planted.get(factor, {}).get(references[factor], 1.0)
-        for factor, factor_levels in levels.items()
-        for level in factor_levels
-        if level != references[factor]
-    }
 
 
 def test_whole_months_count_as_the_warehouse_counts_them():
@@ -129,7 +81,9 @@ def test_the_model_finds_the_planted_odds_ratios(national):
     estimates = fit.estimates
     assert len(national) > 25_000 and fit.moves > 6_000
     checked = 0
-    for key, planted in planted_ratios(fit.references).items():
+    for key, planted in planted_ratios(
+        ODDS_RATIOS, fit.references, {SPELL_LENGTH: SPELL_BANDS}
+    ).items():
         lower, upper = estimates.loc[key, ["ci_lower", "ci_upper"]]
         assert lower <= planted <= upper, (key, planted, lower, upper)
         checked += 1

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from duurzaam.employers import load_employers
 from duurzaam.quarters import Quarter, parse_quarter_range
 from duurzaam.settings import MUNICIPALITIES_CSV
 from duurzaam.synthetic import GenerationSummary, generate
@@ -300,3 +301,22 @@ def test_rejects_bad_arguments(tmp_path):
         generate(tmp_path, [], seed=1)
     with pytest.raises(ValueError, match="scale"):
         generate(tmp_path, [Quarter(2024, 1)], seed=1, scale=0)
+
+
+def test_the_participating_employers_are_large_small_late_and_one_that_left(small):
+    """The landing zone's employers' file loads as the pipeline loads it; its employers are
+    in the extracts: the largest of their regions, one with a handful of placements, one
+    joining a quarter late, one that left before the last quarter."""
+    out, summary = small
+    employers = load_employers(out / "employers.yml")
+    placements = pd.concat(
+        pd.read_csv(path, sep=";", dtype=str) for path in sorted((out / "placements").glob("*.csv"))
+    ).drop_duplicates("plaatsing_id")
+    per_employer = placements.groupby("werkgever_id").size()
+    assert set(employers) <= set(per_employer.index)
+    counts = sorted(per_employer[list(employers)])
+    assert counts[0] <= 6 and counts[-1] >= 10  # a handful, and large ones (at this scale)
+    last = parse_quarter_range("2019Q4:2020Q3")[-1]
+    assert [e for e in employers.values() if e.until is not None and e.until < last]  # left
+    assert [e for e in employers.values() if e.since > parse_quarter_range("2019Q4")[0]]
+    assert summary.other_files["employers"] == [out / "employers.yml"]

@@ -10,24 +10,13 @@
 --   any factor shown whole).
 
 {%- set t = suppress_below() %}
+{%- set few_outcomes = 'moves < ' ~ t ~ ' or ends - moves < ' ~ t %}
 
 with
 
 mart as (
 
     select * from {{ ref('mart_move_effects') }}
-
-),
-
-combined as (
-
-    select
-        *,
-        {#- the estimate of a region's own model over few moves or few losses #}
-        not is_reference
-        and model_region_code = region_code
-        and (moves < {{ t }} or ends - moves < {{ t }}) as estimate_small
-    from mart
 
 ),
 
@@ -39,20 +28,13 @@ final as (
         level,
         reference_level,
         is_reference,
-        case when estimate_small then null else odds_ratio end as odds_ratio,
-        case when estimate_small then 'n<{{ t }}' end as odds_ratio_suppressed,
-        {%- for column in ['or_ci_lower', 'or_ci_upper', 'p_value'] %}
-        case when estimate_small or is_reference then null else {{ column }} end
-            as {{ column }},
-        case when estimate_small and {{ column }} is not null then 'n<{{ t }}' end
-            as {{ column }}_suppressed,
-        {%- endfor %}
+        {{ published_estimate('odds_ratio', 'or_ci_lower', 'or_ci_upper', few_outcomes) }},
         model_region_code,
         note,
         {{ published_count('model_ends') }},
         {{ published_count('model_moves') }},
         model_run_id
-    from combined
+    from mart
 
 )
 

@@ -10,6 +10,8 @@
 
 {%- set t = suppress_below() %}
 {%- set measures = ['ends', 'moves', 'back_3_6m', 'back_6_12m', 'not_back_12m'] %}
+{#- the losses not yet followed 12 months #}
+{%- set not_followed = 'ends - moves - back_3_6m - back_6_12m - not_back_12m' %}
 
 with
 
@@ -19,72 +21,9 @@ mart as (
 
 ),
 
-cells as (
-
-    {%- for measure in measures %}
-    select
-        region_code, factor, level, '{{ measure }}' as measure, {{ measure }} as cell_value,
-        true as can_hide, false as is_derived
-    from mart
-    union all
-    -- the region's total of each factor: known from any factor whose levels are all shown
-    select
-        region_code, factor, '*' as level, '{{ measure }}' as measure,
-        cast(sum({{ measure }}) as {{ dbt.type_bigint() }}) as cell_value, false as can_hide,
-        false as is_derived
-    from mart
-    group by region_code, factor
-    union all
-    {%- endfor %}
-    select
-        region_code, factor, level, 'unknown_return' as measure,
-        ends - moves - back_3_6m - back_6_12m - not_back_12m as cell_value, false as can_hide,
-        true as is_derived
-    from mart
-
-),
-
-identified_cells as (
-
-    select
-        *,
-        {{ dbt.concat(['region_code', "'|'", 'factor', "'|'", 'level', "'|'", 'measure']) }}
-            as cell_id,
-        false as is_withheld
-    from cells
-
-),
-
-memberships as (
-
-    -- the levels add up to the region's total
-    {{ sum_relation('levels', 'identified_cells', ['region_code', 'factor', 'measure'],
-                    "level = '*'", "measure in ('" ~ measures | join("', '") ~ "')") }}
-
-    union all
-
-    -- the regions add up to the country
-    {{ sum_relation('country', 'identified_cells', ['factor', 'level', 'measure'],
-                    "region_code = 'NL'", "measure in ('" ~ measures | join("', '") ~ "')") }}
-
-    union all
-
-    -- the moves, the return bands and the rest add up to the ends
-    {{ sum_relation('ends', 'identified_cells', ['region_code', 'factor', 'level'],
-                    "measure = 'ends'", "level <> '*'") }}
-
-),
-
-pattern as (
-
-    {{ secondary_suppression('identified_cells', 'memberships') }}
-
-),
-
 hidden as (
 
-    {{ hidden_per_row('identified_cells', 'pattern', ['region_code', 'factor', 'level'],
-                      measures) }}
+    {{ factor_table_hidden('mart', measures, not_followed) }}
 
 ),
 

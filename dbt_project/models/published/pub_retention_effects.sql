@@ -127,12 +127,7 @@ combined as (
     select
         levels.*,
         hidden.events_hidden,
-        hidden.spells_hidden,
-        {#- the estimate of a region's own model over few job losses #}
-        not levels.is_reference
-        and levels.model_region_code = levels.region_code
-        and levels.events < {{ t }} as estimate_small,
-        levels.is_reference as is_reference_estimate
+        hidden.spells_hidden
     from levels
     inner join hidden
         on levels.region_code = hidden.region_code
@@ -149,14 +144,7 @@ final as (
         level,
         reference_level,
         is_reference,
-        case when estimate_small then null else hazard_ratio end as hazard_ratio,
-        case when estimate_small then 'n<{{ t }}' end as hazard_ratio_suppressed,
-        {%- for column in ['hr_ci_lower', 'hr_ci_upper', 'p_value'] %}
-        case when estimate_small or is_reference_estimate then null else {{ column }} end
-            as {{ column }},
-        case when estimate_small and {{ column }} is not null then 'n<{{ t }}' end
-            as {{ column }}_suppressed,
-        {%- endfor %}
+        {{ published_estimate('hazard_ratio', 'hr_ci_lower', 'hr_ci_upper', 'events < ' ~ t) }},
         {{ protected_count('spells', 'spells_hidden') }},
         {{ protected_count('events', 'events_hidden') }},
         model_region_code,

@@ -21,6 +21,7 @@ from duurzaam.publication.labels import (
     PERSPECTIVES,
     SPINNENWEB_LABELS,
     decimal,
+    level_label,
 )
 from duurzaam.quarters import Quarter
 
@@ -165,7 +166,7 @@ def _factors(own: list[Row], national: list[Row]) -> Table:
     ]
     nl = {(r["factor"], r["level"]): r["retention_12m"] for r in national}
     body = [
-        [FACTOR_LABELS.get(str(r["factor"]), r["factor"]), str(r["level"])]
+        [FACTOR_LABELS.get(str(r["factor"]), r["factor"]), level_label(r["level"])]
         + [share(r[c]) for c in ("retention_12m", "retention_12m_ci_lower")]
         + [share(r["retention_12m_ci_upper"]), show.count(r["spells"])]
         + [share(nl.get((r["factor"], r["level"])))]

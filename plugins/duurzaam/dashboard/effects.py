@@ -12,7 +12,7 @@ from typing import Any
 
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import Row
-from duurzaam.publication.labels import FACTOR_LABELS, MOVE_FACTOR_LABELS, NATIONAL
+from duurzaam.publication.labels import FACTOR_LABELS, MOVE_FACTOR_LABELS, NATIONAL, level_label
 
 REFERENCE = "1 (referentie)"
 ESTIMATED_ON = {NATIONAL: "landelijk model (alle regio's)"}
@@ -99,6 +99,8 @@ def _cell(column: str, row: Row, layout: EffectsLayout) -> Any:
     value = row[column]
     if column == "factor":
         return layout.factor_labels.get(str(value), value)
+    if column == "level" or (column == "reference_level" and not row.get("is_reference")):
+        return level_label(value)
     if column == "spells":
         return show.count(value)
     if column == "model_region_code":

@@ -11,7 +11,7 @@ from typing import Any
 from duurzaam.dashboard import show
 from duurzaam.dashboard.data import DashboardData, Row
 from duurzaam.dashboard.effects import MOVES, effects_table
-from duurzaam.publication.labels import MOVE_FACTOR_LABELS, NATIONAL, decimal
+from duurzaam.publication.labels import MOVE_FACTOR_LABELS, NATIONAL, decimal, level_label
 
 SHARE_COLUMNS = [
     "Kenmerk",
@@ -54,7 +54,7 @@ def share_rows(own: list[Row], national: list[Row]) -> list[list[Any]]:
     return [
         [
             MOVE_FACTOR_LABELS[r["factor"]],
-            r["level"],
+            level_label(r["level"]),
             show.count(r["ends"]),
             show.figure(r["move_share"], "rate"),
             _interval(r),

@@ -21,7 +21,13 @@ from duurzaam.publication.cohorts import (
     is_rolling,
     published_curve,
 )
-from duurzaam.publication.labels import FACTOR_LABELS, NATIONAL, PERSPECTIVES, SPINNENWEB_LABELS
+from duurzaam.publication.labels import (
+    FACTOR_LABELS,
+    NATIONAL,
+    PERSPECTIVES,
+    SPINNENWEB_LABELS,
+    level_label,
+)
 from duurzaam.quarters import Quarter
 
 RETENTION_COHORT = "retention_12m_cohort"  # the people behind a retention rate
@@ -224,7 +230,7 @@ def _factors(own: list[Row], national: list[Row]) -> dict[str, dict]:
         )
         entry["levels"].append(
             {
-                "level": str(level["level"]),
+                "level": level_label(level["level"]),
                 "retention": show.rate_value(level["retention_12m"]),
                 "lower": show.rate_value(level["retention_12m_ci_lower"]),
                 "upper": show.rate_value(level["retention_12m_ci_upper"]),

@@ -11,16 +11,16 @@ carry the national estimates and say so."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from duurzaam.effects.estimates import EVENTS_PER_PARAMETER, replace_estimates, run_id, stored
-from duurzaam.effects.model import MIN_LEVEL_EVENTS, REGION_FACTOR
-from duurzaam.effects.moves import FACTORS, OUTCOME, YEAR, MoveFit, fit_moves, no_fit
-from duurzaam.publication.labels import NATIONAL
+from duurzaam.effects.estimates import (
+    EVENTS_PER_PARAMETER,
+    EffectsModel,
+    estimate_rows,
+    replace_estimates,
+)
+from duurzaam.effects.moves import FACTORS, OUTCOME, YEAR, fit_moves, no_fit
 from duurzaam.settings import Settings
 from duurzaam.warehouse.database import Warehouse, open_warehouse
 
@@ -76,28 +76,7 @@ def read_ends(warehouse: Warehouse) -> pd.DataFrame:
 
 def move_rows(ends: pd.DataFrame) -> pd.DataFrame:
     """Every row of the estimates table: 'NL' (the factors and the region) and each region."""
-    if ends.empty:
-        return pd.DataFrame(columns=[name for name, _ in COLUMNS])
-    ends = ends.assign(**{REGION_FACTOR: ends["region_code"].fillna("onbekend")})
-    factors = [*FACTORS, REGION_FACTOR]
-    national_note = None
-    try:
-        national = fit_moves(ends, factors)
-    except (ValueError, np.linalg.LinAlgError) as error:
-        national, national_note = no_fit(ends, factors), f"no national model: {error}"
-    rows = _scope_rows(NATIONAL, ends, factors, {NATIONAL: national}, national_note)
-    parameters = sum(ends[factor].nunique() - 1 for factor in FACTORS)
-    for region, regional in ends.dropna(subset=["region_code"]).groupby("region_code"):
-        fits, note = {NATIONAL: national}, _too_few_outcomes(regional, parameters)
-        if note is None:
-            try:
-                fits[str(region)] = fit_moves(regional, FACTORS)
-            except (ValueError, np.linalg.LinAlgError) as error:
-                note = f"the region's own model failed ({error}): national estimates"
-        rows += _scope_rows(str(region), regional, FACTORS, fits, note)
-    frame = pd.DataFrame(rows, columns=[name for name, _ in COLUMNS[:-1]])
-    frame["model_run_id"] = run_id(ends, MODEL_VERSION, END_ID)
-    return frame
+    return estimate_rows(ends, MOVES)
 
 
 def _too_few_outcomes(ends: pd.DataFrame, parameters: int) -> str | None:
@@ -114,56 +93,16 @@ def _too_few_outcomes(ends: pd.DataFrame, parameters: int) -> str | None:
     )
 
 
-def _scope_rows(
-    region: str,
-    ends: pd.DataFrame,
-    factors: Sequence[str],
-    fits: dict[str, MoveFit],
-    region_note: str | None,
-) -> list[list[Any]]:
-    """One row per factor and level occurring in the ends of the scope. The estimate comes
-    from the region's own model where it has one for the level, else from the national one."""
-    own = fits.get(region)
-    rows = []
-    for factor in factors:
-        counts = ends.groupby(factor)[OUTCOME].agg(["size", "sum"])
-        for level, (size, moves) in counts.iterrows():
-            key, note = (factor, str(level)), region_note
-            if own is not None and (key in own.estimates.index or own.references[factor] == level):
-                source = region
-            else:
-                source = NATIONAL
-                if own is not None and region != NATIONAL:
-                    note = "too few moves or job losses at this level in the region: national"
-            fit = fits[source]
-            if key not in fit.estimates.index and fit.references[factor] != level:
-                note = note or (
-                    f"fewer than {MIN_LEVEL_EVENTS} moves or job losses at the level: no estimate"
-                )
-            rows.append(
-                [
-                    region,
-                    factor,
-                    str(level),
-                    *_estimate(fit, key),
-                    int(size),
-                    int(moves),
-                    source,
-                    note,
-                    fit.ends,
-                    fit.moves,
-                ]
-            )
-    return rows
-
-
-def _estimate(fit: MoveFit, key: tuple[str, str]) -> list[Any]:
-    reference = fit.references[key[0]]
-    if key[1] == reference:
-        return [reference, True, 1.0, None, None, None]
-    if key not in fit.estimates.index:  # too rare even nationally: no estimate
-        return [reference, False, None, None, None, None]
-    row = fit.estimates.loc[key]
-    assert isinstance(row, pd.Series)  # the index holds each level once
-    values = (row[c] for c in ("odds_ratio", "ci_lower", "ci_upper", "p_value"))
-    return [reference, False, *(stored(v) for v in values)]
+MOVES = EffectsModel(
+    version=MODEL_VERSION,
+    id_column=END_ID,
+    columns=COLUMNS,
+    factors=FACTORS,
+    outcome=OUTCOME,
+    outcomes="moves or job losses",
+    ratio="odds_ratio",
+    fit=fit_moves,
+    no_fit=no_fit,
+    too_few=_too_few_outcomes,
+    model_columns=lambda fit, factor: [fit.ends, fit.moves],
+)

@@ -10,27 +10,18 @@ carry the national estimates and say so."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from duurzaam.effects.estimates import (
     EVENTS_PER_PARAMETER,
+    EffectsModel,
+    estimate_rows,
     replace_estimates,
-    run_id,
     stored,
 )
-from duurzaam.effects.model import (
-    FACTORS,
-    MIN_LEVEL_EVENTS,
-    REGION_FACTOR,
-    CoxFit,
-    fit_cox,
-    no_fit,
-)
-from duurzaam.publication.labels import NATIONAL
+from duurzaam.effects.model import FACTORS, CoxFit, fit_cox, no_fit
 from duurzaam.settings import Settings
 from duurzaam.warehouse.database import Warehouse, open_warehouse
 
@@ -97,30 +88,7 @@ def read_spells(warehouse: Warehouse) -> pd.DataFrame:
 
 def effect_rows(spells: pd.DataFrame) -> pd.DataFrame:
     """Every row of the estimates table: 'NL' (the factors and the region) and each region."""
-    if spells.empty:
-        return pd.DataFrame(columns=[name for name, _ in COLUMNS])
-    spells = spells.assign(**{REGION_FACTOR: spells["region_code"].fillna("onbekend")})
-    factors = [*FACTORS, REGION_FACTOR]
-    national_note = None
-    try:
-        national = fit_cox(spells, factors)
-    except (ValueError, np.linalg.LinAlgError) as error:
-        national, national_note = no_fit(spells, factors), f"no national model: {error}"
-    identity = run_id(spells, MODEL_VERSION, SPELL_ID)
-    rows = _scope_rows(NATIONAL, spells, factors, {NATIONAL: national}, national_note)
-    # a regional model has a parameter per non-reference level of the factors
-    parameters = sum(spells[factor].nunique() - 1 for factor in FACTORS)
-    for region, regional in spells.dropna(subset=["region_code"]).groupby("region_code"):
-        fits, note = {NATIONAL: national}, _too_few_events(regional, parameters)
-        if note is None:
-            try:
-                fits[str(region)] = fit_cox(regional, FACTORS)
-            except (ValueError, np.linalg.LinAlgError) as error:
-                note = f"the region's own model failed ({error}): national estimates"
-        rows += _scope_rows(str(region), regional, FACTORS, fits, note)
-    frame = pd.DataFrame(rows, columns=[name for name, _ in COLUMNS[:-1]])
-    frame["model_run_id"] = identity
-    return frame
+    return estimate_rows(spells, RETENTION)
 
 
 def _too_few_events(spells: pd.DataFrame, parameters: int) -> str | None:
@@ -135,48 +103,8 @@ def _too_few_events(spells: pd.DataFrame, parameters: int) -> str | None:
     )
 
 
-def _scope_rows(
-    region: str,
-    spells: pd.DataFrame,
-    factors: Sequence[str],
-    fits: dict[str, CoxFit],
-    region_note: str | None,
-) -> list[list[Any]]:
-    """One row per factor and level occurring in the spells of the scope. The estimate comes
-    from the region's own model where it has one for the level, else from the national one."""
-    own = fits.get(region)
-    rows = []
-    for factor in factors:
-        counts = spells.groupby(factor)["is_event"].agg(["size", "sum"])
-        for level, (size, events) in counts.iterrows():
-            key, note = (factor, str(level)), region_note
-            if own is not None and (key in own.estimates.index or own.references[factor] == level):
-                source = region
-            else:
-                source = NATIONAL
-                if own is not None and region != NATIONAL:
-                    note = "too few job losses at this level in the region: national estimate"
-            fit = fits[source]
-            if key not in fit.estimates.index and fit.references[factor] != level:
-                note = note or f"fewer than {MIN_LEVEL_EVENTS} job losses at the level: no estimate"
-            model = _model_columns(fit, factor, source, note)
-            estimate = _estimate(fit, key)
-            rows.append([region, factor, str(level), *estimate, int(size), int(events), *model])
-    return rows
-
-
-def _estimate(fit: CoxFit, key: tuple[str, str]) -> list[Any]:
-    reference = fit.references[key[0]]
-    if key[1] == reference:
-        return [reference, True, 1.0, None, None, None]
-    if key not in fit.estimates.index:  # too rare even nationally: no estimate
-        return [reference, False, None, None, None, None]
-    row = fit.estimates.loc[key]
-    assert isinstance(row, pd.Series)  # the index holds each level once
-    return [reference, False, *(stored(row[c]) for c in ("hr", "ci_lower", "ci_upper", "p_value"))]
-
-
-def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> list[Any]:
+def _model_columns(fit: CoxFit, factor: str) -> list[Any]:
+    """The factor's proportional-hazards test and the model's counts."""
     ph: list[Any] = [None] * 4
     if factor in fit.ph_test.index:
         test = fit.ph_test.loc[factor]
@@ -187,4 +115,19 @@ def _model_columns(fit: CoxFit, factor: str, source: str, note: str | None) -> l
             stored(test["p_value"]),
             bool(test["violated"]),
         ]
-    return [source, note, *ph, fit.spells, fit.events]
+    return [*ph, fit.spells, fit.events]
+
+
+RETENTION = EffectsModel(
+    version=MODEL_VERSION,
+    id_column=SPELL_ID,
+    columns=COLUMNS,
+    factors=FACTORS,
+    outcome="is_event",
+    outcomes="job losses",
+    ratio="hr",
+    fit=fit_cox,
+    no_fit=no_fit,
+    too_few=_too_few_events,
+    model_columns=_model_columns,
+)

@@ -259,6 +259,17 @@ def dbt_failed(task_id: str, error: BaseException | None) -> Alert:
 
 def report_not_sent(report: Mapping[str, Any], error: BaseException | None, tries: int) -> Alert:
     region, quarter = report.get("region_code", "?"), report.get("quarter", "?")
+    if "employer_id" in report:  # a participating employer's report
+        employer = report["employer_id"]
+        return Alert(
+            f"employer report not sent: {employer} {quarter}",
+            f"The report of employer {employer} ({report.get('name', '?')}) for {quarter} was "
+            f"not sent after {tries} attempt{'s' * (tries != 1)}; the other reports are not "
+            f"affected.\n\n{_plain(error)}\n\nWhat to do: once the cause is fixed, clear this "
+            f"employer's send_employer_report task, or run `duurzaam report --quarter {quarter} "
+            "--employers`: only what was not sent is sent.\n",
+            "report",
+        )
     return Alert(
         f"report not sent: {region} {quarter}",
         f"The report of region {region} for {quarter} was not sent after {tries} "

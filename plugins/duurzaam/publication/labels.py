@@ -44,6 +44,13 @@ SOURCE_LABELS = {
 }
 
 
+def level_label(level: object) -> str:
+    """A factor's level as a reader sees it: '<10' employees or '<12' hours in words, so that
+    a level never looks like the published layer's '<10' for a withheld count."""
+    text = str(level)
+    return f"minder dan {text[1:]}" if text.startswith("<") else text
+
+
 def page_path(code: str) -> str:
     """A region's page under the site root; the country's page is the start page."""
     return "index.html" if code == NATIONAL else f"regio/{code}.html"

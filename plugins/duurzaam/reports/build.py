@@ -1,12 +1,14 @@
 """The regional reports of a quarter, from the marts to the region's own recipients, each sent
 exactly once (meta.outbox). The Airflow DAG maps `deliver_report` over the regions; the
-command line runs it for every region in turn. A region that fails does not stop the others."""
+command line runs it for every region in turn. A region that fails does not stop the others.
+What sends a report (send_prepared, send_all) serves the employers' reports too
+(employer_reports.py)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -42,7 +44,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Delivery:
-    region_code: str
+    addressee: str  # the region code, or 'werkgever:<id>'
     status: str  # sent | correction | unchanged
     where: str  # the server or the .eml file
     render_seconds: float = 0.0
@@ -53,7 +55,7 @@ class Delivery:
             "correction": "sent as a correction",
             "unchanged": "already sent (unchanged), not sent again",
         }[self.status]
-        return f"{self.region_code}: {what} -> {self.where}"
+        return f"{self.addressee}: {what} -> {self.where}"
 
 
 @dataclass
@@ -90,9 +92,11 @@ def regions_with_recipients(quarter: Quarter, settings: Settings) -> tuple[list[
 
 @dataclass(frozen=True)
 class PreparedReport:
-    """A region's report content and where it stands in the outbox, before rendering."""
+    """A report's content and where it stands in the outbox, before rendering: a region's,
+    or a participating employer's (employer_reports.py)."""
 
-    region_code: str
+    addressee: str  # the outbox's key: the region code, or 'werkgever:<id>'
+    file_name: str  # the .eml's name in the outbox folder, without the suffix
     content: dict
     content_hash: str
     recipients: list[str]
@@ -123,6 +127,7 @@ def prepare_report(
     digest = content_hash(content)
     return PreparedReport(
         region_code,
+        f"{region_code}-{slug(content['region_name'])}",
         content,
         digest,
         addresses,
@@ -148,7 +153,7 @@ def send_prepared(
     quarter = prepared.content["quarter"]
     claim = outbox.claim(
         warehouse,
-        prepared.region_code,
+        prepared.addressee,
         quarter,
         prepared.content_hash,
         prepared.recipients,
@@ -156,7 +161,7 @@ def send_prepared(
     )
     where = repr(server) if server else str(settings.outbox_dir / quarter)
     if claim is None:  # sent meanwhile by another attempt
-        return Delivery(prepared.region_code, "unchanged", where)
+        return Delivery(prepared.addressee, "unchanged", where)
     if claim.corrects != prepared.state.corrects:  # the outbox changed meanwhile
         report = render(
             prepared.content, corrects=claim.corrects, dashboard_link=prepared.dashboard_link
@@ -166,11 +171,9 @@ def send_prepared(
     try:
         message = build_message(report, prepared.content, prepared.recipients, claim.message_id)
         if not server:
-            name = f"{prepared.region_code}-{_slug(prepared.content['region_name'])}"
+            folder = settings.outbox_dir / quarter
             where = str(
-                write_to_folder(
-                    message, report.pdf, report.html, settings.outbox_dir / quarter, name
-                )
+                write_to_folder(message, report.pdf, report.html, folder, prepared.file_name)
             )
         elif pending:
             send(message, server, to=pending)
@@ -183,7 +186,7 @@ def send_prepared(
         raise
     outbox.mark_sent(warehouse, claim, transport, pending)
     status = "correction" if claim.corrects else "sent"
-    return Delivery(prepared.region_code, status, where, report.seconds)
+    return Delivery(prepared.addressee, status, where, report.seconds)
 
 
 def deliver_report(
@@ -195,10 +198,23 @@ def deliver_report(
 ) -> Delivery:
     """One region's report to its own recipients, unless this exact report was sent before
     (what a mapped Airflow task runs). Without a server it goes to the outbox folder."""
+    return deliver(
+        lambda warehouse: prepare_report(
+            warehouse, quarter, region_code, settings, missing_sources
+        ),
+        settings,
+        server,
+    )
+
+
+def deliver(
+    prepare: Callable[[Warehouse], PreparedReport], settings: Settings, server: SmtpServer | None
+) -> Delivery:
+    """The report `prepare` makes, rendered and sent unless this exact report was sent before."""
     with open_warehouse(settings.warehouse_url) as warehouse:
-        prepared = prepare_report(warehouse, quarter, region_code, settings, missing_sources)
+        prepared = prepare(warehouse)
         if prepared.state.already_sent:
-            return Delivery(region_code, "unchanged", repr(server) if server else "outbox")
+            return Delivery(prepared.addressee, "unchanged", repr(server) if server else "outbox")
         return send_prepared(warehouse, prepared, render_prepared(prepared), settings, server)
 
 
@@ -209,9 +225,7 @@ def write_reports(
     workers: int = 2,
     regions: list[str] | None = None,
 ) -> ReportRun:
-    """Every region's report of the quarter (or only `regions`'). Rendering (charts, PDF)
-    runs in `workers` processes; the warehouse and the server are used from this one. A
-    region that fails is recorded and does not keep the others from their report."""
+    """Every region's report of the quarter (or only `regions`'), each sent once (send_all)."""
     with_recipients, without = regions_with_recipients(quarter, settings)
     if regions is not None:
         unknown = set(regions) - set(with_recipients) - set(without)
@@ -220,24 +234,41 @@ def write_reports(
         with_recipients = [r for r in with_recipients if r in regions]
         without = [r for r in without if r in regions]
     run = ReportRun(str(quarter), without_recipients=without)
+
+    def prepared(warehouse: Warehouse) -> Iterator[PreparedReport]:
+        for region in with_recipients:
+            yield prepare_report(warehouse, quarter, region, settings)
+
+    return send_all(run, prepared, settings, server, workers)
+
+
+def send_all(
+    run: ReportRun,
+    prepared: Callable[[Warehouse], Iterable[PreparedReport]],
+    settings: Settings,
+    server: SmtpServer | None,
+    workers: int = 2,
+) -> ReportRun:
+    """Sends each report `prepared` yields that was not sent before. Rendering (charts, PDF)
+    runs in `workers` processes; the warehouse and the server are used from this one. A
+    report that fails is recorded and does not keep the others from theirs."""
     with (
         open_warehouse(settings.warehouse_url) as warehouse,
         ProcessPoolExecutor(workers, mp_context=_rendering_context()) as pool,
     ):
-        rendering = []  # rendering starts while the next regions are prepared
-        for region in with_recipients:
-            prepared = prepare_report(warehouse, quarter, region, settings)
-            if prepared.state.already_sent:
-                run.deliveries.append(Delivery(region, "unchanged", "-"))
+        rendering = []  # rendering starts while the next reports are prepared
+        for report in prepared(warehouse):
+            if report.state.already_sent:
+                run.deliveries.append(Delivery(report.addressee, "unchanged", "-"))
             else:
-                rendering.append((prepared, pool.submit(render_prepared, prepared)))
-        for prepared, report in rendering:
+                rendering.append((report, pool.submit(render_prepared, report)))
+        for report, rendered in rendering:
             try:
                 run.deliveries.append(
-                    send_prepared(warehouse, prepared, report.result(), settings, server)
+                    send_prepared(warehouse, report, rendered.result(), settings, server)
                 )
             except (DeliveryError, outbox.AlreadyClaimed) as error:
-                run.failed[prepared.region_code] = str(error)
+                run.failed[report.addressee] = str(error)
     return run
 
 
@@ -250,6 +281,6 @@ def _rendering_context() -> BaseContext:
     return context
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

@@ -28,6 +28,7 @@ from duurzaam.publication.labels import (
     PERSPECTIVES,
     SOURCE_LABELS,
     SPINNENWEB_LABELS,
+    level_label,
     thousands,
 )
 from duurzaam.reports.data import ReportData
@@ -214,7 +215,7 @@ def _factors(factors: pd.DataFrame, region_code: str, d: Disclosure) -> list[dic
     regional = factors[factors["region_code"] == region_code]
     for factor, levels in regional.groupby("factor", sort=True):
         for _, level in levels.sort_values("level").iterrows():
-            label = f"{FACTOR_LABELS.get(str(factor), str(factor))}: {level['level']}"
+            label = f"{FACTOR_LABELS.get(str(factor), str(factor))}: {level_label(level['level'])}"
             nl = (
                 national.loc[(factor, level["level"])]
                 if (factor, level["level"]) in national.index

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from duurzaam.publication.labels import NATIONAL, percentage
+from duurzaam.publication.labels import NATIONAL, level_label, percentage
 
 SECTION = "Effecten na correctie"
 
@@ -50,9 +50,9 @@ def effects_content(
             if not reference and _missing(nl["hazard_ratio"]) and _marker(nl) is None:
                 continue  # not estimated (a level without spells)
             name = (
-                f"{label}: {level} (referentie)"
+                f"{label}: {level_label(level)} (referentie)"
                 if reference
-                else f"{label}: {level} (t.o.v. {nl['reference_level']})"
+                else f"{label}: {level_label(level)} (t.o.v. {level_label(nl['reference_level'])})"
             )
             key = (factor, str(level))
             own = _own_row(regional, key, region_code)

@@ -11,7 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from duurzaam.publication.labels import MOVE_FACTOR_LABELS, NATIONAL, percentage, thousands
+from duurzaam.publication.labels import (
+    MOVE_FACTOR_LABELS,
+    NATIONAL,
+    level_label,
+    percentage,
+    thousands,
+)
 from duurzaam.reports.effects import _own_row, compare
 from duurzaam.reports.withheld import Disclosure, as_float, missing, withheld_marker
 
@@ -135,7 +141,10 @@ def _effects(effects: pd.DataFrame, region_code: str, d: Disclosure) -> list[dic
         for level, nl in national.loc[factor].sort_index().iterrows():
             if bool(nl["is_reference"]):
                 continue
-            key, name = (factor, str(level)), f"{label}: {level} (t.o.v. {nl['reference_level']})"
+            key, name = (
+                (factor, str(level)),
+                f"{label}: {level_label(level)} (t.o.v. {level_label(nl['reference_level'])})",
+            )
             own = _own_row(regional, key, region_code)
             row, source = (own, "regio") if own is not None else (nl, "landelijke schatting")
             ratio = d.value(row, "odds_ratio", SECTION, name)
@@ -188,7 +197,7 @@ def _factors(region: pd.DataFrame, national: pd.DataFrame, d: Disclosure) -> lis
     for factor, label in LABELS.items():
         levels = region[region["factor"] == factor]
         for _, level in levels.sort_values("level", key=_level_order).iterrows():
-            name = f"{label}: {level['level']}"
+            name = f"{label}: {level_label(level['level'])}"
             key = (factor, level["level"])
             rows.append(
                 {

@@ -1,6 +1,7 @@
-"""A region's report as a mail: the HTML body from the Jinja template with the charts inline
-(cid images, no external resources), a plain-text part, and the same HTML as a PDF
-attachment (WeasyPrint)."""
+"""A report as a mail: the HTML body from the Jinja template with the charts inline (cid
+images, no external resources), a plain-text part, and the same HTML as a PDF attachment
+(WeasyPrint). A region's report (content.py) or a participating employer's
+(employer_content.py, content["kind"] == "werkgever": tables only, no charts)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from duurzaam.settings import TEMPLATES_DIR
 SENDER = "Duurzaam Werk <rapportage@duurzaamwerk.example>"
 # Tagged (structure tree, alternative texts, language, title): PDF/UA-1, ISO 14289-1
 PDF_VARIANT = "pdf/ua-1"
+EMPLOYER = "werkgever"  # content["kind"] of an employer's report
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,23 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def is_employer_report(content: dict[str, Any]) -> bool:
+    return content.get("kind") == EMPLOYER
+
+
+def addressee(content: dict[str, Any]) -> str:
+    """Whose report it is, as meta.outbox keys it: the region code, or 'werkgever:<id>'."""
+    return str(content["addressee"] if is_employer_report(content) else content["region_code"])
+
+
 def subject(content: dict[str, Any], correction: bool = False) -> str:
-    title = (
-        f"Kwartaalrapportage Duurzaam Werk — {content['region_name']} — {content['quarter_label']}"
-    )
+    if is_employer_report(content):
+        title = f"Duurzaam Werk — {content['employer_name']} — {content['quarter_label']}"
+    else:
+        title = (
+            f"Kwartaalrapportage Duurzaam Werk — {content['region_name']} — "
+            f"{content['quarter_label']}"
+        )
     return f"Correctie: {title}" if correction else title
 
 
@@ -57,10 +72,12 @@ def render(
     the region's dashboard page, linked from the mail (not from the PDF, a document of its
     own)."""
     started = time.perf_counter()
-    pngs, alts = draw_charts(content)
+    employer = is_employer_report(content)
+    pngs, alts = ({}, {}) if employer else draw_charts(content)
     context = {**content, "correction": corrects, "alts": alts}
     environment = _templates(content["threshold"])
-    template = environment.get_template("region_report.html.j2")
+    stem = "employer_report" if employer else "region_report"
+    template = environment.get_template(f"{stem}.html.j2")
     html = template.render(
         **context, images={name: f"cid:{name}" for name in pngs}, dashboard_link=dashboard_link
     )
@@ -79,7 +96,7 @@ def render(
     return RenderedReport(
         subject=subject(content, correction=corrects is not None),
         html=html,
-        text=environment.get_template("region_report.txt.j2").render(
+        text=environment.get_template(f"{stem}.txt.j2").render(
             **context, dashboard_link=dashboard_link
         ),
         pdf=pdf,
@@ -229,15 +246,18 @@ def spinnenweb_alt(elements: list[str], perspectives: dict[str, list[float | Non
 def build_message(
     report: RenderedReport, content: dict[str, Any], recipients: list[str], message_id: str
 ) -> EmailMessage:
-    """One message to the region's own recipients: text and HTML alternatives, the charts
-    related to the HTML part, the PDF attached."""
+    """One message to the report's own recipients (the region's, or the employer's): text
+    and HTML alternatives, the charts related to the HTML part, the PDF attached."""
     message = EmailMessage()
     message["Subject"] = report.subject
     message["From"] = SENDER
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
-    message["X-Duurzaam-Region"] = content["region_code"]
+    if is_employer_report(content):
+        message["X-Duurzaam-Employer"] = content["employer_id"]
+    else:
+        message["X-Duurzaam-Region"] = content["region_code"]
     message["X-Duurzaam-Quarter"] = content["quarter"]
     message.set_content(report.text)
     message.add_alternative(report.html, subtype="html")
@@ -254,7 +274,8 @@ def build_message(
 
 
 def pdf_name(content: dict[str, Any]) -> str:
-    return f"Duurzaam-Werk-{content['region_code']}-{content['quarter']}.pdf"
+    whose = content["employer_id"] if is_employer_report(content) else content["region_code"]
+    return f"Duurzaam-Werk-{whose}-{content['quarter']}.pdf"
 
 
 @cache

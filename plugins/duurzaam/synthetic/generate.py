@@ -16,6 +16,7 @@ import pandas as pd
 import duurzaam.synthetic.employer_survey as employer_survey
 import duurzaam.synthetic.followup_survey as followup_survey
 import duurzaam.synthetic.jobs_agreement as jobs_agreement
+import duurzaam.synthetic.participants as participants
 import duurzaam.synthetic.register as register
 from duurzaam.quarters import Quarter
 from duurzaam.synthetic.config import load_config
@@ -42,12 +43,14 @@ class SourceWriter(Protocol):
         ...
 
 
-# In this order: each writer's random stream is numbered by its place (2, 3, ...).
+# In this order: each writer's random stream is numbered by its place (2, 3, ...). The last
+# writes no extract but the participating employers' file (employers.yml).
 OTHER_SOURCE_WRITERS: tuple[SourceWriter, ...] = (
     register,
     jobs_agreement,
     employer_survey,
     followup_survey,
+    participants,
 )
 
 

@@ -73,9 +73,13 @@ def run_dbt(arguments: list[str], settings: Settings, check: bool = True) -> Any
 
 
 def prepare_warehouse(settings: Settings) -> None:
-    """dbt reads the raw tables as sources; on a fresh warehouse they exist, empty."""
+    """dbt reads the raw tables and the participating employers as sources; on a fresh
+    warehouse the raw tables exist, empty, and the employers are the configuration's."""
+    from duurzaam.transform.participants import write_participation  # heavy: pandas
+
     with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.ensure_schema(raw_tables())
+        write_participation(warehouse, settings.employers_config)
 
 
 def transform(settings: Settings) -> None:

@@ -51,6 +51,10 @@ SLICES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "pub_move_factors": (None, ("region_code", "factor", "level")),
     "pub_move_effects": (None, ("region_code", "factor", "level")),
 }
+# Never in the open-data export: the employer reports' figures. An employer's own figures are
+# for that employer only, and a benchmark is withheld by how many employers besides the
+# reader it holds, a rule meant for the employer reading it beside its own.
+NOT_EXPORTED = frozenset({"pub_employer_quarter", "pub_employer_benchmarks"})
 EXPORT_FILES = ("schema.json", "README.txt")
 
 
@@ -170,7 +174,8 @@ def export_published(
     """Each published model of the quarter as Parquet and CSV in `folder`, with schema.json
     (columns, types, descriptions, what a withheld value is) and README.txt. ExportRefused
     when the published layer has no figures for the quarter; `folder` is replaced only when
-    it holds an earlier export."""
+    it holds an earlier export. The models of NOT_EXPORTED are left out."""
+    models = [model for model in models if model.name not in NOT_EXPORTED]
     unknown = [model.name for model in models if model.name not in SLICES]
     if unknown:
         raise ValueError(f"decide how to export {', '.join(unknown)}: SLICES in {__name__}")

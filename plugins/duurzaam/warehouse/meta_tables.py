@@ -35,7 +35,7 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
     # One row per region, quarter and report content: sending is claimed here before it is
     # attempted and marked after, so a retry or rerun sends only what was not sent.
     "outbox": [
-        ("region_code", "text not null"),
+        ("region_code", "text not null"),  # or 'werkgever:<id>': an employer's report
         ("quarter", "text not null"),
         ("content_hash", "text not null"),
         ("recipients", "text not null"),

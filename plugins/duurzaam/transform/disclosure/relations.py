@@ -264,6 +264,27 @@ class TotalElsewhere(Relation):
 
 
 @dataclass(frozen=True)
+class EqualElsewhere(TotalElsewhere):
+    """On each row `where` (a pandas expression) keeps, `column` is the total another table
+    publishes for the row's group: a region's own move model counts the ends that
+    pub_move_factors splits by factor."""
+
+    where: str = "index == index"  # every row
+
+    def equations_with(self, table: Table, other: Table) -> Iterator[Equation]:
+        kept = set(table.frame.query(self.where).index)
+        label = f"{self.total_table} {self.total} = {self.table} {self.column}"
+        seen: set[Cell] = set()
+        for index, row in zip(table.frame.index, table.rows, strict=True):
+            key = table.key_of(row)
+            cell = table.cell(key, self.column)
+            if index in kept and cell not in seen:
+                seen.add(cell)
+                total = other.cell({self.group: key[self.group]}, self.total)
+                yield sum_equation(total, [cell], label)
+
+
+@dataclass(frozen=True)
 class AnswerShares(Relation):
     """Shares of the answers of a question (`<question>_<option>_of_answers`): option i's
     share is count_i / A, A the sum of the counts of the question's options, count_i the

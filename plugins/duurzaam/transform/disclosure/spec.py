@@ -11,9 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from duurzaam.publication.labels import NATIONAL
+from duurzaam.transform.disclosure.employer_relations import (
+    PartOfElsewhere,
+    quarter_of,
+    region_benchmark,
+    region_quarter,
+    sector_size_benchmark,
+)
 from duurzaam.transform.disclosure.relations import (
     AnswerShares,
     EachPart,
+    EqualElsewhere,
     GroupSum,
     QuarterChain,
     RatePair,
@@ -26,6 +34,7 @@ from duurzaam.transform.disclosure.relations import (
 RQ, FACTORS, FOLLOWUP = "pub_region_quarter", "pub_retention_factors", "pub_followup"
 SURVEY, EFFECTS, SURVIVAL = "pub_employer_survey", "pub_retention_effects", "pub_cohort_survival"
 MOVES, MOVE_EFFECTS = "pub_move_factors", "pub_move_effects"
+EMPLOYER, BENCHMARKS = "pub_employer_quarter", "pub_employer_benchmarks"
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,18 @@ class Spec:
 
 
 NO_REGION = "no_region"  # the country minus its regions: the people of no region
+_YEAR = {"rolling_year": 4}  # a rolling year: its quarter and the three before it
+OWN_MODEL = "model_region_code == region_code"  # a region's own model's rows (or the country's)
 
 _NATIONAL = ("placements_started", "job_losses", "job_to_job_moves", "placed_in_work")
 _REGISTER = ("wajong", "wsw", "participatiewet", "pro_vso", "wiw_id")
 _QUESTIONS = ("geen_reden", "reden", "contract")  # the employer_survey_options macro's keys
 _MOVES = ("ends", "moves", "back_3_6m", "back_6_12m", "not_back_12m")
+_INSTRUMENTS: tuple[str, ...] = ("jobcoach", "wage_cost_subsidy", "no_risk_policy")
+_INSTRUMENTS += ("workplace_adaptation", "labour_expert")  # employer_instruments() in dbt
+_EMPLOYER: tuple[str, ...] = ("placements_started", "job_losses", "job_to_job_moves")
+_EMPLOYER += ("rolling_year_placements", *(f"{i}_placements" for i in _INSTRUMENTS))
+_BENCHMARK = (*_EMPLOYER, "employers", "rolling_year_employers")
 
 TABLES = {
     RQ: TableSpec(
@@ -100,6 +116,10 @@ TABLES = {
     MOVE_EFFECTS: TableSpec(
         ("region_code", "factor", "level"),
         {"model_ends": ("region_code", "factor"), "model_moves": ("region_code", "factor")},
+    ),
+    EMPLOYER: TableSpec(("employer_id", "quarter")),
+    BENCHMARKS: TableSpec(
+        ("benchmark", "scope", "quarter"), {f"total({c})": ("quarter",) for c in _BENCHMARK}
     ),
 }
 
@@ -159,19 +179,68 @@ RELATIONS: tuple[Relation, ...] = (
     AnswerShares(SURVEY, _QUESTIONS),
     # pub_retention_effects: a region's own model's totals are the sums of a factor's levels
     *(
-        GroupSum(EFFECTS, c, "level", total=f"model_{c}", where="model_region_code == region_code")
+        GroupSum(EFFECTS, c, "level", total=f"model_{c}", where=OWN_MODEL)
         for c in ("spells", "events")
     ),
     RowSum(EFFECTS, "spells", ("events",), rest="rest(spells)"),
+    # and they are the spells pub_retention_factors splits by factor
+    EqualElsewhere(EFFECTS, "model_spells", "region_code", FACTORS, "total(spells)", OWN_MODEL),
     # pub_move_factors: every factor splits the same ends; the country and its regions; the
     # moves, the return bands and the losses not yet followed 12 months make up the ends
     *(GroupSum(MOVES, c, "level", total=f"total({c})") for c in _MOVES),
     *(GroupSum(MOVES, c, "region_code", total_row=NATIONAL) for c in _MOVES),
     RowSum(MOVES, "ends", _MOVES[1:], rest="rest(ends)"),
     RowSum(MOVES, "moves", ("count(move_share)",)),
+    # pub_move_effects: a model of the country's or a region's own counts the ends (and
+    # moves) pub_move_factors splits by factor
+    *(
+        EqualElsewhere(MOVE_EFFECTS, f"model_{c}", "region_code", MOVES, f"total({c})", OWN_MODEL)
+        for c in ("ends", "moves")
+    ),
+    # pub_employer_quarter and pub_employer_benchmarks: every row's rolling year is its four
+    # quarters, and its placements with and without each instrument
+    *(
+        RollingSum(t, "rolling_year_placements", "placements_started", "", _YEAR, "rolling_year")
+        for t in (EMPLOYER, BENCHMARKS)
+    ),
+    *(
+        RowSum(t, "rolling_year_placements", (f"{i}_placements",), rest=f"rest({i}_placements)")
+        for t in (EMPLOYER, BENCHMARKS)
+        for i in _INSTRUMENTS
+    ),
+    # a participating employer is part of its two benchmarks, with the other employers
+    *(
+        PartOfElsewhere(EMPLOYER, c, "quarter", BENCHMARKS, c, total_key=benchmark)
+        for benchmark in (region_benchmark, sector_size_benchmark)
+        for c in _EMPLOYER
+    ),
+    # and its job losses of its region's (where its people live in it)
+    PartOfElsewhere(EMPLOYER, "job_losses", "quarter", RQ, "job_losses", total_key=region_quarter),
+    # the regions (and the employers of no region), and the sector types x size classes, add
+    # up to all employers; their job losses are the country's
+    *(
+        GroupSum(
+            BENCHMARKS, c, "scope", total=f"total({c})", where=f"benchmark == '{kind}'", rest=rest
+        )
+        for kind, rest in (("region", NO_REGION), ("sector_size", None))
+        for c in _BENCHMARK
+    ),
+    PartOfElsewhere(
+        BENCHMARKS, "total(job_losses)", "quarter", RQ, "nl_job_losses", quarter_of, False
+    ),
 )
 
 RATES: tuple[RatePair, ...] = (
+    *(
+        RatePair(t, f"{i}_share", "rolling_year_placements")
+        for t in (EMPLOYER, BENCHMARKS)
+        for i in _INSTRUMENTS
+    ),
+    *(
+        RatePair(t, f"retention_{m}m", "rolling_year_placements", exact=False)
+        for t in (EMPLOYER, BENCHMARKS)
+        for m in (6, 12)
+    ),
     *(
         RatePair(RQ, f"{nl}retention_{m}m", d, exact=False)
         for nl, d in (("", "retention_12m_cohort"), ("nl_", "nl_placements_started"))
@@ -204,6 +273,11 @@ NOT_COUNTS = frozenset(
     {"month", "wave_number", "ph_df", "net_change", "nl_net_change", "model_run_id"}
 )
 
-ROUNDED = {(RQ, "placed_in_work"): 10, (SURVEY, "spinnenweb_*_n"): 5}
+ROUNDED = {
+    (RQ, "placed_in_work"): 10,
+    (SURVEY, "spinnenweb_*_n"): 5,
+    (EMPLOYER, "in_work"): 10,
+    (BENCHMARKS, "in_work"): 10,
+}
 
 SPEC = Spec(TABLES, RELATIONS, RATES, CURVES, NOT_COUNTS, ROUNDED)

@@ -1,12 +1,15 @@
 """Who takes part as an employer: include/config/employers.yml (or the file that
 DUURZAAM_EMPLOYERS_FILE names). Each participating employer gets a report of its own
 placements; the file says who it is, where to send it and since (and until) when it takes
-part. A mistake in the file is one error naming the file, the employer and what to write;
-an id that no extract ever had is refused once the warehouse is asked (unknown_employers)."""
+part. The transform writes it to the warehouse (duurzaam.transform.participants), where the
+employer models keep the participating employers' rows only; the reports read it to send.
+No file, or a file without employers, means that no employer takes part. A mistake in the
+file is one error naming the file, the employer and what to write; an id that no extract
+ever had is refused once the warehouse is asked (unknown_employers)."""
 
 from __future__ import annotations
 
-import os
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +20,10 @@ import yaml
 from duurzaam.errors import DuurzaamError
 from duurzaam.quarters import Quarter
 from duurzaam.reference import region_codes
-from duurzaam.settings import CONFIG_DIR
+from duurzaam.settings import employers_config_path
 
-EMPLOYERS_FILE = CONFIG_DIR / "employers.yml"
+log = logging.getLogger(__name__)
+
 EMPLOYER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 
@@ -61,13 +65,19 @@ _UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 
 
 def load_employers(path: Path | None = None) -> dict[str, Employer]:
-    """werkgever_id -> the participating employer, as the file has them."""
-    path = path or Path(os.environ.get("DUURZAAM_EMPLOYERS_FILE", EMPLOYERS_FILE))
+    """werkgever_id -> the participating employer, as the file has them; none when there is
+    no file, or when it lists no one (`employers:` empty, or only comments)."""
+    path = path or employers_config_path()
+    if not path.is_file():
+        log.info("no participating employers' file at %s: no employer takes part", path)
+        return {}
     try:
         config = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys) or {}
     except EmployersConfigError as error:
         raise EmployersConfigError(f"{path}: {error}") from None
     entries = config.get("employers") if isinstance(config, dict) else None
+    if config == {} or (isinstance(config, dict) and "employers" in config and not entries):
+        return {}
     if not isinstance(entries, dict):
         raise EmployersConfigError(
             f"{path}: expected `employers:` with one entry per werkgever_id (see the file's "

@@ -1,0 +1,92 @@
+"""What one participating employer's report reads from the warehouse: only the published
+layer (the marts with disclosure control applied): its own rows of pub_employer_quarter, the
+benchmarks of its region and of its sector type and size class (pub_employer_benchmarks),
+and the adjusted effects of the instruments (pub_retention_effects, its region and NL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from duurzaam.employers import Employer
+from duurzaam.publication.labels import NATIONAL
+from duurzaam.quarters import Quarter
+from duurzaam.warehouse.database import Warehouse
+
+TREND_QUARTERS = 8
+# The instruments a placement may use: the published column's stem and the factor of the
+# retention effects (macros/employer_figures.sql, employer_instruments).
+INSTRUMENTS = {
+    "jobcoach": "jobcoach",
+    "wage_cost_subsidy": "loonkostensubsidie",
+    "no_risk_policy": "no_riskpolis",
+    "workplace_adaptation": "werkplekaanpassing",
+    "labour_expert": "arbeidsdeskundige",
+}
+
+
+@dataclass(frozen=True)
+class EmployerReportData:
+    quarter: Quarter
+    employer: Employer
+    region_name: str
+    own: pd.DataFrame  # pub_employer_quarter: the employer's rows, the last 8 quarters
+    benchmarks: pd.DataFrame  # pub_employer_benchmarks: its region and its sector and size
+    effects: pd.DataFrame  # pub_retention_effects of the instruments, its region and NL
+
+    def own_row(self, quarter: Quarter) -> pd.Series | None:
+        """The employer's row of the quarter; None when it had no placements to report on."""
+        rows = self.own[self.own["quarter"] == str(quarter)]
+        return None if rows.empty else rows.iloc[0]
+
+    def benchmark(self, kind: str, quarter: Quarter) -> pd.Series | None:
+        """The region's ('region') or the sector and size class's ('sector_size') row."""
+        rows = self.benchmarks[
+            (self.benchmarks["benchmark"] == kind) & (self.benchmarks["quarter"] == str(quarter))
+        ]
+        return None if rows.empty else rows.iloc[0]
+
+
+def load_employer_data(
+    warehouse: Warehouse, quarter: Quarter, employer: Employer
+) -> EmployerReportData:
+    first = str(quarter - (TREND_QUARTERS - 1))
+    own = warehouse.query_frame(
+        "select * from published.pub_employer_quarter where employer_id = %s "
+        "and quarter between %s and %s order by quarter",
+        (employer.employer_id, first, str(quarter)),
+    )
+    # its sector type and size class: the latest of its own rows (from its placements)
+    kind = own.iloc[-1] if not own.empty else None
+    benchmarks = warehouse.query_frame(
+        "select * from published.pub_employer_benchmarks where quarter between %s and %s "
+        "and ((benchmark = 'region' and region_code = %s) or (benchmark = 'sector_size' "
+        "and sector_kind = %s and size_class = %s)) order by benchmark, quarter",
+        (
+            first,
+            str(quarter),
+            employer.region_code,
+            None if kind is None else str(kind["sector_kind"]),
+            None if kind is None else str(kind["size_class"]),
+        ),
+    )
+    factors = list(INSTRUMENTS.values())
+    effects = warehouse.query_frame(
+        "select * from published.pub_retention_effects where region_code in (%s, %s) "
+        f"and factor in ({', '.join(['%s'] * len(factors))})",
+        (employer.region_code, NATIONAL, *factors),
+    )
+    names = warehouse.query(
+        "select region_name from published.pub_region_quarter where region_code = %s "
+        "and quarter = %s",
+        (employer.region_code, str(quarter)),
+    )
+    return EmployerReportData(
+        quarter,
+        employer,
+        str(names[0][0]) if names else employer.region_code,
+        own,
+        benchmarks,
+        effects,
+    )

@@ -1,0 +1,132 @@
+"""The participating employers of a synthetic landing zone, as the employers' file
+(duurzaam.employers) has them, written as `<out>/employers.yml`: in a few regions the two
+employers with the most placements started in the quarters (one joining a quarter late, one
+leaving before the last quarter), and one with only a handful of placements, whose report
+withholds its figures. Made-up names and `.example` addresses. `make sample` writes the
+sample's to include/config/employers.yml, the file the demo reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from duurzaam.quarters import Quarter
+
+SOURCE = "employers"
+FILE_NAME = "employers.yml"
+REGIONS = ("AM05", "AM18", "AM22", "AM26")  # the regions whose employers take part
+HANDFUL = (2, 6)  # the small employer's placements started over the quarters: at least, at most
+KINDS = (
+    "Zorggroep",
+    "Bouwbedrijf",
+    "Distributiecentrum",
+    "Gemeentelijk Werkbedrijf",
+    "Supermarktketen",
+    "Metaalwerk",
+    "Schoonmaakbedrijf",
+    "Hoveniersbedrijf",
+)
+PLACES = (
+    "De Linde",
+    "Zuidwest",
+    "Delta",
+    "Rivierenland",
+    "Oost",
+    "De Horst",
+    "Twente",
+    "Het Gooi",
+    "Kennemerland",
+    "De Kempen",
+)
+
+HEADER = """\
+# The participating employers: each gets a quarterly report on its own placements beside the
+# benchmarks of its region and of its sector type and size class (read by
+# plugins/duurzaam/employers.py; another file: DUURZAAM_EMPLOYERS_FILE). No file, or
+# `employers:` without entries, means that no employer takes part.
+#
+# One entry per employer, under its werkgever_id exactly as the placements extract has it:
+#   naam            the employer's name, as the report addresses it
+#   regio           the labour-market region it takes part in (AM01 ... AM35): the region
+#                   whose benchmark its report shows
+#   adressen        one address or a list: who receives the report
+#   deelname_vanaf  the first quarter it takes part in (2024Q1, also 2024KW1)
+#   deelname_tot    optional: the last quarter, for an employer that left; it gets no report
+#                   after it, and its figures of later quarters are not published
+#
+# Generated with the synthetic landing zone (duurzaam.synthetic.participants): made-up names
+# and addresses; the largest employers of a few regions, one joining a quarter late, one that
+# left before the last quarter, and one with a handful of placements (its figures withheld).
+"""
+
+
+def write(
+    out_dir: Path, quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> list[Path]:
+    """Chooses the participating employers among the placements' and writes their file."""
+    path = Path(out_dir) / FILE_NAME
+    entries = choose(quarters, placements, rng)
+    text = yaml.safe_dump({"employers": entries}, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(HEADER + text, encoding="utf-8")
+    return [path]
+
+
+def choose(
+    quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
+) -> dict[str, dict]:
+    """werkgever_id -> its entry: of the employers in the first quarter's extract, per region
+    of REGIONS the two with the most placements started in the quarters, and one (the first
+    by id) with only a handful of them."""
+    start, end = pd.Timestamp(quarters[0].start), pd.Timestamp(quarters[-1].end)
+    started = placements[placements["startdatum"].between(start, end)]
+    counts = (
+        started.groupby(["region_code", "werkgever_id"]).size().rename("placements").reset_index()
+    )
+    # in the first quarter's extract already: known to the pipeline from its first run on
+    first_end, first_start = pd.Timestamp(quarters[0].end), pd.Timestamp(quarters[0].start)
+    running = placements[
+        (placements["startdatum"] <= first_end)
+        & (placements["einddatum"].isna() | (placements["einddatum"] >= first_start))
+    ]
+    known = counts["werkgever_id"].isin(running["werkgever_id"])
+    counts = counts[known & counts["region_code"].isin(REGIONS)].sort_values(
+        ["placements", "werkgever_id"], ascending=[False, True]
+    )
+    large = counts.groupby("region_code").head(2).sort_values(["region_code", "werkgever_id"])
+    few = counts[
+        counts["placements"].between(*HANDFUL) & ~counts["werkgever_id"].isin(large["werkgever_id"])
+    ]
+    chosen = [
+        *large.itertuples(index=False),
+        *few.sort_values("werkgever_id").head(1).itertuples(index=False),
+    ]
+    names = _names(len(chosen), rng)
+    entries = {}
+    for number, (row, name) in enumerate(zip(chosen, names, strict=True)):
+        entry = {
+            "naam": name,
+            "regio": str(row.region_code),
+            "adressen": [f"hr@{_domain(name)}.example"],
+            # the second employer joins a quarter late, the third leaves before the last
+            "deelname_vanaf": str(
+                quarters[min(1, len(quarters) - 1)] if number == 1 else quarters[0]
+            ),
+        }
+        if number == 2 and len(quarters) > 1:
+            entry["deelname_tot"] = str(quarters[-2])
+        entries[str(row.werkgever_id)] = entry
+    return entries
+
+
+def _names(count: int, rng: np.random.Generator) -> list[str]:
+    """Distinct made-up employer names."""
+    combinations = [f"{kind} {place}" for kind in KINDS for place in PLACES]
+    picked = rng.choice(len(combinations), size=min(count, len(combinations)), replace=False)
+    return [combinations[i] for i in picked]
+
+
+def _domain(name: str) -> str:
+    return "-".join(name.lower().split())

@@ -1,0 +1,126 @@
+"""A participating employer's report content (duurzaam.reports.employer_content) on hand-made
+published rows: it holds the employer's own figures and its two benchmarks only, says in
+words what the layer withheld, claims a difference only where the interval carries it, and
+says so when the quarter has none of its placements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from duurzaam.employers import Employer
+from duurzaam.quarters import Quarter
+from duurzaam.reports.employer_content import employer_content
+from duurzaam.reports.employer_data import INSTRUMENTS, EmployerReportData
+from tests.published import effect_row
+
+QUARTER = Quarter(2024, 2)
+EMPLOYER = Employer(
+    "WG000748", "Werkbedrijf Zuidwest", "AM05", ("hr@wb.example",), Quarter(2023, 1)
+)
+COUNTS = ("placements_started", "in_work", "job_losses", "job_to_job_moves")
+
+
+def figures(quarter: Quarter, withheld: tuple[str, ...] = (), **values: Any) -> dict[str, Any]:
+    """A row of pub_employer_quarter or pub_employer_benchmarks; `withheld` columns '<10'."""
+    row: dict[str, Any] = {
+        "quarter": str(quarter),
+        "placements_started": 40,
+        "in_work": 250,
+        "job_losses": 12,
+        "job_to_job_moves": 11,
+        "rolling_year_placements": 160,
+        "retention_6m": 0.9,
+        "retention_12m": 0.80,
+        **{f"{stem}_share": 0.25 for stem in INSTRUMENTS},
+        "sector_kind": "markt",
+        "size_class": "100+",
+    }
+    row |= values
+    for column in [*COUNTS, "rolling_year_placements", "retention_6m", "retention_12m"]:
+        row[f"{column}_suppressed"] = None
+    for stem in INSTRUMENTS:
+        row[f"{stem}_share_suppressed"] = None
+    for column in withheld:
+        row[column], row[f"{column}_suppressed"] = None, "<10"
+    return row
+
+
+def data(own: list[dict], region_12m: float = 0.70, effects: list[dict] | None = None):
+    benchmarks = [
+        {"benchmark": kind, **figures(quarter, retention_12m=rate, placements_started=900)}
+        for kind, rate in (("region", region_12m), ("sector_size", 0.75))
+        for quarter in (QUARTER - 4, QUARTER)
+    ]
+    return EmployerReportData(
+        QUARTER,
+        EMPLOYER,
+        "Zuidwest",
+        pd.DataFrame(own),
+        pd.DataFrame(benchmarks),
+        pd.DataFrame(effects or []),
+    )
+
+
+def test_the_report_holds_the_employers_figures_beside_its_benchmarks():
+    own = [figures(QUARTER - 4), figures(QUARTER, placements_started=37)]
+    content = employer_content(data(own), 10)
+    placements = content["placements"]
+    assert placements["columns"] == [
+        "Kerncijfer",
+        "Uw organisatie",
+        "Zuidwest",
+        "Marktsector, 100+ medewerkers",
+    ]
+    assert placements["rows"][0] == ["Plaatsingen gestart", "37", "900", "900"]
+    assert "In 2024-K2 begonnen 37 mensen" in placements["sentences"][0]
+    assert [row[0] for row in placements["trend"]] == ["2023-K2", "2024-K2"]
+    assert content["addressee"] == "werkgever:WG000748" and content["has_figures"]
+
+
+def test_small_counts_are_said_in_words_and_listed():
+    own = [figures(QUARTER - 4), figures(QUARTER, withheld=("job_losses", "job_to_job_moves"))]
+    content = employer_content(data(own), 10)
+    sentence = content["placements"]["sentences"][0]
+    assert "Minder dan 10 medewerkers verloren hun baan" in sentence
+    assert "minder dan 10 gingen over naar ander werk" in sentence
+    assert content["placements"]["rows"][2] == ["Baanverlies", "<10", "12", "12"]
+    assert content["withheld"]["Uw plaatsingen"] == ["Baanverlies", "Over naar ander werk"]
+
+
+def test_retention_is_compared_with_the_region_only_where_the_interval_carries_it():
+    own = [figures(QUARTER - 4, rolling_year_placements=160, retention_12m=0.80), figures(QUARTER)]
+    # 128 of 160: interval about 73-86%, excludes the region's 70%
+    higher = employer_content(data(own, region_12m=0.70), 10)["retention"]["sentences"][0]
+    assert "hoger dan de 70,0% van alle werkgevers in Zuidwest" in higher
+    assert "tussen 2022-K3 en 2023-K2" in higher
+    same = employer_content(data(own, region_12m=0.78), 10)["retention"]["sentences"][0]
+    assert "verschilt niet meetbaar van de 78,0%" in same and "hoger" not in same
+    small = [figures(QUARTER - 4, withheld=("retention_12m",)), figures(QUARTER)]
+    withheld = employer_content(data(small), 10)["retention"]["sentences"][0]
+    assert "wordt niet getoond" in withheld and "%" not in withheld
+
+
+def test_what_helps_names_only_effects_whose_interval_excludes_one():
+    effects = [
+        effect_row("NL", "jobcoach", "nee", 1.0),
+        effect_row("NL", "jobcoach", "ja", 0.7),  # interval 0.56-0.875: fewer job losses
+        effect_row("NL", "no_riskpolis", "nee", 1.0),
+        effect_row("NL", "no_riskpolis", "ja", 0.95),  # 0.76-1.19: no measurable difference
+        effect_row("AM05", "jobcoach", "ja", 0.7, model_region_code="NL"),
+    ]
+    own = [figures(QUARTER - 4), figures(QUARTER)]
+    helps = employer_content(data(own, effects=effects), 10)["helps"]
+    assert len(helps["sentences"]) == 1
+    assert helps["sentences"][0].startswith("Plaatsingen met een jobcoach hebben landelijk")
+    assert "kleiner risico op baanverlies" in helps["sentences"][0]
+    rows = {row["label"]: row for row in helps["rows"]}
+    assert rows["Jobcoach"]["effect"] == "0,70 (0,56–0,88) (landelijk)"
+    assert rows["No-riskpolis"]["own"] == "25,0%" and rows["Loonkostensubsidie"]["effect"] == "–"
+
+
+def test_an_employer_without_placements_in_the_quarter_gets_a_report_that_says_so():
+    content = employer_content(data([figures(QUARTER - 4)]), 10)
+    assert not content["has_figures"]
+    assert "komt Werkbedrijf Zuidwest niet voor" in content["absent"]
