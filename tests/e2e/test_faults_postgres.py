@@ -140,6 +140,8 @@ def airflow_on(url: str, landing: Path, folder: Path, metadata: Path) -> dict[st
         "DUURZAAM_DASHBOARD_DIR": str(folder / "dashboard"),
         "DUURZAAM_ALERTS_FILE": str(folder / "alerts.yml"),
         "DUURZAAM_PSEUDONYM_KEY": TEST_KEY.decode(),
+        # the employers taking part as in a clean build of the landing (sample_settings)
+        "DUURZAAM_EMPLOYERS_FILE": str(sample_settings(url, folder, landing).employers_config),
     }
 
 

@@ -46,6 +46,7 @@ def duurzaam(monkeypatch, capsys, settings: Settings, *arguments: str) -> tuple[
         "DUURZAAM_WORK_DIR": str(settings.work_dir),
         "DUURZAAM_PSEUDONYM_KEY": (settings.pseudonym_key or b"").decode(),
         "DUURZAAM_SUPPRESS_BELOW": str(settings.suppress_below),
+        "DUURZAAM_EMPLOYERS_FILE": str(settings.employers_config),
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -77,12 +78,13 @@ def models(url: str, names: list[str] = MODELS) -> dict[str, list[tuple]]:
 
 
 def sent_reports(outbox: Path, quarter: str) -> dict[str, str]:
-    """region -> Message-ID of each report message written to the outbox folder."""
+    """region -> Message-ID of each regional report written to the outbox folder (not the
+    participating employers')."""
     messages = [
         email.message_from_bytes(path.read_bytes(), policy=policy.default)
         for path in sorted((outbox / quarter).glob("*.eml"))
     ]
-    return {message["X-Duurzaam-Region"]: message["Message-ID"] for message in messages}
+    return {m["X-Duurzaam-Region"]: m["Message-ID"] for m in messages if m["X-Duurzaam-Region"]}
 
 
 @pytest.fixture
@@ -348,4 +350,6 @@ def test_duurzaam_run_ingests_transforms_and_reports_the_quarter(
     assert f"followup_survey {LAST}: no extract delivered, skipped" in output
     assert f"{LAST}: 2 reports sent" in output
     assert sorted(sent_reports(settings.outbox_dir, LAST)) == REGIONS
+    # then the participating employers' (the landing zone's employers' file)
+    assert list((settings.outbox_dir / LAST).glob("werkgever-*.eml"))
     assert models(settings.warehouse_url, region_quarter) == full
