@@ -248,9 +248,8 @@ def airflow_services(tmp_path, postgres_url, bsn_landing, run_secrets) -> Iterat
         **environment,
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
         "DUURZAAM_SOURCES_CONFIG": str(tmp_path / "sources.yml"),
-        # as every test's: no participating employers (their reports run in the demo's
-        # Airflow runs, tests/e2e/test_dags.py)
-        "DUURZAAM_EMPLOYERS_FILE": os.environ["DUURZAAM_EMPLOYERS_FILE"],
+        # the employers taking part as in the clean build it is compared with
+        "DUURZAAM_EMPLOYERS_FILE": str(sample_settings("", tmp_path, bsn_landing).employers_config),
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         # the test's clock: quick scheduling, a dead task noticed after 30 s (not 5 min),
