@@ -29,10 +29,15 @@ from duurzaam.warehouse.database import Warehouse, open_warehouse
 
 
 def participating_employers(quarter: Quarter, settings: Settings) -> list[Employer]:
-    """The employers that take part in the quarter. An id the published layer has never had
-    (a typing error, an id of another supplier) is refused, naming it: its report would
-    never say anything."""
-    employers = load_employers(settings.employers_config)
+    """The employers that take part in the quarter. An id among them that the published
+    layer has never had (a typing error, an id of another supplier) is refused, naming it:
+    its report would never say anything. One that takes part only later is not asked
+    about: its figures start with its participation."""
+    employers = {
+        employer_id: employer
+        for employer_id, employer in load_employers(settings.employers_config).items()
+        if employer.takes_part_in(quarter)
+    }
     with open_warehouse(settings.warehouse_url) as warehouse:
         known = {
             str(employer_id)
@@ -41,7 +46,7 @@ def participating_employers(quarter: Quarter, settings: Settings) -> list[Employ
             )
         }
     unknown_employers(employers, known)
-    return [employer for employer in employers.values() if employer.takes_part_in(quarter)]
+    return list(employers.values())
 
 
 def prepare_employer_report(
