@@ -39,9 +39,10 @@ import yaml
 from cryptography.fernet import Fernet
 
 from duurzaam.demo import openlineage_environment
+from duurzaam.employers import load_employers
 from duurzaam.ingest.sources import SOURCES
 from duurzaam.orchestration.assets import MART_ASSETS
-from duurzaam.quarters import parse_quarter_range
+from duurzaam.quarters import Quarter, parse_quarter_range
 from duurzaam.reports.recipients import load_recipients
 from duurzaam.settings import PROJECT_ROOT, load_settings
 from duurzaam.synthetic import generate
@@ -499,7 +500,11 @@ def test_a_quarter_on_celery_survives_killed_workers(
     outbox = query(
         services.warehouse, "select region_code, quarter, status, attempts from meta.outbox"
     )
-    assert sorted(outbox) == [(region, QUARTER, "sent", 1) for region in sorted(recipients)]
+    # each region once, then each employer taking part in the quarter once
+    employers = load_employers(Path(services.env["DUURZAAM_EMPLOYERS_FILE"]))
+    taking_part = [e for e in employers.values() if e.takes_part_in(Quarter.parse(QUARTER))]
+    addressees = [*recipients, *(f"werkgever:{e.employer_id}" for e in taking_part)]
+    assert taking_part and sorted(outbox) == [(a, QUARTER, "sent", 1) for a in sorted(addressees)]
     print(f"wall time from the first unpause: {time.monotonic() - started:.0f} s")
 
     assert_the_secrets_were_used_and_left_no_trace(services, run_secrets, bsn_landing)
