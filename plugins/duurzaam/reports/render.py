@@ -49,11 +49,6 @@ def is_employer_report(content: dict[str, Any]) -> bool:
     return content.get("kind") == EMPLOYER
 
 
-def addressee(content: dict[str, Any]) -> str:
-    """Whose report it is, as meta.outbox keys it: the region code, or 'werkgever:<id>'."""
-    return str(content["addressee"] if is_employer_report(content) else content["region_code"])
-
-
 def subject(content: dict[str, Any], correction: bool = False) -> str:
     if is_employer_report(content):
         title = f"Duurzaam Werk — {content['employer_name']} — {content['quarter_label']}"
