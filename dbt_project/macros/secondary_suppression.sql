@@ -9,8 +9,9 @@
       can_hide    true for a published cell, which may be withheld to protect another;
       is_derived  true for a quantity that is never published but follows from published
                   ones (spells minus those followed 12 months, a share's rest): unknown to
-                  a reader, so it protects its relation, but when it is small it must not be
-                  the one unknown of a relation;
+                  a reader until the other cells of one of its relations are all shown, so
+                  it protects its relation, but when it is small it must not be the one
+                  unknown of a relation;
       is_withheld true for a cell withheld for another reason than its own size (a rate
                   whose complement is small, a count without its denominator).
     `memberships` names a relation with one row per cell of each relation:
@@ -18,10 +19,12 @@
       cell_id;
       is_total    the total of the relation.
 
-    A cell below the threshold is withheld (primary). Then, `rounds` times: in every relation
-    whose one unknown cell is withheld or small, or whose shown total leaves unknown parts
-    that add up to fewer than the threshold, the smallest shown part (a total only when no part is
-    left, the first cell_id among equals) is withheld too. A cell chosen for one relation may
+    A cell below the threshold is withheld (primary). Then, `rounds` times: a derived cell
+    that is the one withheld cell of a relation is known (a share's rest where the share's
+    denominator is known); in every relation whose one unknown cell is withheld or small, or
+    whose known total leaves unknown parts that add up to fewer than the threshold, the
+    smallest shown part (a total only when no part is left, the first cell_id among equals)
+    is withheld too. A cell chosen for one relation may
     complete another; the disclosure checker (duurzaam check-disclosure) proves the outcome
     in the transform and fails it if a relation is still open after the last round.
 
@@ -47,10 +50,42 @@ select cell_id, is_primary, is_hidden from (
     {%- for round in range(1, rounds + 1) %}
     {%- set previous = 'suppression_round_' ~ (round - 1) %}
 
+    -- derived cells a relation gives, with what is withheld so far: its one unknown cell, all
+    -- its other cells shown (a share's rest where the share's denominator is known)
+    revealed_{{ round }} as (
+        select distinct cell_id
+        from (
+            select
+                cells.cell_id,
+                cells.is_hidden,
+                cells.is_derived,
+                cells.is_primary,
+                sum(case when cells.is_hidden then 1 else 0 end)
+                    over (partition by memberships.group_id) as hidden_cells,
+                -- a sum whose total is not published is no relation a reader can use
+                max(case when memberships.is_total then 1 else 0 end)
+                    over (partition by memberships.group_id) as has_total
+            from {{ memberships }} as memberships
+            inner join {{ previous }} as cells
+                on memberships.cell_id = cells.cell_id
+        ) as relation_cells
+        where is_hidden and is_derived and not is_primary and hidden_cells = 1 and has_total = 1
+    ),
+
+    -- what a reader does not know this round: the withheld cells but those derived cells
+    unknown_{{ round }} as (
+        select
+            cells.*,
+            cells.is_hidden and revealed.cell_id is null as is_unknown
+        from {{ previous }} as cells
+        left join revealed_{{ round }} as revealed
+            on cells.cell_id = revealed.cell_id
+    ),
+
     open_relations_{{ round }} as (
         select memberships.group_id
         from {{ memberships }} as memberships
-        inner join {{ previous }} as cells
+        inner join unknown_{{ round }} as cells
             on memberships.cell_id = cells.cell_id
         group by memberships.group_id
         having
@@ -59,15 +94,15 @@ select cell_id, is_primary, is_hidden from (
             and (
                 -- one unknown cell, withheld or small
                 (
-                    sum(case when cells.is_hidden then 1 else 0 end) = 1
-                    and sum(case when cells.is_hidden and (cells.is_primary or not cells.is_derived)
+                    sum(case when cells.is_unknown then 1 else 0 end) = 1
+                    and sum(case when cells.is_unknown and (cells.is_primary or not cells.is_derived)
                                  then 1 else 0 end) = 1
                 )
-                -- a shown total whose unknown parts hold fewer than the threshold
+                -- a known total whose unknown parts hold fewer than the threshold
                 or (
-                    sum(case when cells.is_hidden then 1 else 0 end) > 0
-                    and sum(case when cells.is_hidden and memberships.is_total then 1 else 0 end) = 0
-                    and sum(case when cells.is_hidden then cells.cell_value else 0 end) < {{ t }}
+                    sum(case when cells.is_unknown then 1 else 0 end) > 0
+                    and sum(case when cells.is_unknown and memberships.is_total then 1 else 0 end) = 0
+                    and sum(case when cells.is_unknown then cells.cell_value else 0 end) < {{ t }}
                 )
             )
     ),

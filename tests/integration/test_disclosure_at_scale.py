@@ -1,8 +1,9 @@
 """The attack on whole warehouses, each built as the pipeline builds it (every source of every
 quarter loaded, `duurzaam transform`, whose gate would already refuse a leak): the demo's
-bundled sample quarters, and national-scale history (scale 1.0: the country's flows, as
-`make bench-dbt` generates ten years of them; here two years), on DuckDB and PostgreSQL.
-The checker finds nothing, while the published layer withholds counts."""
+bundled sample quarters on DuckDB, national-scale history (scale 1.0: the country's flows,
+as `make bench-dbt` generates ten years of them; here two years) on DuckDB and PostgreSQL,
+and the run's shared sample warehouses of both. The checker finds nothing, while the
+published layer withholds counts."""
 
 from __future__ import annotations
 
@@ -44,15 +45,23 @@ def national_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(params=["demo", "national"])
+@pytest.fixture
 def landing(request: pytest.FixtureRequest) -> Path:
     if request.param == "demo":
         return PROJECT_ROOT / "include" / "sample_data"
     return request.getfixturevalue("national_landing")
 
 
+# The demo on its warehouse (`make demo` builds DuckDB); national history on both. The
+# run's shared sample warehouses of both backends are attacked below.
 @pytest.mark.parametrize(
-    "backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+    ("landing", "backend"),
+    [
+        ("demo", "duckdb"),
+        ("national", "duckdb"),
+        pytest.param("national", "postgres", marks=pytest.mark.postgres),
+    ],
+    indirect=["landing"],
 )
 def test_nothing_recoverable_from_a_whole_published_layer(backend, landing, tmp_path):
     if backend == "duckdb":
@@ -61,6 +70,10 @@ def test_nothing_recoverable_from_a_whole_published_layer(backend, landing, tmp_
     else:
         with throwaway_database() as url:
             check(build(url, landing, tmp_path))
+
+
+def test_nothing_recoverable_from_the_shared_sample_warehouses(built_warehouse):
+    check(built_warehouse)
 
 
 def check(settings: Settings) -> None:
