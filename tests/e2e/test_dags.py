@@ -343,7 +343,7 @@ def assert_lineage(events_file: Path, warehouse: Path, env: dict[str, str]) -> N
         for assertion, test in zip(assertions or [], model.tests, strict=True):
             assert assertion.get("column") == manifest["nodes"].get(test, {}).get("column_name")
         asserted += len(expected)
-    assert asserted > 100  # the project's data and unit tests
+    assert asserted > 100  # the project's data tests
 
 
 def asset_events(env: dict[str, str]) -> dict[str, int]:

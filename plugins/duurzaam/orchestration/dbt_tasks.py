@@ -98,9 +98,9 @@ def build_models(selection: list[str]) -> dict[str, Any]:
     failing test or model does not fail this task (the models' tasks report it); dbt not
     being able to build at all does."""
     from duurzaam.orchestration.connections import airflow_settings
-    from duurzaam.transform.run import run_dbt
+    from duurzaam.transform.run import BUILD, run_dbt
 
-    results = run_dbt(["build", *selection], airflow_settings(), check=False)
+    results = run_dbt([*BUILD, *selection], airflow_settings(), check=False)
     outcome = build_outcome(results)
     failed = outcome["failed"]
     log.info(
@@ -142,13 +142,13 @@ def build_alone(model: Mapping[str, Any]) -> dict[str, Any]:
     """`dbt build --select <model>`: the model and every test that reads it (dbt's eager
     selection), so all the tests its task reports; the other models are not rebuilt."""
     from duurzaam.orchestration.connections import airflow_settings
-    from duurzaam.transform.run import run_dbt
+    from duurzaam.transform.run import BUILD, run_dbt
 
     log.info("running dbt for %s alone", model["name"])
     # In target and log folders of its own: on Celery, tasks that run again may run dbt at
     # the same time as each other or as a build, and dbt's folders are not for two runs.
     with tempfile.TemporaryDirectory(prefix=f"dbt-{model['name']}-") as folder:
-        arguments = ["build", "--select", model["name"], "--target-path", folder]
+        arguments = [*BUILD, "--select", model["name"], "--target-path", folder]
         results = run_dbt([*arguments, "--log-path", folder], airflow_settings(), check=False)
     return build_outcome(results)
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from duurzaam.settings import DBT_PROJECT_DIR
 
-# what a model task counts among its tests: data tests and unit tests
-TEST_TYPES = ("test", "unit_test")
+# what a model task counts among its tests: its data tests (the builds leave the unit tests
+# out: duurzaam.transform.run.BUILD)
+TEST_TYPES = ("test",)
 
 
 def dbt_manifest_path() -> Path:

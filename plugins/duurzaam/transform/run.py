@@ -12,6 +12,11 @@ from duurzaam.settings import DBT_PROJECT_DIR, ESTIMATES_SELECTOR, Settings
 from duurzaam.transform.results import build_outcome
 from duurzaam.warehouse.database import connection_parameters, duckdb_path, open_warehouse
 
+# `dbt build` as the pipeline runs it: models, seeds and data tests, without the unit tests.
+# Those check the SQL on fixed inputs, the same in every run: `make test` runs them once per
+# backend (tests/integration/test_dbt_unit_tests.py), as dbt advises for production builds.
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
+
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
     """The variables profiles.yml reads, derived from DUURZAAM_WAREHOUSE_URL, and the
@@ -83,7 +88,7 @@ def prepare_warehouse(settings: Settings) -> None:
 
 
 def transform(settings: Settings) -> None:
-    """Seed, build and test every model: raw -> staging -> intermediate -> marts; the
+    """Seed, build and test (data tests) every model: raw -> staging -> intermediate -> marts; the
     retention-effects model is fitted once the spells it reads are built and tested, and
     its mart built after it. Then the disclosure checker attacks the published layer:
     DisclosureLeak when a count below the threshold can be recovered from it, so that no
@@ -94,9 +99,9 @@ def transform(settings: Settings) -> None:
 
     prepare_warehouse(settings)
     loads = current_loads(settings)
-    run_dbt(["build", "--exclude", ESTIMATES_SELECTOR], settings)
+    run_dbt([*BUILD, "--exclude", ESTIMATES_SELECTOR], settings)
     fit_retention_effects(settings)
-    run_dbt(["build", "--select", ESTIMATES_SELECTOR], settings)
+    run_dbt([*BUILD, "--select", ESTIMATES_SELECTOR], settings)
     gate(settings)
     record_published_build(settings, loads)
 
