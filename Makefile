@@ -45,11 +45,11 @@ dashboard: install
 	$(RUN) duurzaam dashboard serve
 
 # Everything CI runs: the checks, then every test (unit, integration against the real
-# PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs). Four test processes on two cores:
-# the Celery run holds one for most of the suite while it mostly waits for its services, and
-# the Airflow and SMTP fault tests wait for retries (the cores are busy 96% of the run).
+# PostgreSQL/SMTP/HTTP servers, end-to-end Airflow runs). Three test processes on two cores:
+# the Celery run holds one for most of the suite while it mostly waits for its services; a
+# fourth made the whole run slower (30:11 against 27:58, docs/benchmarks.md).
 test: lint browser-tools
-	$(RUN) pytest -n 4 --durations=15
+	$(RUN) pytest -n 3 --durations=15
 
 # The dashboard's browser tests need Debian's Chromium and its driver (Selenium downloads no
 # browser) and axe-core from npm (the accessibility rules, pinned in tests/browser/).
