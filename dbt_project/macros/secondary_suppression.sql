@@ -24,9 +24,9 @@
     denominator is known); in every relation whose one unknown cell is withheld or small, or
     whose known total leaves unknown parts that add up to fewer than the threshold, the
     smallest shown part (a total only when no part is left, the first cell_id among equals)
-    is withheld too. A cell chosen for one relation may
-    complete another; the disclosure checker (duurzaam check-disclosure) proves the outcome
-    in the transform and fails it if a relation is still open after the last round.
+    is withheld too. A cell chosen for one relation may complete another; the disclosure
+    checker (duurzaam check-disclosure) proves the outcome in the transform and fails it if a
+    relation is still open after the last round.
 
     Returns cell_id, is_primary, is_hidden.
 #}

@@ -1,9 +1,9 @@
 """The attack on whole warehouses, each built as the pipeline builds it (every source of every
 quarter loaded, `duurzaam transform`, whose gate would already refuse a leak): the demo's
 bundled sample quarters on DuckDB, national-scale history (scale 1.0: the country's flows,
-as `make bench-dbt` generates ten years of them; here one year) on DuckDB and PostgreSQL,
-and the run's shared sample warehouses of both. The checker finds nothing, while the
-published layer withholds counts."""
+as `make bench-dbt` generates ten years of them; here one year) on DuckDB and PostgreSQL
+(the run's shared sample warehouses are attacked in test_disclosure.py). The checker finds
+nothing, while the published layer withholds counts."""
 
 from __future__ import annotations
 
@@ -52,8 +52,7 @@ def landing(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue("national_landing")
 
 
-# The demo on its warehouse (`make demo` builds DuckDB); national history on both. The
-# run's shared sample warehouses of both backends are attacked below.
+# The demo on its warehouse (`make demo` builds DuckDB); national history on both.
 @pytest.mark.parametrize(
     ("landing", "backend"),
     [
@@ -70,10 +69,6 @@ def test_nothing_recoverable_from_a_whole_published_layer(backend, landing, tmp_
     else:
         with throwaway_database() as url:
             check(build(url, landing, tmp_path))
-
-
-def test_nothing_recoverable_from_the_shared_sample_warehouses(built_warehouse):
-    check(built_warehouse)
 
 
 def check(settings: Settings) -> None:
