@@ -1,9 +1,9 @@
 """The participating employers' figures on the session's built warehouses (DuckDB and
 PostgreSQL; the employers of the generated landing zone's employers.yml take part): the mart
 counts their placements as an independent count of the extracts does, every small count of
-theirs is withheld, only they appear and only in the quarters they take part in, a benchmark
-over too few other employers is withheld, and the participation table follows the
-employers' file (empty without one)."""
+theirs is withheld while the largest one's own figures are shown, only they appear and only
+in the quarters they take part in, a benchmark over too few other employers is withheld, and
+the participation table follows the employers' file (empty without one)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def current_placements(landing: Path) -> pd.DataFrame:
     its dates parsed."""
     files = sorted((landing / "placements").glob("*.csv"))
     extracts = [pd.read_csv(f, sep=";", dtype=str).assign(quarter=f.stem) for f in files]
-    rows = pd.concat(extracts).sort_values("quarter").groupby("plaatsing_id").tail(1)
+    rows = pd.concat(extracts, ignore_index=True)  # one label per row: end_kinds keys on it
+    rows = rows.sort_values("quarter").groupby("plaatsing_id").tail(1)
     return rows.assign(start=dates(rows["startdatum"]), end=dates(rows["einddatum"]))
 
 
@@ -116,7 +117,7 @@ def test_the_mart_counts_the_employers_placements_as_the_extracts_do(built_wareh
     assert counts["in_work"].max() >= 10
 
 
-def test_every_small_count_of_an_employer_is_withheld(built_warehouse):
+def test_every_small_count_of_an_employer_is_withheld_and_a_large_ones_shown(built_warehouse):
     with open_warehouse(built_warehouse.warehouse_url) as warehouse:
         exact = warehouse.query_frame("select * from marts.mart_employer_quarter")
     rows = published(built_warehouse, "pub_employer_quarter")
@@ -127,9 +128,17 @@ def test_every_small_count_of_an_employer_is_withheld(built_warehouse):
         small = exact[column] < 10
         assert rows.loc[small, column].isna().all(), column
         assert (rows.loc[small, column + "_suppressed"] == "<10").all(), column
+    started = exact.groupby(level="employer_id")["placements_started"].sum()
     # the employer with the fewest placements shows none of its flows
-    fewest = exact.groupby(level="employer_id")["placements_started"].sum().idxmin()
-    assert rows.loc[fewest, ["placements_started", "job_losses"]].isna().all().all()
+    assert rows.loc[started.idxmin(), ["placements_started", "job_losses"]].isna().all().all()
+    # the one with the most shows its own figures: in work in every quarter, its rolling
+    # year's placements in every quarter that has one, exactly
+    own, mart = rows.loc[started.idxmax()], exact.loc[started.idxmax()]
+    assert own["in_work"].notna().all() and own["in_work_suppressed"].isna().all(), own
+    year = mart["rolling_year_placements"].notna()
+    assert year.any() and own.loc[year, "rolling_year_placements_suppressed"].isna().all(), own
+    shown = own.loc[year, "rolling_year_placements"].astype(int)
+    assert shown.equals(mart.loc[year, "rolling_year_placements"].astype(int))
 
 
 def test_only_participating_employers_appear_in_the_quarters_they_take_part_in(

@@ -114,8 +114,10 @@ def test_the_planted_generator_effects_come_out_with_the_right_sign(built_wareho
     retention = factors.set_index(["factor", "level"])["retention_12m"].astype(float)
     assert retention["jobcoach", "ja"] > retention["jobcoach", "nee"]
     assert retention["arbeidsdeskundige", "ja"] > retention["arbeidsdeskundige", "nee"]
-    assert retention["contractvorm", "tijdelijk"] < retention["contractvorm", "vast"]
-    assert retention["contractvorm", "oproep"] < retention["contractvorm", "vast"]
+    # Not the contract types: support follows risk (synthetic.yml), so one factor at a time
+    # their retention differs by about a percentage point (at scale 0.5), far less than chance
+    # does in this small landing zone; tests/unit/test_synthetic.py compares them at equal
+    # support.
 
 
 # The factors checked against mart_retention_factors, by their names there.

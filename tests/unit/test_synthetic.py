@@ -12,8 +12,11 @@ import pytest
 
 from duurzaam.employers import load_employers
 from duurzaam.quarters import Quarter, parse_quarter_range
-from duurzaam.settings import MUNICIPALITIES_CSV
+from duurzaam.settings import MUNICIPALITIES_CSV, SUPPRESS_BELOW_DEFAULT
 from duurzaam.synthetic import GenerationSummary, generate
+from duurzaam.synthetic.config import load_config
+from duurzaam.synthetic.participants import HANDFUL
+from tests.conftest import SAMPLE_QUARTERS
 from tests.extracts import HEADER
 
 COLUMNS = HEADER  # the placements contract, spelled out once for the tests
@@ -107,6 +110,7 @@ def test_header_columns_and_values(small):
     for path in summary.files:
         assert _read(path).columns.tolist()[:-1] == COLUMNS
         assert b"\r" not in path.read_bytes()
+    assert summary.other_files["employers"] == [out / "employers.yml"]
     assert summary.rows_per_file == rows.groupby("quarter").size().rename(str).to_dict()
     assert rows["plaatsing_id"].str.fullmatch(r"PL\d{7}").all()
     assert rows["persoon_id"].str.fullmatch(r"P\d{8}").all()
@@ -248,13 +252,16 @@ def test_planted_effects_have_the_right_sign(big):
     cohort = _end_within_12_months(_final_state(rows))
     # Support follows risk (riskier contracts get more of it), so each effect is compared
     # where the other does not differ: instruments within permanent contracts, contract
-    # types among placements without support.
+    # types at the same support (their rates per combination of jobcoach and labour expert,
+    # weighed as the on-call contracts' combinations: few of those go without support).
     permanent = cohort[cohort["contractvorm"] == "vast"]
     for instrument in ("jobcoach", "arbeidsdeskundige"):
         share = permanent.groupby(instrument)["ended"].mean()
         assert share["ja"] < share["nee"] - 0.05, instrument
-    unsupported = cohort[(cohort["jobcoach"] == "nee") & (cohort["arbeidsdeskundige"] == "nee")]
-    by_contract = unsupported.groupby("contractvorm")["ended"].mean()
+    support = ["jobcoach", "arbeidsdeskundige"]
+    rates = cohort.groupby(["contractvorm", *support])["ended"].mean().unstack("contractvorm")
+    mix = cohort[cohort["contractvorm"] == "oproep"].groupby(support).size()
+    by_contract = rates.mul(mix, axis=0).sum() / mix.sum()
     assert by_contract["vast"] < by_contract["tijdelijk"] < by_contract["oproep"]
     ends = _quarter_of(_final_state(rows)["einddatum"].dropna()).value_counts()
     assert ends["2020Q2"] > 2 * max(ends["2020Q1"], ends["2020Q3"])
@@ -303,20 +310,44 @@ def test_rejects_bad_arguments(tmp_path):
         generate(tmp_path, [Quarter(2024, 1)], seed=1, scale=0)
 
 
-def test_the_participating_employers_are_large_small_late_and_one_that_left(small):
-    """The landing zone's employers' file loads as the pipeline loads it; its employers are
-    in the extracts: the largest of their regions, one with a handful of placements, one
-    joining a quarter late, one that left before the last quarter."""
-    out, summary = small
-    employers = load_employers(out / "employers.yml")
-    placements = pd.concat(
-        pd.read_csv(path, sep=";", dtype=str) for path in sorted((out / "placements").glob("*.csv"))
-    ).drop_duplicates("plaatsing_id")
-    per_employer = placements.groupby("werkgever_id").size()
-    assert set(employers) <= set(per_employer.index)
-    counts = sorted(per_employer[list(employers)])
-    assert counts[0] <= 6 and counts[-1] >= 10  # a handful, and large ones (at this scale)
-    last = parse_quarter_range("2019Q4:2020Q3")[-1]
-    assert [e for e in employers.values() if e.until is not None and e.until < last]  # left
-    assert [e for e in employers.values() if e.since > parse_quarter_range("2019Q4")[0]]
-    assert summary.other_files["employers"] == [out / "employers.yml"]
+def test_the_participating_employers_are_large_small_late_and_one_that_left(generated_landing):
+    """The employers' file of the tests' landing zone (the built warehouses' participants) loads
+    as the pipeline loads it; its employers are in the extracts: the largest of their regions,
+    one with three times the threshold of placements started in the quarters (its own figures
+    shown) taking part in every quarter, one with a handful (withheld), one joining a quarter
+    late, one that left before the last quarter."""
+    employers = load_employers(generated_landing / "employers.yml")
+    quarters = parse_quarter_range(SAMPLE_QUARTERS)
+    placements = _final_state(_read_all(generated_landing))
+    assert set(employers) <= set(placements["werkgever_id"])
+    started = placements[placements["startdatum"] >= pd.Timestamp(quarters[0].start)]
+    counts = started.groupby("werkgever_id").size().reindex(list(employers), fill_value=0)
+    counts = counts.sort_values()
+    assert counts.iloc[-1] >= 3 * SUPPRESS_BELOW_DEFAULT and counts.iloc[0] <= HANDFUL[1]
+    largest = employers[counts.index[-1]]
+    assert largest.since == quarters[0] and largest.until is None
+    assert [e for e in employers.values() if e.until is not None and e.until < quarters[-1]]
+    assert [e for e in employers.values() if e.since > quarters[0]]
+
+
+def test_placements_follow_size_shares_and_a_regions_largest_employer_hires_most(
+    big, municipalities
+):
+    """Placements by employer size keep size_shares, while within a size class hiring has a
+    heavy tail: in the most populous regions the largest employer makes many times the
+    placements of the median large one (about twice with an even hiring weight)."""
+    _, rows = big
+    placements = _final_state(rows)
+    first = pd.Timestamp(parse_quarter_range(BIG_QUARTERS)[0].start)
+    started = placements[placements["startdatum"] >= first]
+    config = load_config()
+    size_shares = config["employers"]["size_shares"]
+    shares = started["werkgever_grootte"].value_counts(normalize=True)
+    for size, share in size_shares.items():
+        assert abs(shares[size] - share / sum(size_shares.values())) < 0.02, size
+    large = started[started["werkgever_grootte"] == "100+"]
+    region = large["gemeente_code"].map(municipalities["region"])
+    per_employer = large.groupby([region, large["werkgever_id"]]).size()
+    population = config["region_population"]
+    for code in sorted(population, key=population.get)[-5:]:
+        assert per_employer[code].max() >= 5 * per_employer[code].median(), code

@@ -1,9 +1,9 @@
 """The participating employers of a synthetic landing zone, as the employers' file
 (duurzaam.employers) has them, written as `<out>/employers.yml`: in a few regions the two
-employers with the most placements started in the quarters (one joining a quarter late, one
-leaving before the last quarter), and one with only a handful of placements, whose report
-withholds its figures. Made-up names and `.example` addresses. `make sample` writes the
-sample's to include/config/employers.yml, the file the demo reads."""
+employers with the most placements started in the quarters (of the second largest, one joining
+a quarter late, one leaving before the last quarter), and one with only a handful of
+placements, whose report withholds its figures. Made-up names and `.example` addresses.
+`make sample` writes the sample's to include/config/employers.yml, the file the demo reads."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def choose(
 ) -> dict[str, dict]:
     """werkgever_id -> its entry: of the employers in the first quarter's extract, per region
     of REGIONS the two with the most placements started in the quarters, and one (the first
-    by id) with only a handful of them."""
+    by id) with only a handful of them. The largest take part in every quarter."""
     start, end = pd.Timestamp(quarters[0].start), pd.Timestamp(quarters[-1].end)
     started = placements[placements["startdatum"].between(start, end)]
     counts = (
@@ -95,27 +95,30 @@ def choose(
     counts = counts[known & counts["region_code"].isin(REGIONS)].sort_values(
         ["placements", "werkgever_id"], ascending=[False, True]
     )
-    large = counts.groupby("region_code").head(2).sort_values(["region_code", "werkgever_id"])
+    large = counts.groupby("region_code").head(2)
     few = counts[
         counts["placements"].between(*HANDFUL) & ~counts["werkgever_id"].isin(large["werkgever_id"])
     ]
     chosen = [
-        *large.itertuples(index=False),
+        *large.sort_values(["region_code", "werkgever_id"]).itertuples(index=False),
         *few.sort_values("werkgever_id").head(1).itertuples(index=False),
     ]
+    # Of the regions' second largest, one joins a quarter late and one leaves before the last
+    # quarter: the largest of each region takes part in every quarter.
+    seconds = [*large.loc[large.duplicated("region_code"), "werkgever_id"], None, None]
+    late, left = seconds[0], seconds[1] if len(quarters) > 1 else None
     names = _names(len(chosen), rng)
     entries = {}
-    for number, (row, name) in enumerate(zip(chosen, names, strict=True)):
+    for row, name in zip(chosen, names, strict=True):
         entry = {
             "naam": name,
             "regio": str(row.region_code),
             "adressen": [f"hr@{_domain(name)}.example"],
-            # the second employer joins a quarter late, the third leaves before the last
             "deelname_vanaf": str(
-                quarters[min(1, len(quarters) - 1)] if number == 1 else quarters[0]
+                quarters[min(1, len(quarters) - 1)] if row.werkgever_id == late else quarters[0]
             ),
         }
-        if number == 2 and len(quarters) > 1:
+        if row.werkgever_id == left:
             entry["deelname_tot"] = str(quarters[-2])
         entries[str(row.werkgever_id)] = entry
     return entries

@@ -103,7 +103,7 @@ def _build_employers(
     for code, name in enumerate(SECTOR_KINDS):
         rows = kind == code
         section[rows] = draw(settings["sectors"][name], SECTIONS, rows.sum(), rng)
-    weight = hiring[size]
+    weight = _hiring_weight(region, size, settings, rng)
     cumulative = np.cumsum(weight)
     starts = np.searchsorted(region, np.arange(len(per_region)))
     bounds = np.append(np.concatenate([[0.0], cumulative])[starts], cumulative[-1])
@@ -116,6 +116,41 @@ def _build_employers(
         cumulative_weight=cumulative,
         region_bounds=bounds,
     )
+
+
+def _hiring_weight(
+    region: np.ndarray, size: np.ndarray, settings: dict[str, Any], rng: np.random.Generator
+) -> np.ndarray:
+    """Each employer's share of its region's placements: within its size class in proportion
+    to its workforce (the heavy tail), each class of a region holding its share of size_shares
+    (among the classes the region has)."""
+    group = region * len(SIZES) + size
+    groups = (int(region.max()) + 1) * len(SIZES)
+    bounds = np.array([settings["workforce"][s] for s in SIZES], dtype=float)
+    workforce = _workforce(group, bounds[size], float(settings["size_tail"]), rng)
+    total = np.bincount(group, weights=workforce, minlength=groups).reshape(-1, len(SIZES))
+    shares = np.array([settings["size_shares"][s] for s in SIZES], dtype=float)
+    class_share = np.where(total > 0, shares, 0.0)
+    class_share /= class_share.sum(axis=1, keepdims=True)
+    return workforce * (class_share / np.where(total > 0, total, 1.0)).ravel()[group]
+
+
+def _workforce(
+    group: np.ndarray, bounds: np.ndarray, tail: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Employees per employer: a Pareto draw with shape `tail` within its size class's bounds,
+    stratified within each group (region and size class): the i-th of a group's n employers
+    (in random order) draws from the i-th n-th of the distribution. Every region's largest
+    employer then comes from the far tail; independent draws would leave some without one."""
+    order = np.lexsort((rng.random(len(group)), group))
+    sorted_group = group[order]
+    rank = np.empty(len(group))
+    rank[order] = np.arange(len(group)) - np.searchsorted(sorted_group, sorted_group)
+    members = np.bincount(group)[group]
+    u = (rank + rng.random(len(group))) / members
+    low, high = bounds.T
+    # the inverse of the Pareto distribution function truncated to [low, high)
+    return low * (1 - u * (1 - (low / high) ** tail)) ** (-1 / tail)
 
 
 @dataclass(frozen=True)
