@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from duurzaam.errors import DuurzaamError
 from duurzaam.ingest.sources import raw_tables
 from duurzaam.settings import DBT_PROJECT_DIR, ESTIMATES_SELECTOR, Settings
 from duurzaam.transform.results import build_outcome
 from duurzaam.warehouse.database import connection_parameters, duckdb_path, open_warehouse
+
+if TYPE_CHECKING:
+    from duurzaam.transform.disclosure.check import CheckResult
 
 # `dbt build` as the pipeline runs it: models, seeds and data tests, without the unit tests.
 # Those check the SQL on fixed inputs, the same in every run: `make test` runs them once per
@@ -87,13 +90,14 @@ def prepare_warehouse(settings: Settings) -> None:
         write_participation(warehouse, settings.employers_config)
 
 
-def transform(settings: Settings) -> None:
+def transform(settings: Settings) -> CheckResult:
     """Seed, build and test (data tests) every model: raw -> staging -> intermediate -> marts; the
     retention-effects model is fitted once the spells it reads are built and tested, and
     its mart built after it. Then the disclosure checker attacks the published layer:
     DisclosureLeak when a count below the threshold can be recovered from it, so that no
     report is sent from it (`duurzaam run`, the demo). Only then is the build recorded as
-    the one the published figures come from (the reports' gate reads it)."""
+    the one the published figures come from (the reports' gate reads it). Returns what the
+    checker found: the cells it attacked, and no finding."""
     from duurzaam.effects.store import fit_retention_effects  # heavy: statsmodels
     from duurzaam.transform.disclosure.check import gate  # heavy: pandas
 
@@ -102,8 +106,9 @@ def transform(settings: Settings) -> None:
     run_dbt([*BUILD, "--exclude", ESTIMATES_SELECTOR], settings)
     fit_retention_effects(settings)
     run_dbt([*BUILD, "--select", ESTIMATES_SELECTOR], settings)
-    gate(settings)
+    checked = gate(settings)
     record_published_build(settings, loads)
+    return checked
 
 
 # The loads the published figures were last built from, one row each: written when a build
