@@ -17,3 +17,9 @@
                'ondersteuning_werkgevers', 'samenwerking_actoren', 'praktische_ondersteuning',
                'administratie_digitalisering']) }}
 {%- endmacro %}
+
+{# The number of scores of a Spinnenweb element is published rounded to a multiple of this
+   (pub_employer_survey; docs/disclosure.md): a reader knows it within half of it. #}
+{% macro spinnenweb_count_base() -%}
+    {{ return(5) }}
+{%- endmacro %}

@@ -1,6 +1,7 @@
-"""The employer survey: the generator's export loads on both backends; every kind of bad input
-is rejected with its own message, nothing loaded; text is data; a BSN in free text is caught
-and never stored."""
+"""The employer survey: the generator's export loads on both backends, with its respondents'
+werkgever_id where they give one, and so does an older export without that column (also into
+a warehouse created before it); every kind of bad input is rejected with its own message,
+nothing loaded; text is data; a BSN in free text is caught and never stored."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from duurzaam.employers import load_employers
 from duurzaam.errors import InputRejected
+from duurzaam.ingest.sources import employer_survey, raw_tables
 from duurzaam.ingest.steps import ingest
 from duurzaam.quarters import Quarter
 from duurzaam.synthetic import employer_survey as synthetic_survey
@@ -38,6 +41,55 @@ def write(tmp_path: Path, frame: pd.DataFrame, encoding: str = "utf-8") -> Path:
 def rows_in(settings, sql: str) -> pd.DataFrame:
     with open_warehouse(settings.warehouse_url) as warehouse:
         return warehouse.query_frame(sql)
+
+
+def stored_ids(settings) -> list[str | None]:
+    rows = rows_in(settings, "select werkgever_id from raw.employer_survey order by _row_number")
+    return [None if pd.isna(value) else value for value in rows["werkgever_id"]]
+
+
+def test_a_respondents_werkgever_id_is_stored_where_the_export_gives_one(
+    settings, tmp_path, export
+):
+    given = export["werkgever_id"].replace("", None)
+    assert given.notna().any() and given.isna().any()  # some employers give it, others not
+    ingest("employer_survey", QUARTER, settings, file=write(tmp_path, export))
+    assert stored_ids(settings) == [None if pd.isna(v) else v for v in given]
+
+
+def test_an_older_export_without_werkgever_id_loads(settings, tmp_path, export):
+    older = export.drop(columns=["werkgever_id"])
+    outcome = ingest("employer_survey", QUARTER, settings, file=write(tmp_path, older))
+    assert outcome["status"] == "loaded" and outcome["rows"] == len(export)
+    assert stored_ids(settings) == [None] * len(export)
+
+
+def test_a_warehouse_created_before_werkgever_id_gets_the_column(settings, tmp_path, export):
+    """The raw and history tables of a warehouse created before the column get it appended;
+    a revised export then moves the older rows to history, column for column."""
+    before = [c for c in employer_survey.RAW_COLUMNS if c[0] != employer_survey.EMPLOYER_ID]
+    with open_warehouse(settings.warehouse_url) as warehouse:
+        warehouse.ensure_schema({**raw_tables(), employer_survey.SOURCE: before})
+    older = write(tmp_path, export.drop(columns=["werkgever_id"]).head(5))
+    ingest("employer_survey", QUARTER, settings, file=older)
+    (tmp_path / "revised").mkdir()
+    ingest("employer_survey", QUARTER, settings, file=write(tmp_path / "revised", export))
+    assert stored_ids(settings) == [None if v == "" else v for v in export["werkgever_id"]]
+    history = rows_in(settings, "select respondent_id, werkgever_id from history.employer_survey")
+    assert history["respondent_id"].tolist() == export["id"].head(5).tolist()
+    assert history["werkgever_id"].isna().all()
+
+
+def test_participating_employers_of_the_test_landing_zone_answered(generated_landing):
+    """The built warehouses' employer reports have answers of their own to show or withhold:
+    some participating employer answered in a wave it takes part in."""
+    employers = load_employers(generated_landing / "employers.yml")
+    answered = []
+    for path in sorted((generated_landing / "employer_survey").glob("*.csv")):
+        ids = employer_survey.read(path)["werkgever_id"].dropna()
+        wave = Quarter.parse(path.stem)
+        answered += [e for e in ids if e in employers and employers[e].takes_part_in(wave)]
+    assert answered
 
 
 def test_the_generated_export_loads_with_decoded_values(settings, tmp_path, export):
@@ -112,6 +164,16 @@ def edited(export: pd.DataFrame, row: int, **cells: str) -> pd.DataFrame:
             lambda f: edited(f, 4, doelgroep_in_dienst="N", **{"redenen[SQ001]": "Y"}),
             r"antwoorden_consistent: .*row 6",
         ),
+        (
+            lambda f: edited(f, 2, werkgever_id="WG 00-12"),
+            r"column werkgever_id: .*letters, digits, - and _.*row 4 .*'WG 00-12'",
+        ),
+        (
+            lambda f: edited(f, 1, werkgever_id="WG000123").pipe(
+                lambda g: g.assign(werkgever_id=g["werkgever_id"].mask(g.index == 4, "WG000123"))
+            ),
+            r"column werkgever_id: an employer answers once per wave.*row 3, 6",
+        ),
         (lambda f: f.drop(columns=["perspectief"]), r"column perspectief: the export has"),
         (lambda f: f.rename(columns={"gemeente": "gemeentecode"}), r"column gemeente: the export"),
     ],
@@ -125,6 +187,8 @@ def edited(export: pd.DataFrame, row: int, **cells: str) -> pd.DataFrame:
         "bad-value",
         "submitted-after-the-wave",
         "inconsistent-answers",
+        "malformed-werkgever-id",
+        "werkgever-id-twice",
         "missing-column",
         "renamed-column",
     ],

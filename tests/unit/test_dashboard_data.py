@@ -13,13 +13,14 @@ import re
 from datetime import date
 
 from duurzaam.dashboard import show
-from duurzaam.dashboard.data import DashboardData, national_quarters, withheld_as_text
+from duurzaam.dashboard.data import MODELS, DashboardData, national_quarters, withheld_as_text
 from duurzaam.dashboard.downloads import compare_downloads, csv_bytes, region_downloads
 from duurzaam.dashboard.effects import effects_table
 from duurzaam.dashboard.moves import share_rows
 from duurzaam.dashboard.pages import compare_page, region_page
 from duurzaam.publication.labels import level_label
 from duurzaam.settings import PROJECT_ROOT
+from duurzaam.warehouse.export import NOT_EXPORTED
 from tests.published import dashboard_data, effect_row, region_quarter, survival_rows
 
 
@@ -315,3 +316,10 @@ def test_the_stylesheet_prints_on_a4_without_controls_and_with_links():
     assert "break-inside: avoid" in printed and "max-width: 100%" in printed
     script = (PROJECT_ROOT / "include" / "dashboard" / "dashboard.js").read_text()
     assert '"beforeprint"' in script and "PRINT_WIDTH" in script
+
+
+def test_the_dashboard_reads_no_model_of_the_employer_reports():
+    """An employer's own figures and survey answers, and the benchmarks beside them, are for
+    that employer's report only."""
+    assert not set(MODELS.values()) & NOT_EXPORTED
+    assert "pub_employer_survey_answers" in NOT_EXPORTED

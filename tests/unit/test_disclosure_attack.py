@@ -229,3 +229,67 @@ def test_a_regions_quarters_add_up_to_the_spells_another_table_splits_by_factor(
     findings = found({"pub_region_quarter": quarters, "pub_retention_factors": factors})
     cell = "pub_region_quarter AM05 2024Q2 placements_started"
     assert findings[cell].value == 4 and findings[cell].attack == "relation"
+
+
+def own_answers(scores: dict[str, int | None], region: str | None = "AM05") -> pd.DataFrame:
+    """pub_employer_survey_answers: each employer's score of Kennis doelgroep (None: 'x')."""
+    rows = [
+        {
+            "employer_id": employer,
+            "wave": "2024Q2",
+            "perspective": "werkgever",
+            "region_code": "AM05",
+            "survey_region_code": region,
+            "spinnenweb_kennis_doelgroep_score": score,
+        }
+        for employer, score in scores.items()
+    ]
+    return published(rows, ("spinnenweb_kennis_doelgroep_score",))
+
+
+def means(region_scored: int | None, country_scored: int | None) -> pd.DataFrame:
+    """pub_employer_survey's rows of AM05 and the country, their numbers of scores."""
+    rows = [
+        {
+            "region_code": code,
+            "wave": "2024Q2",
+            "perspective": "werkgever",
+            "spinnenweb_kennis_doelgroep_mean": 3.1,
+            "spinnenweb_kennis_doelgroep_n": scored,
+        }
+        for code, scored in (("AM05", region_scored), ("NL", country_scored))
+    ]
+    return published(
+        rows, ("spinnenweb_kennis_doelgroep_n",), ("spinnenweb_kennis_doelgroep_mean",)
+    )
+
+
+OWN_ANSWERS = "pub_employer_survey_answers"
+
+
+def attacked(answers: pd.DataFrame, region: int | None = 15, country: int | None = 60):
+    """The findings on the employers' answers beside AM05's and the country's scores."""
+    return found({"pub_employer_survey": means(region, country), OWN_ANSWERS: answers})
+
+
+def test_published_own_scores_leaving_fewer_than_the_threshold_of_others_are_found():
+    """15 scores, rounded to 5: at least 13. Three employers' scores published leave at least
+    10 others (and a shown score is no count); four leave 9, whose mean would follow."""
+    three = {"WG1": 4, "WG2": 3, "WG3": 5}
+    assert attacked(own_answers(three)) == {}
+    findings = attacked(own_answers({**three, "WG4": 2}))
+    cell = "pub_employer_survey AM05 2024Q2 werkgever others(spinnenweb_kennis_doelgroep_n)"
+    assert list(findings) == [cell]
+    assert findings[cell].value == 9 and findings[cell].attack == "mean"
+    assert "15, at least 13, less 4 published score(s) (WG1 2024Q2" in findings[cell].how
+    # a withheld score is not known: four with two of them withheld leave enough others
+    assert attacked(own_answers({**three, "WG4": None, "WG3": None})) == {}
+
+
+def test_a_published_own_score_in_a_row_whose_number_of_scores_is_withheld_is_found():
+    """The country's row holds every employer's score; its number withheld says fewer than
+    the threshold scored at all. An answer of no region is only in the country's row."""
+    findings = attacked(own_answers({"WG1": 4}, region=None), region=40, country=None)
+    cell = "pub_employer_survey NL 2024Q2 werkgever others(spinnenweb_kennis_doelgroep_n)"
+    assert list(findings) == [cell] and findings[cell].value == 0
+    assert "spinnenweb_kennis_doelgroep_n withheld, less 1 published score(s)" in findings[cell].how

@@ -1,15 +1,18 @@
 """A participating employer's report content (duurzaam.reports.employer_content) on hand-made
 published rows: it holds the employer's own figures and its two benchmarks only, says in
 words what the layer withheld, claims a difference only where the interval carries it, and
-says so when the quarter has none of its placements."""
+says so when the quarter has none of its placements; its own Spinnenweb answers stand beside
+its region's and the country's means, and what is withheld is said in words."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from duurzaam.employers import Employer
+from duurzaam.publication.labels import SPINNENWEB_LABELS
 from duurzaam.quarters import Quarter
 from duurzaam.reports.employer_content import employer_content
 from duurzaam.reports.employer_data import INSTRUMENTS, EmployerReportData
@@ -124,3 +127,77 @@ def test_an_employer_without_placements_in_the_quarter_gets_a_report_that_says_s
     content = employer_content(data([figures(QUARTER - 4)]), 10)
     assert not content["has_figures"]
     assert "komt Werkbedrijf Zuidwest niet voor" in content["absent"]
+
+
+def answers(wave: str = "2024Q1", withheld: tuple[str, ...] = (), **scores: int | None) -> dict:
+    """A pub_employer_survey_answers row of the employer; `withheld` elements 'x'."""
+    row: dict[str, Any] = {"employer_id": EMPLOYER.employer_id, "wave": wave}
+    row |= {"perspective": "werkgever", "region_code": "AM05", "survey_region_code": "AM05"}
+    for element in SPINNENWEB_LABELS:
+        score = None if element in withheld else scores.get(element)
+        row[f"spinnenweb_{element}_score"] = score
+        row[f"spinnenweb_{element}_score_suppressed"] = "x" if element in withheld else None
+    return row
+
+
+def survey(code: str, mean: float | None, wave: str = "2024Q1") -> dict:
+    """A pub_employer_survey row (perspective werkgever): every element's mean `mean`, or
+    withheld ('n<10') when None."""
+    row: dict[str, Any] = {"region_code": code, "wave": wave, "perspective": "werkgever"}
+    for element in SPINNENWEB_LABELS:
+        row[f"spinnenweb_{element}_mean"] = mean
+        row[f"spinnenweb_{element}_mean_suppressed"] = None if mean else "n<10"
+    return row
+
+
+def with_survey(own_answers: list[dict], rows: list[dict]) -> EmployerReportData:
+    own = [figures(QUARTER - 4), figures(QUARTER)]
+    return replace(data(own), answers=pd.DataFrame(own_answers), survey=pd.DataFrame(rows))
+
+
+def test_the_employers_own_spinnenweb_stands_beside_its_region_and_the_country():
+    given = {"kennis_doelgroep": 4, "informatie_regelingen": 2}
+    content = employer_content(
+        with_survey([answers(**given)], [survey("AM05", 3.25), survey("NL", 3.0)]), 10
+    )
+    web = content["spinnenweb"]
+    assert web["columns"] == [
+        "Onderdeel",
+        "Uw organisatie",
+        "Werkgevers in Zuidwest",
+        "Werkgevers in Nederland",
+    ]
+    assert web["rows"][0] == ["Kennis doelgroep", "4", "3,2", "3,0"]
+    assert web["rows"][1] == ["Informatie regelingen", "2", "3,2", "3,0"]
+    assert web["rows"][2] == ["Selectie en matching", "–", "3,2", "3,0"]  # not scored
+    assert "werkgeversenquête van 2024-K1 in" in web["sentences"][0] and len(web["sentences"]) == 1
+    assert list(web["chart"]["perspectives"]) == web["columns"][1:]
+    assert web["chart"]["perspectives"]["Uw organisatie"][:3] == [4, 2, None]
+    assert "Het Spinnenweb" not in content["withheld"]
+
+
+def test_withheld_own_scores_and_region_means_are_said_in_plain_dutch():
+    own = answers(withheld=("kennis_doelgroep",), informatie_regelingen=3)
+    content = employer_content(with_survey([own], [survey("AM05", None), survey("NL", 3.1)]), 10)
+    web = content["spinnenweb"]
+    assert web["rows"][0] == ["Kennis doelgroep", "x", "n<10", "3,1"]
+    assert web["rows"][1] == ["Informatie regelingen", "3", "n<10", "3,1"]
+    mine, region = web["sentences"][1:]
+    assert mine.startswith("Uw score op kennis doelgroep tonen we niet (x)")
+    assert "minder dan 10" in mine and "gemiddelde van die paar anderen" in mine
+    assert region.startswith("Het gemiddelde van Zuidwest tonen we niet voor het hele Spinnenweb")
+    assert "Kennis doelgroep (uw score)" in content["withheld"]["Het Spinnenweb"]
+    assert list(web["chart"]["perspectives"]) == ["Uw organisatie", "Werkgevers in Nederland"]
+
+
+def test_an_employer_that_did_not_respond_is_told_so_beside_its_regions_spinnenweb():
+    content = employer_content(with_survey([], [survey("AM05", 3.4, "2024Q2")]), 10)
+    web = content["spinnenweb"]
+    assert not web["responded"] and web["wave_label"] == "2024-K2"
+    assert "geen antwoord op de werkgeversenquête" in web["sentences"][0]
+    assert "uw plaatsingen geleverd worden: WG000748" in web["sentences"][0]
+    assert web["rows"][0] == ["Kennis doelgroep", "–", "3,4", "n<10"]
+    assert list(web["chart"]["perspectives"]) == ["Werkgevers in Zuidwest"]
+    without = employer_content(with_survey([], []), 10)["spinnenweb"]
+    assert without["sentences"] == ["Voor 2024-K2 is er geen werkgeversenquête."]
+    assert without["chart"] is None and not without["rows"]

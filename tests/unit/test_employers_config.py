@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from duurzaam.employers import (
+    EMPLOYER_ID,
     EmployersConfigError,
     load_employers,
     unknown_employers,
 )
+from duurzaam.ingest.validation import load_suite
 from duurzaam.quarters import Quarter
 from duurzaam.settings import EMPLOYERS_CONFIG
 
@@ -104,3 +106,15 @@ def test_the_bundled_sample_file_loads():
     assert len(employers) >= 5
     assert [e for e in employers.values() if e.until is not None]  # one that left
     assert all(a.endswith(".example") for e in employers.values() for a in e.addresses)
+
+
+def test_the_survey_export_checks_a_werkgever_id_as_this_file_does():
+    """A respondent's werkgever_id (employer survey) is a participating employer's only when
+    it is written the same way."""
+    rules = load_suite("employer_survey")["expectations"]
+    (pattern,) = [
+        rule["kwargs"]["regex"]
+        for rule in rules
+        if rule["kwargs"].get("column") == "werkgever_id" and "regex" in rule["kwargs"]
+    ]
+    assert pattern == EMPLOYER_ID.pattern

@@ -1,34 +1,22 @@
 -- The employer survey per region (and 'NL') x wave x perspective: respondents, the share
 -- employing the target group, each reason, contract type and reason-not-to as a share of the
 -- respondents it applies to and of all answers to that question, and the Spinnenweb mean and
--- number of scores per element. A respondent's region: their municipality's region in the
--- wave's year.
+-- number of scores per element. A response counts in the region it counts in
+-- (int_employer_survey_responses) and in the country.
 
 with
 
 responses as (
 
-    select * from {{ ref('stg_employer_survey__responses') }}
-
-),
-
-municipality_regions as (
-
-    select * from {{ ref('int_municipality_regions') }}
-    where region_code is not null
+    select * from {{ ref('int_employer_survey_responses') }}
 
 ),
 
 regional as (
 
-    select responses.*, municipality_regions.region_code
+    select responses.*, responses.survey_region_code as region_code
     from responses
-    inner join municipality_regions
-        on responses.municipality_code = municipality_regions.municipality_code
-        and (
-            cast(substring(responses.wave, 1, 4) as {{ dbt.type_int() }})
-            between municipality_regions.valid_from_year and municipality_regions.valid_to_year
-        )
+    where responses.survey_region_code is not null
 
     union all
 

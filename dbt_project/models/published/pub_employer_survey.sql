@@ -219,7 +219,7 @@ final as (
         -- noqa: disable=LT02
         {%- for name in spinnenweb_elements() %}
         {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
-        {{ rounded_count('spinnenweb_' ~ name ~ '_n', 5) }}
+        {{ rounded_count('spinnenweb_' ~ name ~ '_n', spinnenweb_count_base()) }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from combined  -- noqa: enable=LT02

@@ -49,6 +49,8 @@ from duurzaam.reports.figures import (
     to_png,
 )
 
+LEGEND_HANDLE = 0.9  # inches of a legend entry besides its text: the line, marker and gap
+
 
 def trend_chart(
     quarters: list[str],
@@ -319,5 +321,8 @@ def spinnenweb_chart(elements: list[str], perspectives: dict[str, list[float | N
     axes.set_rlabel_position(180 / len(elements))
     axes.grid(True, color=GRID, linewidth=0.6)
     axes.spines["polar"].set_color(GRID)
-    legend(axes, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(perspectives), 4))
+    # as many columns as fit the figure's width (a region's name can be long)
+    column = text_width(figure, list(perspectives), TICK_SIZE) + LEGEND_HANDLE
+    columns = max(1, min(len(perspectives), 4, int(SQUARE[0] // column)))
+    legend(axes, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=columns)
     return to_png(figure)

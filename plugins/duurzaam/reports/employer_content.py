@@ -1,9 +1,11 @@
 """The content of a participating employer's report, in Dutch, for an HR manager: "Uw
 plaatsingen" (its placements, job losses and moves beside its region and its sector type and
-size class), "Hoe lang blijven uw medewerkers" (retention of its rolling year's placements)
-and "Wat helpt" (the instruments its placements used beside their adjusted effects). Built
-only from what the published layer shows (employer_data.py); every comparison follows
-effects.compare: a difference only where the 95% interval excludes the other value."""
+size class), "Hoe lang blijven uw medewerkers" (retention of its rolling year's placements),
+"Wat helpt" (the instruments its placements used beside their adjusted effects) and "Het
+Spinnenweb" (its own answers to the employer survey beside its region's:
+employer_spinnenweb.py). Built only from what the published layer shows (employer_data.py);
+every comparison follows effects.compare: a difference only where the 95% interval excludes
+the other value."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from duurzaam.publication.labels import (
 from duurzaam.quarters import Quarter
 from duurzaam.reports.effects import compare, effects_content
 from duurzaam.reports.employer_data import INSTRUMENTS, EmployerReportData
+from duurzaam.reports.employer_spinnenweb import spinnenweb_content
 from duurzaam.reports.moves import wilson
 from duurzaam.reports.withheld import Disclosure
 
@@ -61,6 +64,7 @@ def employer_content(data: EmployerReportData, threshold: int) -> dict[str, Any]
         "quarter_label": quarter.label_nl,
         "threshold": threshold,
         "has_figures": own is not None,
+        "spinnenweb": spinnenweb_content(data, d),
     }
     if own is None:
         content |= {
@@ -70,7 +74,7 @@ def employer_content(data: EmployerReportData, threshold: int) -> dict[str, Any]
                 "rapporteren. Het volgende rapport gaat weer over uw plaatsingen zodra die "
                 "er zijn."
             ),
-            "placements": {}, "retention": {}, "helps": {}, "withheld": {},
+            "placements": {}, "retention": {}, "helps": {}, "withheld": d.withheld,
         }  # fmt: skip
         return content
     content["placements"] = {

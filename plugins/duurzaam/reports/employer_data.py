@@ -1,11 +1,13 @@
 """What one participating employer's report reads from the warehouse: only the published
 layer (the marts with disclosure control applied): its own rows of pub_employer_quarter, the
 benchmarks of its region and of its sector type and size class (pub_employer_benchmarks),
-and the adjusted effects of the instruments (pub_retention_effects, its region and NL)."""
+the adjusted effects of the instruments (pub_retention_effects, its region and NL), and its
+own Spinnenweb answers of its latest wave (pub_employer_survey_answers) beside its region's
+and the country's means of that wave (pub_employer_survey)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,6 +36,18 @@ class EmployerReportData:
     own: pd.DataFrame  # pub_employer_quarter: the employer's rows, the last 8 quarters
     benchmarks: pd.DataFrame  # pub_employer_benchmarks: its region and its sector and size
     effects: pd.DataFrame  # pub_retention_effects of the instruments, its region and NL
+    # pub_employer_survey_answers: its answers of the latest wave of the 8 quarters it
+    # responded in (none: it did not), and pub_employer_survey of that wave (else the
+    # quarter's), its region and NL
+    answers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def survey_wave(self) -> Quarter:
+        """The wave its Spinnenweb section is about."""
+        return (
+            Quarter.parse(str(self.answers["wave"].iloc[0])) if len(self.answers) else self.quarter
+        )
 
     def own_row(self, quarter: Quarter) -> pd.Series | None:
         """The employer's row of the quarter; None when it had no placements to report on."""
@@ -77,6 +91,16 @@ def load_employer_data(
         f"and factor in ({', '.join(['%s'] * len(factors))})",
         (employer.region_code, NATIONAL, *factors),
     )
+    answers = warehouse.query_frame(
+        "select * from published.pub_employer_survey_answers where employer_id = %s "
+        "and wave between %s and %s order by wave desc limit 1",
+        (employer.employer_id, first, str(quarter)),
+    )
+    wave = str(answers["wave"].iloc[0]) if len(answers) else str(quarter)
+    survey = warehouse.query_frame(
+        "select * from published.pub_employer_survey where wave = %s and region_code in (%s, %s)",
+        (wave, employer.region_code, NATIONAL),
+    )
     names = warehouse.query(
         "select region_name from published.pub_region_quarter where region_code = %s "
         "and quarter = %s",
@@ -89,4 +113,6 @@ def load_employer_data(
         own,
         benchmarks,
         effects,
+        answers,
+        survey,
     )

@@ -1,7 +1,7 @@
 """A report as a mail: the HTML body from the Jinja template with the charts inline (cid
 images, no external resources), a plain-text part, and the same HTML as a PDF attachment
 (WeasyPrint). A region's report (content.py) or a participating employer's
-(employer_content.py, content["kind"] == "werkgever": tables only, no charts)."""
+(employer_content.py, content["kind"] == "werkgever": tables and its Spinnenweb)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,10 @@ def render(
     own)."""
     started = time.perf_counter()
     employer = is_employer_report(content)
-    pngs, alts = ({}, {}) if employer else draw_charts(content)
+    if employer:
+        pngs, alts = spinnenweb_charts(content["spinnenweb"]["chart"])
+    else:
+        pngs, alts = draw_charts(content)
     context = {**content, "correction": corrects, "alts": alts}
     environment = _templates(content["threshold"])
     stem = "employer_report" if employer else "region_report"
@@ -124,13 +127,19 @@ def draw_charts(content: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, st
     if forest:
         pngs["effects"] = forest_chart(region, forest)
         alts["effects"] = forest_alt(region, forest)
-    spinnenweb = content["spinnenweb"]
-    if spinnenweb and spinnenweb["perspectives"]:
-        pngs["spinnenweb"] = charts.spinnenweb_chart(
-            spinnenweb["elements"], spinnenweb["perspectives"]
-        )
-        alts["spinnenweb"] = spinnenweb_alt(spinnenweb["elements"], spinnenweb["perspectives"])
-    return pngs, alts
+    spinnenweb, spinnenweb_text = spinnenweb_charts(content["spinnenweb"])
+    return pngs | spinnenweb, alts | spinnenweb_text
+
+
+def spinnenweb_charts(web: dict[str, Any] | None) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The Spinnenweb chart (a region's, or an employer's own beside its region's) and its
+    alternative text; none without a score to draw."""
+    if not web or not web["perspectives"]:
+        return {}, {}
+    elements, series = web["elements"], web["perspectives"]
+    return {"spinnenweb": charts.spinnenweb_chart(elements, series)}, {
+        "spinnenweb": spinnenweb_alt(elements, series)
+    }
 
 
 # Alternative texts: what each chart shows and its main figures, in words, from the values
@@ -213,8 +222,8 @@ def factors_alt(region: str, drawn: list[dict], rows: int) -> str:
 
 def spinnenweb_alt(elements: list[str], perspectives: dict[str, list[float | None]]) -> str:
     parts = [
-        f"Radargrafiek van het Spinnenweb: de gemiddelde score (1 = zeer slecht, 5 = zeer goed) "
-        f"op {len(elements)} onderdelen, voor {', '.join(perspectives)}."
+        f"Radargrafiek van het Spinnenweb: de score (1 = zeer slecht, 5 = zeer goed; van een "
+        f"groep het gemiddelde) op {len(elements)} onderdelen, voor {', '.join(perspectives)}."
     ]
     for name, scores in perspectives.items():
         scored = sorted(

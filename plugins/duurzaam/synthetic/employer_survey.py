@@ -1,6 +1,10 @@
 """Synthetic employer survey exports: each quarter a sample of employers from the placement data
 answers (most of them employ someone from the target group; some no longer do), in the
-LimeSurvey-style wide format of include/config/survey_codebook.yml."""
+LimeSurvey-style wide format of include/config/survey_codebook.yml. Large employers answer
+more often: each wave the largest of every region (by its placements running at the quarter's
+end) is asked in person, and may answer; the rest is a random sample. An employer answering
+for itself often gives its werkgever_id, so the participating employers (the largest of a few
+regions, participants.py) have answers of their own, whoever is chosen to take part."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ SOURCE = "employer_survey"
 RESPONSE_SHARE = 0.004  # respondents per placement running at the quarter end
 MIN_RESPONDENTS = 40
 EMPLOYS_SHARE = 0.75
+ASKED_ANSWER = 0.4  # chance that a region's largest employer, asked in person, answers
+GIVES_ID = 0.6  # chance that another employer answering for itself gives its werkgever_id
 # Chance that an option is ticked, in codebook order.
 TICK_CHANCES = {
     "redenen": [0.45, 0.35, 0.30, 0.25, 0.40, 0.35, 0.50, 0.08],
@@ -62,16 +68,32 @@ def _responses(
         (placements["startdatum"] <= end)
         & (placements["einddatum"].isna() | (placements["einddatum"] > end))
     ]
-    employers = running.drop_duplicates("werkgever_id")
+    employers = running.drop_duplicates("werkgever_id").set_index("werkgever_id", drop=False)
     count = min(len(employers), max(MIN_RESPONDENTS, round(RESPONSE_SHARE * len(running))))
-    sample = employers.sample(n=count, random_state=rng).reset_index(drop=True)
+    largest = (
+        running.groupby(["region_code", "werkgever_id"])
+        .size()
+        .rename("running")
+        .reset_index()
+        .sort_values(["running", "werkgever_id"], ascending=[False, True])
+        .groupby("region_code")
+        .head(1)
+        .sort_values("werkgever_id")["werkgever_id"]
+    )
+    asked = largest[rng.random(len(largest)) < ASKED_ANSWER].head(count)
+    others = employers[~employers["werkgever_id"].isin(asked)]
+    drawn = others.sample(n=count - len(asked), random_state=rng)["werkgever_id"]
+    sample = employers.loc[rng.permutation([*asked, *drawn])].reset_index(drop=True)
     book = codebook()
     size_codes = {value: code for code, value in book["single"]["grootte"].items()}
     employs = rng.random(count) < EMPLOYS_SHARE
-    perspective = np.where(rng.random(count) < 0.7, "werkgever", "professional")
+    is_asked = sample["werkgever_id"].isin(asked).to_numpy()
+    perspective = np.where(is_asked | (rng.random(count) < 0.7), "werkgever", "professional")
+    gives_id = (perspective == "werkgever") & (is_asked | (rng.random(count) < GIVES_ID))
     frame = pd.DataFrame(
         {
             "id": np.arange(1, count + 1) + 10_000 * (quarter.year * 4 + quarter.number),
+            "werkgever_id": np.where(gives_id, sample["werkgever_id"], ""),
             "submitdate": _submit_dates(quarter, count, rng),
             "gemeente": sample["gemeente_code"],
             "grootte": sample["werkgever_grootte"].map(size_codes),

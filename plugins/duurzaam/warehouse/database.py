@@ -49,7 +49,7 @@ class Warehouse:
             for table, columns in tables.items()
             if (schema, table) not in existing
         ]
-        added = self._missing_meta_columns(existing)
+        added = self._missing_columns(existing, schemas)
         if not missing and not added:
             return
         with self.transaction():
@@ -58,23 +58,30 @@ class Warehouse:
             for schema, table, columns in missing:
                 body = ", ".join(f"{name} {kind}" for name, kind in columns)
                 self.execute(f"create table if not exists {schema}.{table} ({body})")
-            for table, name, kind in added:
-                self.execute(f"alter table meta.{table} add column if not exists {name} {kind}")
+            for schema, table, name, kind in added:
+                self.execute(f"alter table {schema}.{table} add column if not exists {name} {kind}")
 
-    def _missing_meta_columns(self, existing: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
-        """Columns of the meta tables added since the warehouse was created."""
-        present = set(
-            self.query(
-                "select table_name, column_name from information_schema.columns "
-                "where table_schema = 'meta'"
-            )
-        )
+    def _missing_columns(
+        self,
+        existing: set[tuple[str, str]],
+        schemas: tuple[tuple[str, dict[str, list[tuple[str, str]]]], ...],
+    ) -> list[tuple[str, str, str, str]]:
+        """Columns added since the warehouse was created (appended: a source's new columns
+        come last in its RAW_COLUMNS). A table whose columns this user cannot see (the
+        transformer and history) is left to the user who prepares the warehouse."""
+        present: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in self.query(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema in ('raw', 'history', 'meta')"
+        ):
+            present.setdefault((str(schema), str(table)), set()).add(str(column))
         return [
-            (table, name, kind)
-            for table, columns in META_TABLES.items()
-            if ("meta", table) in existing
+            (schema, table, name, kind)
+            for schema, tables in schemas
+            for table, columns in tables.items()
+            if (schema, table) in existing and (schema, table) in present
             for name, kind in columns
-            if name != "primary key" and (table, name) not in present
+            if name != "primary key" and name not in present[(schema, table)]
         ]
 
     def existing_tables(self) -> set[tuple[str, str]]:

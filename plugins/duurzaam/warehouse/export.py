@@ -51,10 +51,12 @@ SLICES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "pub_move_factors": (None, ("region_code", "factor", "level")),
     "pub_move_effects": (None, ("region_code", "factor", "level")),
 }
-# Never in the open-data export: the employer reports' figures. An employer's own figures are
-# for that employer only, and a benchmark is withheld by how many employers besides the
-# reader it holds, a rule meant for the employer reading it beside its own.
-NOT_EXPORTED = frozenset({"pub_employer_quarter", "pub_employer_benchmarks"})
+# Never in the open-data export: the employer reports' figures. An employer's own figures
+# and survey answers are for that employer only, and a benchmark is withheld by how many
+# employers besides the reader it holds, a rule meant for the employer reading it beside its own.
+NOT_EXPORTED = frozenset(
+    {"pub_employer_quarter", "pub_employer_benchmarks", "pub_employer_survey_answers"}
+)
 EXPORT_FILES = ("schema.json", "README.txt")
 
 

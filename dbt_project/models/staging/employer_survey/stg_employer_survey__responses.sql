@@ -13,6 +13,7 @@ renamed as (
     select
         cast(quarter as {{ dbt.type_string() }}) as wave,
         cast(respondent_id as {{ dbt.type_string() }}) as respondent_id,
+        cast(werkgever_id as {{ dbt.type_string() }}) as employer_id,
         cast(submitdate as {{ dbt.type_timestamp() }}) as submitted_at,
         cast(gemeente_code as {{ dbt.type_string() }}) as municipality_code,
         cast(werkgever_grootte as {{ dbt.type_string() }}) as employer_size,

@@ -3,7 +3,10 @@ wave is the quarter of the file (`employer_survey/<YYYYQn>.csv`).
 
 The export's codes and column names are in include/config/survey_codebook.yml; raw.employer_survey
 stores the decoded values under the codebook's keys (booleans for ticked options, integers for
-the Spinnenweb scores). The free-text `opmerkingen` is loaded as literal text.
+the Spinnenweb scores). The free-text `opmerkingen` is loaded as literal text. The optional
+`werkgever_id` names a respondent that is an employer of the placements extracts (empty for
+the others; older exports lack the column): a participating employer's report shows its own
+answers.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from duurzaam.quarters import Quarter
 from duurzaam.settings import CONFIG_DIR, sources_config_path
 
 SOURCE = "employer_survey"
+EMPLOYER_ID = "werkgever_id"  # optional: only its rules apply, and only when it is there
 CODEBOOK = CONFIG_DIR / "survey_codebook.yml"
 SUBMIT_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -60,9 +64,10 @@ def option_columns() -> dict[str, str]:
 
 
 def export_columns() -> list[str]:
-    """The export's columns in order."""
+    """The export's columns in order (werkgever_id may be missing)."""
     return [
         "id",
+        EMPLOYER_ID,
         "submitdate",
         "gemeente",
         "grootte",
@@ -95,6 +100,9 @@ def _raw_columns() -> list[tuple[str, str]]:
         ("_load_id", "text"),
         ("_row_number", "integer"),
         ("_loaded_at", "timestamp"),
+        # last: a table created before it gets it appended (Warehouse.ensure_schema), so its
+        # columns keep the order of a new one (history takes raw's rows by position)
+        (EMPLOYER_ID, "text"),
     ]
 
 
@@ -180,6 +188,7 @@ def to_raw(prepared: pd.DataFrame, pseudonyms: Pseudonymisation | None) -> pd.Da
             raw[stored] = prepared[column] == "Y"
     raw["interview"] = prepared["interview"] == "Y"
     raw["opmerkingen"] = prepared["opmerkingen"]
+    raw[EMPLOYER_ID] = prepared.get(EMPLOYER_ID, pd.Series(pd.NA, prepared.index, "string"))
     raw["_row_number"] = raw.index.astype("int64")
     return raw
 

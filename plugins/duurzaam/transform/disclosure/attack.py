@@ -7,10 +7,13 @@ The attacks (each finding names the cell, the value and how it was recovered):
 3. curve: a Kaplan-Meier step (at risk times the relative drop), or the difference of two
    exact at-risk numbers;
 4. relation / group / answers: the spec's linear relations solved with propagation
-   (duurzaam.transform.disclosure.solve), including the shares of the answers of a question."""
+   (duurzaam.transform.disclosure.solve), including the shares of the answers of a question;
+5. mean: published scores that are members of a published mean, and leave it over too few
+   others (duurzaam.transform.disclosure.members)."""
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -19,6 +22,7 @@ from itertools import pairwise
 
 import pandas as pd
 
+from duurzaam.transform.disclosure.members import KnownMembers, known_members
 from duurzaam.transform.disclosure.model import SUPPRESSED, Cell, Equation, Finding, Table, number
 from duurzaam.transform.disclosure.relations import RatePair, TotalElsewhere, expand, missing
 from duurzaam.transform.disclosure.solve import Solver, findings
@@ -26,7 +30,8 @@ from duurzaam.transform.disclosure.spec import NO_REGION, SPEC, CurveSpec, Spec,
 
 log = logging.getLogger(__name__)
 
-ORDER = ("shown", "rate", "curve", "relation", "answers", "group")  # the first finding per cell
+# the first finding per cell
+ORDER = ("shown", "rate", "curve", "relation", "answers", "group", "mean")
 
 
 def attack(frames: Mapping[str, pd.DataFrame], threshold: int, spec: Spec = SPEC) -> list[Finding]:
@@ -51,6 +56,11 @@ def attack(frames: Mapping[str, pd.DataFrame], threshold: int, spec: Spec = SPEC
         ),
         *(f for f in findings(solver, threshold) if not is_nobody(f)),
         *solver.groups(threshold),
+        *(
+            f
+            for m in spec.members
+            for f in known_members(tables, m, threshold, rounding_margin(tables, spec, m))
+        ),
     ]
     first: dict[Cell, Finding] = {}
     for finding in sorted(found, key=lambda f: ORDER.index(f.attack)):
@@ -98,13 +108,15 @@ def shown(table: Table) -> Iterator[tuple[Cell, float]]:
 
 
 def count_columns(table: Table, spec: Spec) -> list[str]:
-    """Integer columns that count people (or employers)."""
+    """Integer columns that count people (or employers): not a member's score."""
+    scores = [m.score for m in spec.members if m.table == table.name]
     return [
         c
         for c in value_columns(table)
         if pd.api.types.is_integer_dtype(table.frame[c])
         and c not in spec.not_counts
         and not c.endswith("_id")
+        and not any(fnmatch.fnmatch(c, score) for score in scores)
     ]
 
 
@@ -176,6 +188,13 @@ def rounded_columns(tables: Mapping[str, Table], spec: Spec) -> set[tuple[str, s
         else:
             log.debug("%s.%s not rounded to %d: exact", name, pattern, base)
     return found
+
+
+def rounding_margin(tables: Mapping[str, Table], spec: Spec, members: KnownMembers) -> int:
+    """How far a mean's published number of scores may be from the exact one: half its
+    rounding base where it is published rounded indeed, else 0."""
+    base = spec.rounded.get((members.means, members.count), 1)
+    return base // 2 if (members.means, members.count) in rounded_columns(tables, spec) else 0
 
 
 def rate_estimates(

@@ -18,6 +18,7 @@ from duurzaam.transform.disclosure.employer_relations import (
     region_quarter,
     sector_size_benchmark,
 )
+from duurzaam.transform.disclosure.members import KnownMembers
 from duurzaam.transform.disclosure.relations import (
     AnswerShares,
     EachPart,
@@ -35,6 +36,7 @@ RQ, FACTORS, FOLLOWUP = "pub_region_quarter", "pub_retention_factors", "pub_foll
 SURVEY, EFFECTS, SURVIVAL = "pub_employer_survey", "pub_retention_effects", "pub_cohort_survival"
 MOVES, MOVE_EFFECTS = "pub_move_factors", "pub_move_effects"
 EMPLOYER, BENCHMARKS = "pub_employer_quarter", "pub_employer_benchmarks"
+ANSWERS = "pub_employer_survey_answers"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Spec:
     # columns published rounded to a multiple: no exact relation holds for them (checked on
     # the data: a value off the multiple means exact)
     rounded: dict[tuple[str, str], int] = field(default_factory=dict)
+    # published scores that are members of published means (not counts)
+    members: tuple[KnownMembers, ...] = ()
 
 
 NO_REGION = "no_region"  # the country minus its regions: the people of no region
@@ -118,6 +122,7 @@ TABLES = {
         {"model_ends": ("region_code", "factor"), "model_moves": ("region_code", "factor")},
     ),
     EMPLOYER: TableSpec(("employer_id", "quarter")),
+    ANSWERS: TableSpec(("employer_id", "wave")),
     BENCHMARKS: TableSpec(
         ("benchmark", "scope", "quarter"), {f"total({c})": ("quarter",) for c in _BENCHMARK}
     ),
@@ -280,4 +285,17 @@ ROUNDED = {
     (BENCHMARKS, "in_work"): 10,
 }
 
-SPEC = Spec(TABLES, RELATIONS, RATES, CURVES, NOT_COUNTS, ROUNDED)
+# a participating employer's own scores are among those of its region's and the country's
+# Spinnenweb means of its wave and perspective
+MEMBERS = (
+    KnownMembers(
+        ANSWERS,
+        SURVEY,
+        "spinnenweb_*_score",
+        "spinnenweb_*_n",
+        "survey_region_code",
+        ("wave", "perspective"),
+    ),
+)
+
+SPEC = Spec(TABLES, RELATIONS, RATES, CURVES, NOT_COUNTS, ROUNDED, MEMBERS)
