@@ -14,33 +14,28 @@ import pandas as pd
 import yaml
 
 from duurzaam.quarters import Quarter
+from duurzaam.reference import region_names
 
 SOURCE = "employers"
 FILE_NAME = "employers.yml"
 REGIONS = ("AM05", "AM18", "AM22", "AM26")  # the regions whose employers take part
 HANDFUL = (2, 6)  # the small employer's placements started over the quarters: at least, at most
-KINDS = (
-    "Zorggroep",
-    "Bouwbedrijf",
-    "Distributiecentrum",
-    "Gemeentelijk Werkbedrijf",
-    "Supermarktketen",
-    "Metaalwerk",
-    "Schoonmaakbedrijf",
-    "Hoveniersbedrijf",
-)
-PLACES = (
-    "De Linde",
-    "Zuidwest",
-    "Delta",
-    "Rivierenland",
-    "Oost",
-    "De Horst",
-    "Twente",
-    "Het Gooi",
-    "Kennemerland",
-    "De Kempen",
-)
+# A made-up name says what the employer does (its SBI section) and where (its region).
+KIND_BY_SECTION = {
+    "A": "Hoveniersbedrijf",
+    "C": "Metaalwerk",
+    "F": "Bouwbedrijf",
+    "G": "Winkelketen",
+    "H": "Distributiecentrum",
+    "I": "Horecagroep",
+    "N": "Schoonmaakbedrijf",
+    "O": "Gemeentelijk Werkbedrijf",
+    "P": "Onderwijsgroep",
+    "Q": "Zorggroep",
+}
+OTHER_KIND = "Dienstencentrum"
+# told apart when two employers of one region would get the same name
+QUARTERS_OF_A_REGION = ("Noord", "Zuid", "Oost", "West")
 
 HEADER = """\
 # The participating employers: each gets a quarterly report on its own placements beside the
@@ -68,15 +63,13 @@ def write(
 ) -> list[Path]:
     """Chooses the participating employers among the placements' and writes their file."""
     path = Path(out_dir) / FILE_NAME
-    entries = choose(quarters, placements, rng)
+    entries = choose(quarters, placements)  # deterministic: no draw from rng
     text = yaml.safe_dump({"employers": entries}, allow_unicode=True, sort_keys=False, width=100)
     path.write_text(HEADER + text, encoding="utf-8")
     return [path]
 
 
-def choose(
-    quarters: list[Quarter], placements: pd.DataFrame, rng: np.random.Generator
-) -> dict[str, dict]:
+def choose(quarters: list[Quarter], placements: pd.DataFrame) -> dict[str, dict]:
     """werkgever_id -> its entry: of the employers in the first quarter's extract, per region
     of REGIONS the two with the most placements started in the quarters, and one (the first
     by id) with only a handful of them. The largest take part in every quarter."""
@@ -107,7 +100,7 @@ def choose(
     # quarter: the largest of each region takes part in every quarter.
     seconds = [*large.loc[large.duplicated("region_code"), "werkgever_id"], None, None]
     late, left = seconds[0], seconds[1] if len(quarters) > 1 else None
-    names = _names(len(chosen), rng)
+    names = _names(chosen, placements)
     entries = {}
     for row, name in zip(chosen, names, strict=True):
         entry = {
@@ -124,11 +117,19 @@ def choose(
     return entries
 
 
-def _names(count: int, rng: np.random.Generator) -> list[str]:
-    """Distinct made-up employer names."""
-    combinations = [f"{kind} {place}" for kind in KINDS for place in PLACES]
-    picked = rng.choice(len(combinations), size=min(count, len(combinations)), replace=False)
-    return [combinations[i] for i in picked]
+def _names(chosen: list, placements: pd.DataFrame) -> list[str]:
+    """A distinct made-up name per chosen employer: its main SBI section's kind of business
+    and its region's name ("Bouwbedrijf Twente")."""
+    sections = placements.groupby("werkgever_id")["sector"].agg(lambda s: s.mode().iloc[0])
+    regions = region_names().drop_duplicates("region_code", keep="last")
+    region_name = dict(zip(regions["region_code"], regions["region"], strict=True))
+    names: list[str] = []
+    for row in chosen:
+        kind = KIND_BY_SECTION.get(sections[row.werkgever_id], OTHER_KIND)
+        name = f"{kind} {region_name[row.region_code]}"
+        taken = [n for n in names if n.startswith(name)]
+        names.append(f"{name} {QUARTERS_OF_A_REGION[len(taken) - 1]}" if taken else name)
+    return names
 
 
 def _domain(name: str) -> str:
