@@ -30,11 +30,13 @@
 
 {# A rate (share, mean) whose denominator is a number of people: withheld ('n<10') when that
    denominator is below the threshold; `hidden_also` (SQL, optional) withholds it too, as 'x'
-   (it would give a withheld count away). A rate that is null anyway is not marked. #}
-{% macro published_rate(column, denominator, hidden_also=none) -%}
+   (it would give a withheld count away). A rate that is null anyway is not marked. `value`
+   (SQL, optional): what is shown instead of the column itself (e.g. the column rounded). #}
+{% macro published_rate(column, denominator, hidden_also=none, value=none) -%}
     {%- set small = denominator ~ ' < ' ~ suppress_below() -%}
     {%- set hidden = small if hidden_also is none else '(' ~ small ~ ' or ' ~ hidden_also ~ ')' -%}
-    case when {{ hidden }} then null else {{ column }} end as {{ column }},
+    case when {{ hidden }} then null else {{ column if value is none else value }} end
+        as {{ column }},
     case
         when {{ column }} is null then null
         when {{ small }} then 'n<{{ suppress_below() }}'

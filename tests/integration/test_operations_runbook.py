@@ -132,7 +132,7 @@ def test_rotating_the_pseudonymisation_key_as_the_runbook_says(
             warehouse.execute(f"delete from raw.{source}")
             warehouse.execute(f"delete from history.{source}")
         warehouse.execute("delete from meta.loads")
-    # 3. every quarter reloaded from the landing zone, then the transform
+    # 3. every quarter loaded before reloaded from the landing zone, then the transform
     for step in steps[:2]:
         assert duurzaam(monkeypatch, capsys, rotated, *step)[0] == 0, step
 

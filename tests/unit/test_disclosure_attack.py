@@ -288,8 +288,19 @@ def test_published_own_scores_leaving_fewer_than_the_threshold_of_others_are_fou
 
 def test_a_published_own_score_in_a_row_whose_number_of_scores_is_withheld_is_found():
     """The country's row holds every employer's score; its number withheld says fewer than
-    the threshold scored at all. An answer of no region is only in the country's row."""
-    findings = attacked(own_answers({"WG1": 4}, region=None), region=40, country=None)
+    the threshold scored at all."""
+    findings = attacked(own_answers({"WG1": 4}), region=40, country=None)
     cell = "pub_employer_survey NL 2024Q2 werkgever others(spinnenweb_kennis_doelgroep_n)"
     assert list(findings) == [cell] and findings[cell].value == 0
     assert "spinnenweb_kennis_doelgroep_n withheld, less 1 published score(s)" in findings[cell].how
+
+
+def test_a_published_own_score_of_no_region_is_found():
+    """An answer of no region is in the country's row only: the country less its regions
+    holds it beside the few other answers without a region, however many the country has."""
+    findings = attacked(own_answers({"WG1": 4}, region=None), region=40, country=60)
+    assert len(findings) == 1
+    ((cell, finding),) = findings.items()
+    assert cell.startswith(OWN_ANSWERS) and "WG1" in cell and finding.attack == "mean"
+    assert "counts in the country's row only" in finding.how
+    assert attacked(own_answers({"WG1": None}, region=None), region=40, country=60) == {}

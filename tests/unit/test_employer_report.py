@@ -190,6 +190,21 @@ def test_withheld_own_scores_and_region_means_are_said_in_plain_dutch():
     assert list(web["chart"]["perspectives"]) == ["Uw organisatie", "Werkgevers in Nederland"]
 
 
+def test_answers_from_another_region_stand_beside_that_regions_spinnenweb():
+    """Its answers count in the region of the municipality it answered from: they stand
+    beside that region's means, which the sentences name, not its own region's."""
+    own = answers(withheld=("kennis_doelgroep",), informatie_regelingen=3)
+    own["survey_region_code"] = "AM06"
+    rows = [survey("AM05", 2.0), survey("AM06", None), survey("NL", 3.1)]
+    given = replace(with_survey([own], rows), answered_from=("AM06", "Veluwe"))
+    web = employer_content(given, 10)["spinnenweb"]
+    assert web["columns"][2] == "Werkgevers in Veluwe"
+    assert web["rows"][1] == ["Informatie regelingen", "3", "n<10", "3,1"]
+    assert "werkgevers in Veluwe en in heel Nederland" in web["sentences"][0]
+    assert "gaven in Veluwe of in heel Nederland te weinig" in web["sentences"][1]
+    assert web["sentences"][2].startswith("Het gemiddelde van Veluwe tonen we niet")
+
+
 def test_an_employer_that_did_not_respond_is_told_so_beside_its_regions_spinnenweb():
     content = employer_content(with_survey([], [survey("AM05", 3.4, "2024Q2")]), 10)
     web = content["spinnenweb"]

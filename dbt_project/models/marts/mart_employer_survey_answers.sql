@@ -1,5 +1,7 @@
 -- One row per participating employer x survey wave of its participation in which it
--- responded (a response carrying its werkgever_id): its Spinnenweb scores, the region it
+-- responded as an employer (a response of the perspective 'werkgever' carrying its
+-- werkgever_id; a professional's answers are that person's, not the employer's): its
+-- Spinnenweb scores, the region it
 -- takes part in and the region its answers count in. Definitions:
 -- mart_employer_survey_answers.yml.
 
@@ -15,7 +17,7 @@ employers as (
 responses as (
 
     select * from {{ ref('int_employer_survey_responses') }}
-    where employer_id is not null
+    where employer_id is not null and perspective = 'werkgever'
 
 ),
 

@@ -13,7 +13,8 @@
 -- - the shares of all answers to a question only where every option's share of the
 --   respondents is shown (one of them and its count give the number of answers, and with it
 --   every other option's count);
--- - a Spinnenweb mean only over at least the threshold of scores.
+-- - a Spinnenweb mean only over at least the threshold of scores, to one decimal: exact, the
+--   one number of scores within the rounding that makes mean x number whole would be known.
 
 {%- set t = suppress_below() %}
 {%- set options = employer_survey_options() %}
@@ -218,7 +219,8 @@ final as (
         -- the last column comes from a macro: sqlfluff misreads its indentation
         -- noqa: disable=LT02
         {%- for name in spinnenweb_elements() %}
-        {{ published_rate('spinnenweb_' ~ name ~ '_mean', 'spinnenweb_' ~ name ~ '_n') }},
+        {%- set mean = 'spinnenweb_' ~ name ~ '_mean' %}
+        {{ published_rate(mean, 'spinnenweb_' ~ name ~ '_n', value=round_double(mean, 1)) }},
         {{ rounded_count('spinnenweb_' ~ name ~ '_n', spinnenweb_count_base()) }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}

@@ -8,6 +8,9 @@
 -- knows it only within half the rounding base) minus the scores of every participating
 -- employer in the row, published or not (so that one employer's rule does not depend on
 -- another's). Otherwise it is withheld ('x'); a score not given is null without a marker.
+-- An answer without a region (its municipality in none that year) is withheld too: it counts
+-- in the country's row only, so the country less its regions (the answers without a region)
+-- would hold it beside a few others.
 
 {%- set t = suppress_below() %}
 {%- set margin = spinnenweb_count_base() // 2 %}
@@ -112,9 +115,10 @@ final as (
         answers.survey_region_code,
     {%- for name in elements %}
     {%- set score = 'answers.spinnenweb_' ~ name ~ '_score' %}
-    case when shown.spinnenweb_{{ name }}_shown then {{ score }} end
-        as spinnenweb_{{ name }}_score,
-    case when {{ score }} is not null and not shown.spinnenweb_{{ name }}_shown then 'x' end
+    {%- set shown_here = 'shown.spinnenweb_' ~ name ~ '_shown' %}
+    {%- set open = '(' ~ shown_here ~ ' and answers.survey_region_code is not null)' %}
+    case when {{ open }} then {{ score }} end as spinnenweb_{{ name }}_score,
+    case when {{ score }} is not null and not {{ open }} then 'x' end
         as spinnenweb_{{ name }}_score_suppressed
     {%- if not loop.last %},{% endif %}
     {%- endfor %}

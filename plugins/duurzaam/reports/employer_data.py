@@ -41,6 +41,14 @@ class EmployerReportData:
     # quarter's), its region and NL
     answers: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # (code, name) of the region its answers count in (the municipality it answered from),
+    # where that is not the region it takes part in: the mean its scores stand beside
+    answered_from: tuple[str, str] | None = None
+
+    @property
+    def survey_region(self) -> tuple[str, str]:
+        """(code, name) of the region whose Spinnenweb its section shows."""
+        return self.answered_from or (self.employer.region_code, self.region_name)
 
     @property
     def survey_wave(self) -> Quarter:
@@ -97,22 +105,32 @@ def load_employer_data(
         (employer.employer_id, first, str(quarter)),
     )
     wave = str(answers["wave"].iloc[0]) if len(answers) else str(quarter)
+    answered_in = answers["survey_region_code"].iloc[0] if len(answers) else None
+    survey_region = answered_in if isinstance(answered_in, str) else employer.region_code
     survey = warehouse.query_frame(
         "select * from published.pub_employer_survey where wave = %s and region_code in (%s, %s)",
-        (wave, employer.region_code, NATIONAL),
+        (wave, survey_region, NATIONAL),
     )
-    names = warehouse.query(
-        "select region_name from published.pub_region_quarter where region_code = %s "
-        "and quarter = %s",
-        (employer.region_code, str(quarter)),
-    )
+
+    def region_name(code: str) -> str:
+        names = warehouse.query(
+            "select region_name from published.pub_region_quarter where region_code = %s "
+            "and quarter = %s",
+            (code, str(quarter)),
+        )
+        return str(names[0][0]) if names else code
+
+    answered_from = None
+    if survey_region != employer.region_code:
+        answered_from = (survey_region, region_name(survey_region))
     return EmployerReportData(
         quarter,
         employer,
-        str(names[0][0]) if names else employer.region_code,
+        region_name(employer.region_code),
         own,
         benchmarks,
         effects,
         answers,
         survey,
+        answered_from,
     )

@@ -30,11 +30,11 @@ def spinnenweb_content(data: EmployerReportData, d: Disclosure) -> dict[str, Any
     if own is None and data.survey.empty:
         sentence = f"Voor {wave.label_nl} is er geen werkgeversenquête."
         return content | {"rows": [], "sentences": [sentence], "chart": None}
+    region_code, region_name = data.survey_region
     region, country = (
-        _survey_row(data.survey, code, perspective)
-        for code in (data.employer.region_code, NATIONAL)
+        _survey_row(data.survey, code, perspective) for code in (region_code, NATIONAL)
     )
-    names = [OWN, f"{group} in {data.region_name}", f"{group} in Nederland"]
+    names = [OWN, f"{group} in {region_name}", f"{group} in Nederland"]
     series: dict[str, list[float | None]] = {name: [] for name in names}
     rows, own_withheld, region_withheld = [], [], []
     for element, label in SPINNENWEB_LABELS.items():
@@ -55,9 +55,9 @@ def spinnenweb_content(data: EmployerReportData, d: Disclosure) -> dict[str, Any
         rows.append(cells)
     sentences = [_opening(data, own is not None, group, wave.label_nl)]
     if own_withheld:
-        sentences.append(_own_withheld(own_withheld, group, d.threshold))
+        sentences.append(_own_withheld(own_withheld, group, region_name, d.threshold))
     if region_withheld:
-        sentences.append(_region_withheld(region_withheld, group, data.region_name, d.threshold))
+        sentences.append(_region_withheld(region_withheld, group, region_name, d.threshold))
     shown = {n: s for n, s in series.items() if any(v is not None for v in s)}
     chart = {"elements": list(SPINNENWEB_LABELS.values()), "perspectives": shown}
     return content | {
@@ -86,7 +86,7 @@ def _shown(row: pd.Series | None, column: str, value: float | None, threshold: i
 
 
 def _opening(data: EmployerReportData, responded: bool, group: str, wave: str) -> str:
-    where = f"{group.lower()} in {data.region_name} en in heel Nederland"
+    where = f"{group.lower()} in {data.survey_region[1]} en in heel Nederland"
     if responded:
         return (
             f"U vulde de werkgeversenquête van {wave} in. In de tabel staan uw scores op het "
@@ -102,11 +102,11 @@ def _opening(data: EmployerReportData, responded: bool, group: str, wave: str) -
     )
 
 
-def _own_withheld(labels: list[str], group: str, threshold: int) -> str:
+def _own_withheld(labels: list[str], group: str, region: str, threshold: int) -> str:
     every = len(labels) == len(SPINNENWEB_LABELS)
     which = "Uw scores" if every else f"Uw score op {', '.join(labels)}"
     return (
-        f"{which} tonen we niet (x): daarop gaven in uw regio of in heel Nederland te weinig "
+        f"{which} tonen we niet (x): daarop gaven in {region} of in heel Nederland te weinig "
         f"andere {group.lower()} een score (minder dan {threshold} naast die van de "
         "deelnemende werkgevers). Met uw score en het gemiddelde zou een lezer van dit rapport "
         "anders het gemiddelde van die paar anderen kunnen uitrekenen."

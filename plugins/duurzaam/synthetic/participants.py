@@ -126,9 +126,14 @@ def _names(chosen: list, placements: pd.DataFrame) -> list[str]:
     names: list[str] = []
     for row in chosen:
         kind = KIND_BY_SECTION.get(sections[row.werkgever_id], OTHER_KIND)
-        name = f"{kind} {region_name[row.region_code]}"
-        taken = [n for n in names if n.startswith(name)]
-        names.append(f"{name} {QUARTERS_OF_A_REGION[len(taken) - 1]}" if taken else name)
+        region = region_name[row.region_code]
+        taken = [n for n in names if n.startswith(kind) and n.endswith(region)]
+        # "Winkelketen Noord Rijnmond" beside "Winkelketen Rijnmond": neither holds the other
+        names.append(
+            f"{kind} {QUARTERS_OF_A_REGION[len(taken) - 1]} {region}"
+            if taken
+            else f"{kind} {region}"
+        )
     return names
 
 

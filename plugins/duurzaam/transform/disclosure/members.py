@@ -1,4 +1,4 @@
-"""Attack 6, `mean`: published members of a published mean. A participating employer's own
+"""Attack 5, `mean`: published members of a published mean. A participating employer's own
 Spinnenweb scores (pub_employer_survey_answers) are among the scores of the means that hold
 them (pub_employer_survey: its region's row and the country's, of its wave and
 perspective). Knowing them, the attacker has the mean of the others: the row's mean times
@@ -72,9 +72,13 @@ def known_members(
     for member in members.rows:
         name = " ".join(members.key_of(member).values())
         for score, count in elements.items():
-            if number(member[score]) is not None:
-                for key in spec.rows_of(member):
-                    published[means.cell(key, count)].append(name)
+            if number(member[score]) is None:
+                continue
+            keys = spec.rows_of(member)
+            if len(keys) == 1:  # in the country's row only
+                yield _without_region(members.cell(members.key_of(member), score), name)
+            for key in keys:
+                published[means.cell(key, count)].append(name)
     counts = {
         means.cell(means.key_of(row), count): number(row[count])
         for row in means.rows
@@ -93,3 +97,14 @@ def known_members(
         how = f"{cell.column} {known}, less {len(names)} published score(s) ({named})"
         others_cell = Cell(cell.table, cell.key, f"others({cell.column})")
         yield Finding(others_cell, max(others, 0.0), "mean", how)
+
+
+def _without_region(cell: Cell, member: str) -> Finding:
+    """A published score of a member that counts in no region: the country's row less its
+    regions' is the answers without a region, whose number is not published, and it holds
+    this score beside them."""
+    how = (
+        f"{member}'s score counts in the country's row only: the country less its regions "
+        "holds it beside the answers without a region, a number not published"
+    )
+    return Finding(cell, 0.0, "mean", how)
